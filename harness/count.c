@@ -1,0 +1,320 @@
+/* count.c: the counting phase (see count.h). */
+#include "count.h"
+
+#include "pretok.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- a word -> count hash table, one per worker ---- */
+
+struct word_slot {
+    uint64_t hash; /* 0 = empty; stored hashes have the top bit set */
+    uint32_t idx;
+};
+
+struct word_table {
+    struct word_slot *slot;
+    size_t mask;
+    struct buf bytes;
+    uint64_t *off;
+    uint32_t *len;
+    uint64_t *freq;
+    uint64_t *hash;
+    size_t n, cap;
+    uint64_t total;
+};
+
+static void wt_init(struct word_table *t)
+{
+    memset(t, 0, sizeof *t);
+    t->mask = (1u << 14) - 1;
+    t->slot = xcalloc(t->mask + 1, sizeof *t->slot);
+}
+
+static void wt_free(struct word_table *t)
+{
+    free(t->slot);
+    buf_free(&t->bytes);
+    free(t->off);
+    free(t->len);
+    free(t->freq);
+    free(t->hash);
+}
+
+static void wt_grow_slots(struct word_table *t)
+{
+    size_t n = (t->mask + 1) * 2, mask = n - 1;
+    struct word_slot *s = xcalloc(n, sizeof *s);
+    for (size_t i = 0; i < t->n; i++) {
+        size_t j = t->hash[i] & mask;
+        while (s[j].hash)
+            j = (j + 1) & mask;
+        s[j].hash = t->hash[i];
+        s[j].idx = (uint32_t)i;
+    }
+    free(t->slot);
+    t->slot = s;
+    t->mask = mask;
+}
+
+static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint64_t h,
+                   uint64_t count)
+{
+    h |= 1ULL << 63;
+    size_t j = h & t->mask;
+    while (t->slot[j].hash) {
+        if (t->slot[j].hash == h) {
+            uint32_t i = t->slot[j].idx;
+            if (t->len[i] == n && memcmp(t->bytes.data + t->off[i], p, n) == 0) {
+                t->freq[i] += count;
+                return;
+            }
+        }
+        j = (j + 1) & t->mask;
+    }
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 4096;
+        t->off = xrealloc(t->off, t->cap * sizeof *t->off);
+        t->len = xrealloc(t->len, t->cap * sizeof *t->len);
+        t->freq = xrealloc(t->freq, t->cap * sizeof *t->freq);
+        t->hash = xrealloc(t->hash, t->cap * sizeof *t->hash);
+    }
+    size_t i = t->n++;
+    t->off[i] = t->bytes.len;
+    t->len[i] = (uint32_t)n;
+    t->freq[i] = count;
+    t->hash[i] = h;
+    buf_put(&t->bytes, p, n);
+    t->slot[j].hash = h;
+    t->slot[j].idx = (uint32_t)i;
+    if (t->n * 2 > t->mask + 1)
+        wt_grow_slots(t);
+}
+
+/* ---- chunking ---- */
+
+static int is_ascii_graphic(unsigned char c)
+{
+    return c > ' ' && c < 0x7F;
+}
+
+/* A cut at pos is safe when no special token straddles it and either a
+ * special token starts there, or the bytes around it are graphic ASCII,
+ * '\n', graphic ASCII: then the whitespace run is exactly "\n", which the
+ * pattern makes one pre-token whether or not more text follows, and the
+ * next pre-token starts at pos in both cases. */
+static int newline_cut_ok(const unsigned char *d, size_t len, size_t pos)
+{
+    return pos >= 2 && pos < len && d[pos - 1] == '\n' && is_ascii_graphic(d[pos]) &&
+           is_ascii_graphic(d[pos - 2]);
+}
+
+size_t count_chunk_bounds(const unsigned char *data, size_t len, const struct specials *sp,
+                          size_t want, size_t *bounds)
+{
+    size_t n = 0;
+    bounds[n++] = 0;
+    if (want < 1)
+        want = 1;
+    struct special_cursor cur;
+    special_cursor_init(&cur, sp, data, len);
+    size_t step = len / want;
+    for (size_t k = 1; k < want && step; k++) {
+        size_t target = k * step;
+        if (target <= bounds[n - 1])
+            continue;
+        /* Look for a cut within one step of the target: the next special
+         * token start, or failing that a safe newline. */
+        size_t limit = target + step < len ? target + step : len;
+        size_t cut = len, pos = target;
+        for (;;) {
+            size_t mlen;
+            size_t s = special_cursor_next(&cur, pos, &mlen);
+            if (s >= limit)
+                break;
+            if (!special_covers(sp, data, len, s)) {
+                cut = s;
+                break;
+            }
+            pos = s + 1;
+        }
+        if (cut == len) {
+            for (size_t p = target; p < limit; p++) {
+                const unsigned char *nl = memchr(data + p, '\n', limit - p);
+                if (!nl)
+                    break;
+                p = (size_t)(nl - data) + 1;
+                if (newline_cut_ok(data, len, p) && !special_covers(sp, data, len, p)) {
+                    cut = p;
+                    break;
+                }
+                p--; /* the loop's p++ moves past this newline */
+            }
+        }
+        if (cut < len && cut > bounds[n - 1])
+            bounds[n++] = cut;
+    }
+    special_cursor_free(&cur);
+    bounds[n++] = len;
+    return n - 1;
+}
+
+/* ---- workers ---- */
+
+struct count_job {
+    const unsigned char *data;
+    size_t len;
+    const struct specials *sp;
+    const size_t *bounds;
+    size_t n_chunks;
+    atomic_size_t next_chunk;
+    atomic_int failed;
+};
+
+struct count_worker {
+    pthread_t thread;
+    struct count_job *job;
+    struct word_table table;
+    char err[256];
+    int rc;
+};
+
+static void emit_word(const unsigned char *p, size_t n, void *ctx)
+{
+    struct word_table *t = ctx;
+    wt_add(t, p, n, hash_bytes(p, n), 1);
+    t->total++;
+}
+
+static void *count_worker_main(void *arg)
+{
+    struct count_worker *w = arg;
+    struct count_job *job = w->job;
+    struct pretok *pt = pretok_new(w->err, sizeof w->err);
+    if (!pt) {
+        w->rc = -1;
+        atomic_store(&job->failed, 1);
+        return NULL;
+    }
+    for (;;) {
+        size_t k = atomic_fetch_add(&job->next_chunk, 1);
+        if (k >= job->n_chunks || atomic_load(&job->failed))
+            break;
+        size_t begin = job->bounds[k], end = job->bounds[k + 1];
+        struct special_cursor cur;
+        special_cursor_init(&cur, job->sp, job->data + begin, end - begin);
+        size_t pos = 0, n = end - begin;
+        while (pos <= n) {
+            size_t mlen;
+            size_t s = special_cursor_next(&cur, pos, &mlen);
+            if (s > pos && pretok_split(pt, job->data + begin + pos, s - pos, emit_word,
+                                        &w->table, w->err, sizeof w->err) < 0) {
+                w->rc = -1;
+                atomic_store(&job->failed, 1);
+                break;
+            }
+            if (s >= n)
+                break;
+            pos = s + mlen;
+        }
+        special_cursor_free(&cur);
+        if (w->rc)
+            break;
+    }
+    pretok_free(pt);
+    return NULL;
+}
+
+int count_words(const unsigned char *data, size_t len, const struct specials *sp,
+                unsigned workers, struct word_counts *out, struct count_stats *st, char *err,
+                size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    memset(st, 0, sizeof *st);
+    if (workers < 1)
+        workers = 1;
+    /* Several chunks per worker so a slow chunk does not leave a core idle;
+     * chunks of at least 256 KiB so per-chunk costs stay negligible. */
+    size_t want = (size_t)workers * 8;
+    if (want > len / (256u << 10))
+        want = len / (256u << 10);
+    if (want < 1)
+        want = 1;
+    size_t *bounds = xmalloc((want + 2) * sizeof *bounds);
+    double t0 = now_s();
+    size_t n_chunks = count_chunk_bounds(data, len, sp, want, bounds);
+    if (workers > n_chunks)
+        workers = (unsigned)(n_chunks ? n_chunks : 1);
+    struct count_job job = {.data = data, .len = len, .sp = sp, .bounds = bounds,
+                            .n_chunks = n_chunks};
+    atomic_init(&job.next_chunk, 0);
+    atomic_init(&job.failed, 0);
+    struct count_worker *w = xcalloc(workers, sizeof *w);
+    unsigned started = 0;
+    int rc = 0;
+    for (unsigned i = 0; i < workers; i++) {
+        w[i].job = &job;
+        wt_init(&w[i].table);
+        /* Worker 0 runs on this thread: one thread fewer to create, and a
+         * single-worker count involves no thread at all. */
+        if (i == 0)
+            continue;
+        int e = pthread_create(&w[i].thread, NULL, count_worker_main, &w[i]);
+        if (e) {
+            atomic_store(&job.failed, 1);
+            rc = errf(err, errlen, "cannot start counting thread %u: %s", i, strerror(e));
+            break;
+        }
+        started++;
+    }
+    if (rc == 0)
+        count_worker_main(&w[0]);
+    for (unsigned i = 1; i <= started; i++)
+        pthread_join(w[i].thread, NULL);
+    double t1 = now_s();
+    for (unsigned i = 0; i < workers && rc == 0; i++)
+        if (w[i].rc)
+            rc = errf(err, errlen, "counting worker %u: %s", i, w[i].err);
+    if (rc == 0) {
+        struct word_table *t = &w[0].table;
+        for (unsigned i = 1; i < workers; i++) {
+            struct word_table *u = &w[i].table;
+            for (size_t j = 0; j < u->n; j++)
+                wt_add(t, u->bytes.data + u->off[j], u->len[j], u->hash[j], u->freq[j]);
+            t->total += u->total;
+        }
+        out->n = t->n;
+        out->bytes = t->bytes.data;
+        out->off = t->off;
+        out->len = t->len;
+        out->freq = t->freq;
+        out->total = t->total;
+        t->bytes.data = NULL;
+        t->off = NULL;
+        t->len = NULL;
+        t->freq = NULL;
+    }
+    double t2 = now_s();
+    for (unsigned i = 0; i < workers; i++)
+        wt_free(&w[i].table);
+    free(w);
+    free(bounds);
+    st->pretok_s = t1 - t0;
+    st->merge_s = t2 - t1;
+    st->chunks = n_chunks;
+    st->workers = workers;
+    return rc;
+}
+
+void word_counts_free(struct word_counts *wc)
+{
+    free(wc->bytes);
+    free(wc->off);
+    free(wc->len);
+    free(wc->freq);
+    memset(wc, 0, sizeof *wc);
+}

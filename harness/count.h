@@ -1,0 +1,41 @@
+/* count.h: the counting phase: split on special tokens, pre-tokenize, and
+ * count each distinct pre-token ("word") in parallel. */
+#ifndef COUNT_H
+#define COUNT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "specials.h"
+
+/* The distinct words of the input and how often each occurs. Order is
+ * unspecified (it depends on the worker count); the contents do not. */
+struct word_counts {
+    size_t n;
+    unsigned char *bytes;  /* all words back to back */
+    uint64_t *off;
+    uint32_t *len;
+    uint64_t *freq;
+    uint64_t total;        /* number of pre-tokens counted */
+};
+
+struct count_stats {
+    double pretok_s;   /* parallel part: splitting, regex, hashing */
+    double merge_s;    /* merging the per-worker tables */
+    size_t chunks;
+    unsigned workers;
+};
+
+/* Counts data[0..len) with `workers` threads. Returns 0, or -1 with reason. */
+int count_words(const unsigned char *data, size_t len, const struct specials *sp,
+                unsigned workers, struct word_counts *out, struct count_stats *st, char *err,
+                size_t errlen);
+void word_counts_free(struct word_counts *wc);
+
+/* Chunk boundaries: start offsets of chunks (first is 0, last is len), at
+ * most `want` chunks, each cut where the global split and pre-tokenization
+ * provably agree with the per-chunk ones. Exposed for tests. */
+size_t count_chunk_bounds(const unsigned char *data, size_t len, const struct specials *sp,
+                          size_t want, size_t *bounds);
+
+#endif

@@ -1,0 +1,54 @@
+/* gpt2.h: the GPT-2 byte alphabet (bytes_to_unicode) and the vocab.json /
+ * merges.txt formats of the CS336 reference files and of GPT-2 itself. */
+#ifndef GPT2_H
+#define GPT2_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+/* bytes_to_unicode: the 188 printable bytes map to themselves, the other 68
+ * to U+0100 + n in byte order. Rank is the position in that table's order
+ * (printable bytes first), which is how the reference vocab numbers them. */
+unsigned gpt2_codepoint_of_byte(unsigned char b);
+int gpt2_rank_of_byte(unsigned char b);
+unsigned char gpt2_byte_at_rank(int rank);
+
+/* Appends the UTF-8 of bytes p[0..n) in the GPT-2 alphabet. */
+void gpt2_encode(struct buf *out, const unsigned char *p, size_t n);
+/* Decodes a GPT-2-alphabet UTF-8 string back to bytes; -1 if it holds a
+ * character outside the alphabet or malformed UTF-8. */
+int gpt2_decode(struct buf *out, const unsigned char *s, size_t n);
+
+/* A list of tokens (as bytes) and their ids, as read from vocab.json. */
+struct token_list {
+    struct buf bytes;
+    size_t *off;
+    uint32_t *len;
+    int64_t *id;
+    size_t n, cap;
+};
+void token_list_add(struct token_list *t, const unsigned char *p, size_t n, int64_t id);
+void token_list_free(struct token_list *t);
+
+enum vocab_json_style {
+    VOCAB_JSON_INDENT4_UTF8, /* json.dumps(v, indent=4, ensure_ascii=False): CS336 */
+    VOCAB_JSON_COMPACT_ASCII /* json.dumps(v): GPT-2's own encoder.json */
+};
+
+/* Renders {token: id} for tokens in the given order. */
+void gpt2_render_vocab_json(struct buf *out, const struct token_list *t,
+                            enum vocab_json_style style);
+/* Renders merges, one "A B" line each; pairs[2i], pairs[2i+1] index t. */
+void gpt2_render_merges(struct buf *out, const struct token_list *t, const uint32_t *pairs,
+                        size_t n_merges);
+
+/* Parse the same formats back. A "#version" first line of merges.txt is
+ * skipped. Each merge is returned as two byte strings, tokens 2i and 2i+1. */
+int gpt2_parse_vocab_json(const unsigned char *s, size_t n, struct token_list *out,
+                          char *err, size_t errlen);
+int gpt2_parse_merges(const unsigned char *s, size_t n, struct token_list *out, char *err,
+                      size_t errlen);
+
+#endif

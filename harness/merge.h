@@ -1,0 +1,36 @@
+/* merge.h: the merge phase, the article's bpe_v3: unique words with their
+ * frequency and current tokens, the pair table with an inverted index
+ * (pair -> words), and an update that touches only the words containing
+ * the chosen pair. Selection is delegated to a backend. */
+#ifndef MERGE_H
+#define MERGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "count.h"
+#include "vocab.h"
+
+struct merge_stats {
+    double copy_s, max_s, compute_s, update_s, merge_s, init_s;
+    uint64_t merges;
+    uint64_t initial_pairs;
+    int stopped_early; /* no pair was left before the vocabulary was full */
+};
+
+struct merge_result {
+    uint32_t *pairs;   /* 2 * merges token ids: merge i is (pairs[2i], pairs[2i+1]) */
+    uint64_t merges;
+    uint64_t hash;     /* FNV-1a over each merge's (len, bytes) of both tokens */
+};
+
+/* Learns merges until the vocabulary holds vocab_size tokens or no pair is
+ * left. v must hold the specials and the 256 bytes; merged tokens are
+ * appended to it. Returns 0, or -1 with a reason (a backend failure). */
+int merge_train(const struct word_counts *wc, struct vocab *v, uint64_t vocab_size,
+                const struct merge_backend *be, const struct backend_config *cfg,
+                struct merge_result *res, struct merge_stats *st, char *err, size_t errlen);
+void merge_result_free(struct merge_result *r);
+
+#endif

@@ -1,0 +1,149 @@
+/* pairs.c: the pair table: stable records, a hash from (a, b) to id, and
+ * the dense array of live pairs. */
+#include "pairs.h"
+
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static inline uint64_t pair_key(uint32_t a, uint32_t b)
+{
+    return ((uint64_t)a << 32 | b) + 1;
+}
+
+static inline size_t slot_of(uint64_t key, size_t mask)
+{
+    /* Fibonacci hashing spreads the mostly-small token ids over the table. */
+    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 20) & mask;
+}
+
+void pairs_init(struct pair_table *t, const struct vocab *v)
+{
+    memset(t, 0, sizeof *t);
+    t->vocab = v;
+    t->n_slots = 1 << 16;
+    t->slot_key = xcalloc(t->n_slots, sizeof *t->slot_key);
+    t->slot_id = xmalloc(t->n_slots * sizeof *t->slot_id);
+}
+
+void pairs_free(struct pair_table *t)
+{
+    for (uint32_t i = 0; i < t->n_rec; i++)
+        free(t->rec[i].words);
+    free(t->rec);
+    free(t->slot_key);
+    free(t->slot_id);
+    free(t->live);
+    free(t->live_id);
+    memset(t, 0, sizeof *t);
+}
+
+static void rehash(struct pair_table *t)
+{
+    size_t n = t->n_slots * 2, mask = n - 1;
+    uint64_t *key = xcalloc(n, sizeof *key);
+    uint32_t *id = xmalloc(n * sizeof *id);
+    for (size_t i = 0; i < t->n_slots; i++) {
+        if (!t->slot_key[i])
+            continue;
+        size_t s = slot_of(t->slot_key[i], mask);
+        while (key[s])
+            s = (s + 1) & mask;
+        key[s] = t->slot_key[i];
+        id[s] = t->slot_id[i];
+    }
+    free(t->slot_key);
+    free(t->slot_id);
+    t->slot_key = key;
+    t->slot_id = id;
+    t->n_slots = n;
+}
+
+uint32_t pairs_find(const struct pair_table *t, uint32_t a, uint32_t b)
+{
+    uint64_t k = pair_key(a, b);
+    size_t mask = t->n_slots - 1, s = slot_of(k, mask);
+    while (t->slot_key[s]) {
+        if (t->slot_key[s] == k)
+            return t->slot_id[s];
+        s = (s + 1) & mask;
+    }
+    return PAIR_NONE;
+}
+
+uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b)
+{
+    uint64_t k = pair_key(a, b);
+    size_t mask = t->n_slots - 1, s = slot_of(k, mask);
+    while (t->slot_key[s]) {
+        if (t->slot_key[s] == k)
+            return t->slot_id[s];
+        s = (s + 1) & mask;
+    }
+    if (t->n_rec == t->cap_rec) {
+        t->cap_rec = t->cap_rec ? t->cap_rec * 2 : 4096;
+        t->rec = xrealloc(t->rec, t->cap_rec * sizeof *t->rec);
+    }
+    uint32_t id = t->n_rec++;
+    struct pair_rec *r = &t->rec[id];
+    memset(r, 0, sizeof *r);
+    r->a = a;
+    r->b = b;
+    r->live_pos = PAIR_NONE;
+    r->stamp = UINT32_MAX;
+    t->slot_key[s] = k;
+    t->slot_id[s] = id;
+    /* Keep the load factor at or under 1/2 so probes stay short. */
+    if ((size_t)t->n_rec * 2 > t->n_slots)
+        rehash(t);
+    return id;
+}
+
+void pairs_sync_live(struct pair_table *t, uint32_t id)
+{
+    struct pair_rec *r = &t->rec[id];
+    if (r->count > 0) {
+        if (r->live_pos == PAIR_NONE) {
+            if (t->n_live == t->cap_live) {
+                t->cap_live = t->cap_live ? t->cap_live * 2 : 4096;
+                t->live = xrealloc(t->live, t->cap_live * sizeof *t->live);
+                t->live_id = xrealloc(t->live_id, t->cap_live * sizeof *t->live_id);
+            }
+            r->live_pos = t->n_live++;
+            t->live[r->live_pos].a = r->a;
+            t->live[r->live_pos].b = r->b;
+            t->live_id[r->live_pos] = id;
+        }
+        t->live[r->live_pos].count = r->count;
+    } else if (r->live_pos != PAIR_NONE) {
+        /* Swap-remove keeps the live array dense. */
+        uint32_t pos = r->live_pos, last = --t->n_live;
+        if (pos != last) {
+            t->live[pos] = t->live[last];
+            t->live_id[pos] = t->live_id[last];
+            t->rec[t->live_id[pos]].live_pos = pos;
+        }
+        r->live_pos = PAIR_NONE;
+    }
+}
+
+size_t live_scan_best(const struct vocab *v, const struct live_pair *live, size_t begin,
+                      size_t end)
+{
+    if (begin >= end)
+        return end;
+    size_t best = begin;
+    int64_t best_count = live[begin].count;
+    for (size_t i = begin + 1; i < end; i++) {
+        /* The count test alone decides almost every step; bytes are
+         * compared only on a tie. */
+        if (live[i].count < best_count)
+            continue;
+        if (live[i].count > best_count || live_pair_beats(v, &live[i], &live[best])) {
+            best = i;
+            best_count = live[i].count;
+        }
+    }
+    return best;
+}

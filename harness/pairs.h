@@ -1,0 +1,68 @@
+/* pairs.h: the pair table of the merge phase (the article's pair_counts).
+ *
+ * Every pair ever seen gets a stable id (its record never moves in meaning:
+ * backends may keep ids). The live pairs, those with a count > 0, are also
+ * kept dense in `live`, so a scan touches only live entries, 16 bytes each,
+ * and a process backend can hand out contiguous chunks of it. */
+#ifndef PAIRS_H
+#define PAIRS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vocab.h"
+
+#define PAIR_NONE UINT32_MAX
+
+/* One live pair as scanned by the backends. */
+struct live_pair {
+    int64_t count; /* 64-bit: counts pass 2^32 on large corpora */
+    uint32_t a, b; /* token ids */
+};
+
+struct pair_rec {
+    uint32_t a, b;
+    int64_t count;
+    uint32_t live_pos;  /* index in live[], or PAIR_NONE when count == 0 */
+    uint32_t stamp;     /* merge step that last touched it (see merge.c) */
+    int64_t old_count;  /* count before that step */
+    uint32_t *words;    /* inverted index: words that may contain the pair */
+    uint32_t n_words, cap_words;
+};
+
+struct pair_table {
+    struct pair_rec *rec;
+    uint32_t n_rec, cap_rec;
+    uint64_t *slot_key; /* open addressing: key (a << 32 | b) + 1, 0 = empty */
+    uint32_t *slot_id;
+    size_t n_slots;
+    struct live_pair *live;
+    uint32_t *live_id;  /* live_id[i]: stable id of live[i] */
+    uint32_t n_live, cap_live;
+    const struct vocab *vocab;
+};
+
+void pairs_init(struct pair_table *t, const struct vocab *v);
+void pairs_free(struct pair_table *t);
+/* Finds the id of (a, b), creating a record with count 0 if absent. */
+uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b);
+/* Finds the id of (a, b) or PAIR_NONE. */
+uint32_t pairs_find(const struct pair_table *t, uint32_t a, uint32_t b);
+/* Moves a record into or out of the live array after its count changed. */
+void pairs_sync_live(struct pair_table *t, uint32_t id);
+
+/* Does live entry x beat live entry y under the tie-break rule? */
+static inline int live_pair_beats(const struct vocab *v, const struct live_pair *x,
+                                  const struct live_pair *y)
+{
+    if (x->count != y->count)
+        return x->count > y->count;
+    return pair_rank_cmp(v, x->count, x->a, x->b, y->count, y->a, y->b) > 0;
+}
+
+/* Index of the best entry of live[begin, end), or `end` when empty. The one
+ * scan that serial, the thread backends and the process workers share. */
+size_t live_scan_best(const struct vocab *v, const struct live_pair *live, size_t begin,
+                      size_t end);
+
+#endif

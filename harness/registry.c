@@ -1,0 +1,21 @@
+/* registry.c: the list of merge-step backends. Adding a backend is one file
+ * in variants/ and one line here. */
+#include "backend.h"
+
+#include <string.h>
+
+extern const struct merge_backend backend_serial;
+
+const struct merge_backend *const backend_registry[] = {
+    &backend_serial,
+};
+
+const size_t backend_registry_len = sizeof backend_registry / sizeof backend_registry[0];
+
+const struct merge_backend *backend_find(const char *name)
+{
+    for (size_t i = 0; i < backend_registry_len; i++)
+        if (strcmp(backend_registry[i]->name, name) == 0)
+            return backend_registry[i];
+    return NULL;
+}

@@ -1,0 +1,41 @@
+/* runrow.h: one run's measurements and their CSV row. The column list is
+ * the contract with scripts/ (the bench and the report read it by name). */
+#ifndef RUNROW_H
+#define RUNROW_H
+
+#include <stdint.h>
+
+#include "count.h"
+#include "merge.h"
+
+struct usage {
+    long peak_rss_kb;
+    long minflt, majflt, nvcsw, nivcsw;
+};
+
+struct run_record {
+    const char *backend;
+    unsigned workers, count_workers;
+    const char *pin;
+    const char *input;
+    uint64_t input_bytes;
+    uint64_t vocab_size;
+    double total_s, count_s;
+    struct count_stats count;
+    struct merge_stats merge;
+    uint64_t words, pretokens;
+    uint64_t merges_hash;
+    struct usage self, children;
+    long pus;
+    char started_at[32];  /* ISO 8601 UTC */
+};
+
+/* getrusage for the process (RUSAGE_SELF) and for its waited-for children
+ * (RUSAGE_CHILDREN), which CLOCK_PROCESS_CPUTIME_ID would not include. */
+void usage_read(struct usage *self, struct usage *children);
+
+const char *run_csv_header(void);
+/* Renders the row (no newline) into a malloc'd string. */
+char *run_csv_row(const struct run_record *r);
+
+#endif

@@ -1,0 +1,56 @@
+/* util.h: small helpers shared by the harness: allocation that cannot
+ * return NULL, monotonic time, error strings, a fast string hash, and
+ * writing files so that a reader never sees a partial one. */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Allocation failure is not recoverable for a trainer: say so and exit. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* Seconds on the monotonic clock. */
+double now_s(void);
+
+/* snprintf into an error buffer; returns -1 so callers can `return errf(...)`. */
+int errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* 64-bit hash of a byte string, used by every hash table in the harness. */
+uint64_t hash_bytes(const void *p, size_t n);
+
+/* FNV-1a, for the run's merges_hash: stable across versions and machines. */
+#define FNV64_OFFSET 0xcbf29ce484222325ULL
+uint64_t fnv1a64(uint64_t h, const void *p, size_t n);
+
+/* A growable byte buffer. */
+struct buf {
+    unsigned char *data;
+    size_t len, cap;
+};
+void buf_reserve(struct buf *b, size_t extra);
+void buf_put(struct buf *b, const void *p, size_t n);
+void buf_putc(struct buf *b, unsigned char c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_free(struct buf *b);
+
+/* Writes data to path through a temporary file in the same directory,
+ * fsync and rename, so the file is either the old one or complete. */
+int write_file_atomic(const char *path, const void *data, size_t len, char *err,
+                      size_t errlen);
+
+/* Appends one complete line (or header + line when the file is empty) under
+ * an exclusive lock with a single write, so concurrent runs never interleave
+ * and an interrupted run leaves no partial row. */
+int append_csv_row(const char *path, const char *header, const char *row, char *err,
+                   size_t errlen);
+
+/* Parses a non-negative decimal integer that fits in [min, max]; no sign,
+ * no trailing garbage. */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+#endif
