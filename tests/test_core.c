@@ -1,0 +1,305 @@
+/* test_core.c: the harness modules on their own: the GPT-2 file formats,
+ * chunked parallel counting, special-token splitting, and the merge loop
+ * with 64-bit counts. */
+#define _GNU_SOURCE
+#include "backend.h"
+#include "count.h"
+#include "gpt2.h"
+#include "input.h"
+#include "merge.h"
+#include "specials.h"
+#include "testhelp.h"
+#include "util.h"
+#include "vocab.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FIX "tests/fixtures/cs336/"
+#define SAMPLE "data/sample/tinystories_v1_head_1097.txt"
+
+static int file_equals(const char *path, const struct buf *b)
+{
+    struct input in;
+    char err[256];
+    if (input_open(&in, path, err, sizeof err) < 0)
+        return 0;
+    int eq = in.len == b->len && memcmp(in.data, b->data, b->len) == 0;
+    input_close(&in);
+    return eq;
+}
+
+static void test_gpt2_formats(void)
+{
+    char err[256];
+    CHECK("GPT-2 alphabet: space is U+0120", gpt2_codepoint_of_byte(' ') == 0x120);
+    CHECK("GPT-2 alphabet: newline is U+010A", gpt2_codepoint_of_byte('\n') == 0x10A);
+    CHECK("GPT-2 alphabet: 'A' is itself", gpt2_codepoint_of_byte('A') == 'A');
+    CHECK("GPT-2 alphabet: byte 0xAD is U+0143", gpt2_codepoint_of_byte(0xAD) == 0x143);
+    int bijective = 1;
+    for (int r = 0; r < 256; r++)
+        bijective &= gpt2_rank_of_byte(gpt2_byte_at_rank(r)) == r;
+    CHECK("GPT-2 alphabet: rank <-> byte is a bijection", bijective);
+
+    struct input in;
+    struct token_list tl = {0};
+    struct buf out = {0};
+    int ok = input_open(&in, FIX "gpt2_vocab.json", err, sizeof err) == 0 &&
+             gpt2_parse_vocab_json(in.data, in.len, &tl, err, sizeof err) == 0;
+    CHECK("gpt2_vocab.json parses", ok);
+    CHECK("gpt2_vocab.json has 50257 tokens", tl.n == 50257);
+    int ids_in_order = 1;
+    for (size_t i = 0; i < tl.n; i++)
+        ids_in_order &= tl.id[i] == (int64_t)i;
+    CHECK("gpt2_vocab.json ids are 0..50256 in file order", ids_in_order);
+    gpt2_render_vocab_json(&out, &tl, VOCAB_JSON_COMPACT_ASCII);
+    CHECK("gpt2_vocab.json round-trips byte for byte", file_equals(FIX "gpt2_vocab.json", &out));
+    input_close(&in);
+    token_list_free(&tl);
+    out.len = 0;
+
+    ok = input_open(&in, FIX "train-bpe-reference-vocab.json", err, sizeof err) == 0 &&
+         gpt2_parse_vocab_json(in.data, in.len, &tl, err, sizeof err) == 0;
+    CHECK("reference vocab.json parses (500 tokens)", ok && tl.n == 500);
+    gpt2_render_vocab_json(&out, &tl, VOCAB_JSON_INDENT4_UTF8);
+    CHECK("reference vocab.json round-trips byte for byte",
+          file_equals(FIX "train-bpe-reference-vocab.json", &out));
+    input_close(&in);
+    token_list_free(&tl);
+    out.len = 0;
+
+    ok = input_open(&in, FIX "gpt2_merges.txt", err, sizeof err) == 0 &&
+         gpt2_parse_merges(in.data, in.len, &tl, err, sizeof err) == 0;
+    CHECK("gpt2_merges.txt parses (50000 merges)", ok && tl.n == 100000);
+    uint32_t *pairs = xmalloc(tl.n * sizeof *pairs);
+    for (size_t i = 0; i < tl.n; i++)
+        pairs[i] = (uint32_t)i;
+    gpt2_render_merges(&out, &tl, pairs, tl.n / 2);
+    CHECK("gpt2_merges.txt round-trips byte for byte", file_equals(FIX "gpt2_merges.txt", &out));
+    free(pairs);
+    input_close(&in);
+    token_list_free(&tl);
+    buf_free(&out);
+
+    const char bad[] = "{\"a\": 1, \"\\u4e00\": 2}";
+    CHECK("a token outside the GPT-2 alphabet is rejected",
+          gpt2_parse_vocab_json((const unsigned char *)bad, sizeof bad - 1, &tl, err,
+                                sizeof err) < 0);
+    token_list_free(&tl);
+}
+
+/* ---- counting ---- */
+
+static int cmp_word(const void *x, const void *y, void *ctx)
+{
+    const struct word_counts *wc = ctx;
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    size_t la = wc->len[a], lb = wc->len[b];
+    int c = memcmp(wc->bytes + wc->off[a], wc->bytes + wc->off[b], la < lb ? la : lb);
+    return c ? c : (la > lb) - (la < lb);
+}
+
+/* Renders a count table in a canonical order, so two tables compare with
+ * memcmp whatever order their workers produced. */
+static void canonical(const struct word_counts *wc, struct buf *out)
+{
+    size_t *ix = xmalloc((wc->n ? wc->n : 1) * sizeof *ix);
+    for (size_t i = 0; i < wc->n; i++)
+        ix[i] = i;
+    qsort_r(ix, wc->n, sizeof *ix, cmp_word, (void *)(uintptr_t)wc);
+    out->len = 0;
+    for (size_t k = 0; k < wc->n; k++) {
+        size_t i = ix[k];
+        buf_put(out, &wc->len[i], sizeof wc->len[i]);
+        buf_put(out, wc->bytes + wc->off[i], wc->len[i]);
+        buf_put(out, &wc->freq[i], sizeof wc->freq[i]);
+    }
+    free(ix);
+}
+
+static int count_canonical(const unsigned char *d, size_t n, const struct specials *sp,
+                           unsigned workers, struct buf *out, size_t *chunks)
+{
+    struct word_counts wc;
+    struct count_stats st;
+    char err[256];
+    if (count_words(d, n, sp, workers, &wc, &st, err, sizeof err) < 0)
+        return -1;
+    canonical(&wc, out);
+    if (chunks)
+        *chunks = st.chunks;
+    word_counts_free(&wc);
+    return 0;
+}
+
+static void load(const char *path, struct buf *b, size_t copies)
+{
+    struct input in;
+    char err[256];
+    b->len = 0;
+    if (input_open(&in, path, err, sizeof err) < 0) {
+        printf("cannot load %s: %s\n", path, err);
+        return;
+    }
+    for (size_t i = 0; i < copies; i++)
+        buf_put(b, in.data, in.len);
+    input_close(&in);
+}
+
+static void same_for_all_workers(const char *what, const struct buf *text,
+                                 const struct specials *sp)
+{
+    struct buf one = {0}, many = {0};
+    size_t chunks = 0;
+    int ok = count_canonical(text->data, text->len, sp, 1, &one, NULL) == 0;
+    for (unsigned w = 2; w <= 4 && ok; w++) {
+        ok = count_canonical(text->data, text->len, sp, w, &many, &chunks) == 0 &&
+             many.len == one.len && memcmp(many.data, one.data, one.len) == 0;
+    }
+    char d[200];
+    snprintf(d, sizeof d, "%s: 1, 2, 3 and 4 count workers give identical tables (%zu chunks)",
+             what, chunks);
+    CHECK(d, ok && chunks > 4);
+    buf_free(&one);
+    buf_free(&many);
+}
+
+static void test_counting(void)
+{
+    char err[256];
+    struct specials sp, none, tricky;
+    char *eot[] = {"<|endoftext|>"};
+    char *tr[] = {"<|x|>", "y<|x|>", "\n<|x|>"};
+    specials_init(&sp, eot, 1, err, sizeof err);
+    specials_init(&none, NULL, 0, err, sizeof err);
+    specials_init(&tricky, tr, 3, err, sizeof err);
+
+    struct buf text = {0};
+    load(SAMPLE, &text, 8);
+    same_for_all_workers("TinyStories x8", &text, &sp);
+    /* No special token at all: cuts fall on "\n" between graphic bytes. */
+    load(FIX "corpus.en", &text, 40);
+    same_for_all_workers("corpus.en x40, no special token", &text, &none);
+    /* Specials that contain one another, placed around every newline, so
+     * a cut candidate is often inside a longer special. */
+    struct buf src = {0};
+    load(SAMPLE, &src, 4);
+    text.len = 0;
+    for (size_t i = 0; i < src.len; i++) {
+        if (src.data[i] == '\n' && (i % 3) == 0)
+            buf_put(&text, "y<|x|>", 6);
+        else if (src.data[i] == '\n' && (i % 3) == 1)
+            buf_put(&text, "\n<|x|>z", 7);
+        buf_putc(&text, src.data[i]);
+    }
+    same_for_all_workers("nested specials around newlines", &text, &tricky);
+
+    /* A text with specials counts as the sum of its pieces counted alone. */
+    const char *pieces[] = {"Once upon a time, a cat.", " It's\r\n  here\xff!", "",
+                            "end 123 don't"};
+    struct buf joined = {0}, whole = {0};
+    struct word_counts wc;
+    struct count_stats st;
+    uint64_t total_pieces = 0;
+    for (size_t i = 0; i < 4; i++) {
+        if (i)
+            buf_put(&joined, "<|endoftext|>", 13);
+        buf_put(&joined, pieces[i], strlen(pieces[i]));
+        count_words((const unsigned char *)pieces[i], strlen(pieces[i]), &none, 1, &wc, &st,
+                    err, sizeof err);
+        total_pieces += wc.total;
+        word_counts_free(&wc);
+    }
+    count_words(joined.data, joined.len, &sp, 2, &wc, &st, err, sizeof err);
+    CHECK("a text with specials has as many pre-tokens as its pieces counted alone",
+          wc.total == total_pieces && total_pieces == 17);
+    int has_special = 0;
+    for (size_t i = 0; i < wc.n; i++)
+        has_special |= memmem(wc.bytes + wc.off[i], wc.len[i], "<|", 2) != NULL;
+    CHECK("no counted word contains a special token", !has_special);
+    word_counts_free(&wc);
+
+    /* Longest special wins at one position, leftmost first. */
+    const char *s2 = "a<|x|>b y<|x|>c\n<|x|>d";
+    count_words((const unsigned char *)s2, strlen(s2), &tricky, 1, &wc, &st, err, sizeof err);
+    canonical(&wc, &whole);
+    size_t n_words = wc.n;
+    uint64_t total = wc.total;
+    word_counts_free(&wc);
+    /* pieces: "a", "b ", "c", "d" -> pre-tokens "a", "b", " ", "c", "d" */
+    CHECK("nested specials: y<|x|> and \\n<|x|> are removed whole", total == 5 && n_words == 5);
+
+    buf_free(&text);
+    buf_free(&src);
+    buf_free(&joined);
+    buf_free(&whole);
+    specials_free(&sp);
+    specials_free(&none);
+    specials_free(&tricky);
+}
+
+/* ---- the merge loop with counts past 2^32 ---- */
+
+static void test_64bit_counts(void)
+{
+    char err[256];
+    /* Two words whose frequencies only differ above bit 32: a 32-bit count
+     * would wrap and pick the wrong pair. */
+    const char *w[] = {"ab", "cd", "ef"};
+    uint64_t f[] = {(1ULL << 32) + 5, (1ULL << 32) + 7, 6};
+    struct word_counts wc = {0};
+    struct buf bytes = {0};
+    wc.n = 3;
+    wc.off = xmalloc(3 * sizeof *wc.off);
+    wc.len = xmalloc(3 * sizeof *wc.len);
+    wc.freq = xmalloc(3 * sizeof *wc.freq);
+    for (size_t i = 0; i < 3; i++) {
+        wc.off[i] = bytes.len;
+        wc.len[i] = 2;
+        wc.freq[i] = f[i];
+        buf_put(&bytes, w[i], 2);
+    }
+    wc.bytes = bytes.data;
+    char *eot[] = {"<|endoftext|>"};
+    struct vocab v;
+    vocab_init(&v, eot, 1);
+    struct backend_config cfg = {.workers = 1};
+    struct merge_result mr;
+    struct merge_stats ms;
+    int rc = merge_train(&wc, &v, 257 + 3, backend_find("serial"), &cfg, &mr, &ms, err,
+                         sizeof err);
+    CHECK("64-bit counts: training succeeds", rc == 0 && mr.merges == 3);
+    CHECK("64-bit counts: 'c d' (2^32+7) is merged before 'a b' (2^32+5)",
+          rc == 0 && v.len[v.n - 3] == 2 && memcmp(vocab_ptr(&v, v.n - 3), "cd", 2) == 0 &&
+              memcmp(vocab_ptr(&v, v.n - 2), "ab", 2) == 0);
+    merge_result_free(&mr);
+    vocab_free(&v);
+    word_counts_free(&wc);
+}
+
+static void test_tie_break(void)
+{
+    char *none[] = {NULL};
+    struct vocab v;
+    vocab_init(&v, none, 0);
+    uint32_t a = vocab_byte_id(&v, 'a'), b = vocab_byte_id(&v, 'b');
+    uint32_t ab = vocab_add(&v, (const unsigned char *)"ab", 2);
+    CHECK("tie-break: higher count wins", pair_rank_cmp(&v, 5, a, a, 4, b, b) > 0);
+    CHECK("tie-break: equal counts, greater first token wins",
+          pair_rank_cmp(&v, 4, b, a, 4, a, b) > 0);
+    CHECK("tie-break: a proper prefix is smaller ('a' < 'ab')",
+          pair_rank_cmp(&v, 4, ab, a, 4, a, b) > 0);
+    /* (a, bX) vs (ab, X): the concatenations are equal, the pairs are not. */
+    CHECK("tie-break: compares the pair, not the concatenation",
+          pair_rank_cmp(&v, 4, ab, a, 4, a, ab) > 0);
+    vocab_free(&v);
+}
+
+int main(void)
+{
+    test_gpt2_formats();
+    test_counting();
+    test_64bit_counts();
+    test_tie_break();
+    return TEST_EXIT_CODE();
+}
