@@ -34,12 +34,15 @@ BUILD := build/$(VARIANT)
 # The release trainer lives in bin/; a sanitizer build keeps its own copy so
 # objects built with different flags never end up in one binary.
 ifeq ($(VARIANT),release)
-  BPETRAIN := bin/bpetrain
+  BINDIR := bin
 else
-  BPETRAIN := $(BUILD)/bin/bpetrain
+  BINDIR := $(BUILD)/bin
 endif
+BPETRAIN := $(BINDIR)/bpetrain
+BPESCAN  := $(BINDIR)/bpescan
 
-HARNESS_SRC := $(filter-out harness/bpetrain.c,$(wildcard harness/*.c))
+MAINS       := harness/bpetrain.c harness/bpescan.c
+HARNESS_SRC := $(filter-out $(MAINS),$(wildcard harness/*.c))
 VARIANT_SRC := $(wildcard variants/*.c)
 LIB_OBJ     := $(patsubst %.c,$(BUILD)/%.o,$(HARNESS_SRC) $(VARIANT_SRC))
 TEST_SRC    := $(wildcard tests/test_*.c)
@@ -48,7 +51,9 @@ TEST_SUPPORT_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 
 .PHONY: all test deps echo clean
-all: $(BPETRAIN)
+# Objects reached through pattern rules are not throw-away intermediates.
+.SECONDARY:
+all: $(BPETRAIN) $(BPESCAN)
 
 # ---- dependencies -------------------------------------------------------------
 # A stamp per package set, so the check runs once, not on every build.
@@ -67,7 +72,7 @@ $(BUILD)/%.o: %.c Makefile $(FLAGS_FILE) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BPETRAIN): $(BUILD)/harness/bpetrain.o $(LIB_OBJ)
+$(BINDIR)/%: $(BUILD)/harness/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -77,7 +82,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ) $(TEST_SUPPORT_OBJ)
 -include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)
 
 # ---- tests ---------------------------------------------------------------------
-test: $(BPETRAIN) $(TEST_BIN)
+test: $(BPETRAIN) $(BPESCAN) $(TEST_BIN)
 	@BPETRAIN=$(BPETRAIN) TEST_BIN_DIR=$(BUILD)/tests SANITIZE=$(SANITIZE) tests/run.sh
 
 echo:

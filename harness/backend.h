@@ -29,6 +29,14 @@ struct select_result {
                              inside the worker; the rest of max_s is overhead */
 };
 
+/* What a backend reports once, at the end of the merge loop. */
+struct backend_report {
+    char worker_pus[256];  /* "L#:P#" per worker (pinning.h), "" if none */
+    int64_t worker_minflt; /* faults the workers took during their scans */
+    int64_t worker_majflt;
+    uint64_t heap_stale;   /* lazy heap: stale entries popped and re-pushed */
+};
+
 struct merge_backend {
     const char *name;        /* --backend NAME */
     const char *description; /* one line for --list-backends */
@@ -58,6 +66,9 @@ struct merge_backend {
      * the pair is new to the live set; new_count == 0 means it left it. */
     void (*count_changed)(void *state, const struct pair_table *pt, uint32_t pair_id,
                           int64_t old_count, int64_t new_count);
+
+    /* Optional: fills what it knows of the report (zeroed by the caller). */
+    void (*report)(void *state, struct backend_report *out);
 };
 
 /* The registry: every backend, in the order --list-backends prints them;

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +243,9 @@ static const char *pin_name(enum pin_policy p)
 
 int main(int argc, char **argv)
 {
+    /* A worker that dies must show up as EPIPE on its pipe, reported with
+     * its cause, not as a SIGPIPE that silently kills the driver. */
+    signal(SIGPIPE, SIG_IGN);
     struct options o = {0};
     int prc = parse_options(argc, argv, &o);
     if (prc) {

@@ -232,6 +232,8 @@ int merge_train(const struct word_counts *wc, struct vocab *v, uint64_t vocab_si
     }
     st->merges = res->merges;
     st->merge_s = now_s() - t_loop;
+    if (be->report)
+        be->report(state, &st->backend);
     be->destroy(state);
 out:
     free(s.touched);

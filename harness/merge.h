@@ -17,6 +17,7 @@ struct merge_stats {
     uint64_t merges;
     uint64_t initial_pairs;
     int stopped_early; /* no pair was left before the vocabulary was full */
+    struct backend_report backend;
 };
 
 struct merge_result {

@@ -4,10 +4,12 @@
 
 #include <string.h>
 
-extern const struct merge_backend backend_serial;
+extern const struct merge_backend backend_serial, backend_fork, backend_pool, backend_spawn,
+    backend_pthread, backend_openmp;
 
 const struct merge_backend *const backend_registry[] = {
-    &backend_serial,
+    &backend_serial, &backend_fork, &backend_pool, &backend_spawn, &backend_pthread,
+    &backend_openmp,
 };
 
 const size_t backend_registry_len = sizeof backend_registry / sizeof backend_registry[0];

@@ -35,7 +35,7 @@ static const char header[] =
     "minflt,majflt,nvcsw,nivcsw,merges_hash,"
     "count_pretok_s,count_merge_s,count_chunks,words,pretokens,initial_pairs,"
     "init_s,stopped_early,child_peak_rss_kb,child_minflt,child_majflt,child_nvcsw,"
-    "child_nivcsw,pus,started_at";
+    "child_nivcsw,pus,started_at,worker_pus,worker_minflt,worker_majflt,heap_stale";
 
 const char *run_csv_header(void)
 {
@@ -81,6 +81,11 @@ char *run_csv_row(const struct run_record *r)
     buf_printf(&b, ",%ld,%ld,%ld,%ld,%ld,%ld,%s", r->children.peak_rss_kb,
                r->children.minflt, r->children.majflt, r->children.nvcsw,
                r->children.nivcsw, r->pus, r->started_at);
+    buf_putc(&b, ',');
+    put_csv_field(&b, r->merge.backend.worker_pus);
+    buf_printf(&b, ",%lld,%lld,%llu", (long long)r->merge.backend.worker_minflt,
+               (long long)r->merge.backend.worker_majflt,
+               (unsigned long long)r->merge.backend.heap_stale);
     buf_putc(&b, 0);
     return (char *)b.data;
 }

@@ -1,0 +1,85 @@
+/* test_workers.c: the process backends inside this process, so that what
+ * a failed worker leaves behind can be seen: after a run, successful or
+ * not, the trainer must have no child left, running or zombie. */
+#define _GNU_SOURCE
+#include "backend.h"
+#include "count.h"
+#include "input.h"
+#include "merge.h"
+#include "specials.h"
+#include "testhelp.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static int no_children_left(void)
+{
+    return waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD;
+}
+
+static int train(const struct word_counts *wc, const char *backend, unsigned w,
+                 const char *exe, uint64_t *merges, char *err, size_t errlen)
+{
+    char *eot[] = {"<|endoftext|>"};
+    struct vocab v;
+    vocab_init(&v, eot, 1);
+    struct backend_config cfg = {.workers = w, .pin = PIN_NONE, .self_exe = exe};
+    struct merge_result mr;
+    struct merge_stats ms;
+    int rc = merge_train(wc, &v, 800, backend_find(backend), &cfg, &mr, &ms, err, errlen);
+    *merges = mr.merges;
+    merge_result_free(&mr);
+    vocab_free(&v);
+    return rc;
+}
+
+int main(void)
+{
+    const char *exe = getenv("BPETRAIN") ? getenv("BPETRAIN") : "bin/bpetrain";
+    char err[512];
+    struct input in;
+    struct specials sp;
+    char *eot[] = {"<|endoftext|>"};
+    specials_init(&sp, eot, 1, err, sizeof err);
+    if (input_open(&in, "data/sample/tinystories_v1_head_1097.txt", err, sizeof err) < 0) {
+        CHECK("sample input opens", 0);
+        return TEST_EXIT_CODE();
+    }
+    struct word_counts wc;
+    struct count_stats cs;
+    count_words(in.data, in.len, &sp, 1, &wc, &cs, err, sizeof err);
+
+    const char *procs[] = {"fork", "pool", "spawn"};
+    const char *modes[] = {"abort", "exit", "close", "short"};
+    for (size_t b = 0; b < 3; b++) {
+        uint64_t merges;
+        char d[200];
+        unsetenv("BPEBENCH_WORKER_FAIL");
+        int rc = train(&wc, procs[b], 2, exe, &merges, err, sizeof err);
+        snprintf(d, sizeof d, "%s: a clean run learns 543 merges and leaves no child", procs[b]);
+        CHECK(d, rc == 0 && merges == 543 && no_children_left());
+        for (size_t m = 0; m < 4; m++) {
+            char spec[32];
+            snprintf(spec, sizeof spec, "%d:7:%s", m % 2 ? 0 : 1, modes[m]);
+            setenv("BPEBENCH_WORKER_FAIL", spec, 1);
+            double t0 = now_s();
+            rc = train(&wc, procs[b], 2, exe, &merges, err, sizeof err);
+            double dt = now_s() - t0;
+            char want[64];
+            snprintf(want, sizeof want, "backend %s: worker %d failed", procs[b], m % 2 ? 0 : 1);
+            snprintf(d, sizeof d,
+                     "%s: worker fails (%s) at merge 7: error names it, stops at merge 7, "
+                     "no child left, %.0f ms", procs[b], modes[m], dt * 1000);
+            CHECK(d, rc < 0 && strstr(err, want) && merges == 7 && no_children_left() &&
+                         dt < 5);
+        }
+    }
+    unsetenv("BPEBENCH_WORKER_FAIL");
+    word_counts_free(&wc);
+    input_close(&in);
+    specials_free(&sp);
+    return TEST_EXIT_CODE();
+}

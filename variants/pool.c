@@ -1,0 +1,143 @@
+/* pool.c: backend `pool`, the article's bpe_v4_time (multiprocessing.Pool):
+ * W worker processes started once, before the merge loop. Each merge the
+ * parent copies the live pairs, serialises each chunk (the pairs and the
+ * bytes of every token they name) into that worker's pipe; the worker
+ * deserialises into fresh memory, scans and replies. After start-up nothing
+ * reaches a worker through inherited memory: that is the comparison. */
+#include "backend.h"
+#include "pinning.h"
+#include "procs.h"
+#include "scanproto.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct pool_state {
+    unsigned w;
+    struct pin_plan plan;
+    struct proc *procs;
+    struct live_pair *copy;
+    size_t n_copy;
+    struct buf request;
+    uint32_t *mark;        /* scratch for scan_request_build */
+    uint32_t mark_cap, stamp;
+    uint64_t merge;
+    int64_t minflt, majflt;
+};
+
+struct pool_child {
+    struct pin_plan *plan;
+    unsigned i;
+};
+
+static int pool_child_main(void *arg, int in_fd, int out_fd)
+{
+    struct pool_child *c = arg;
+    pin_self_process(c->plan, c->i);
+    return scan_worker_serve(in_fd, out_fd, c->i);
+}
+
+static void pool_destroy(void *state)
+{
+    struct pool_state *s = state;
+    char why[128];
+    for (unsigned i = 0; i < s->w; i++)
+        if (s->procs[i].pid > 0 && !s->procs[i].reaped)
+            proc_close_request(&s->procs[i]);
+    /* End of input tells each worker to exit; wait for that, then make
+     * sure (a worker that failed to exit is killed). */
+    for (unsigned i = 0; i < s->w; i++) {
+        if (s->procs[i].pid > 0 && !s->procs[i].reaped)
+            proc_wait(&s->procs[i], why, sizeof why);
+        proc_kill(&s->procs[i]);
+    }
+    pin_plan_free(&s->plan);
+    buf_free(&s->request);
+    free(s->copy);
+    free(s->mark);
+    free(s->procs);
+    free(s);
+}
+
+static int pool_init(void **state, const struct backend_config *cfg,
+                     const struct pair_table *pt, char *err, size_t errlen)
+{
+    (void)pt;
+    if (procs_fork_is_unsafe())
+        return errf(err, errlen, "backend pool: cannot fork after OpenMP ran in this process");
+    struct pool_state *s = xcalloc(1, sizeof *s);
+    s->w = cfg->workers;
+    s->procs = xcalloc(s->w, sizeof *s->procs);
+    *state = s;
+    if (pin_plan_init(&s->plan, cfg->pin, s->w, err, errlen) < 0) {
+        pool_destroy(s);
+        return -1;
+    }
+    char why[256];
+    for (unsigned i = 0; i < s->w; i++) {
+        struct pool_child c = {&s->plan, i};
+        if (proc_fork(&s->procs[i], pool_child_main, &c, 1, why, sizeof why) < 0) {
+            pool_destroy(s);
+            return errf(err, errlen, "backend pool: worker %u: %s", i, why);
+        }
+    }
+    return 0;
+}
+
+static int pool_copy(void *state, const struct pair_table *pt, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    struct pool_state *s = state;
+    free(s->copy);
+    s->n_copy = pt->n_live;
+    s->copy = xmalloc((s->n_copy ? s->n_copy : 1) * sizeof *s->copy);
+    memcpy(s->copy, pt->live, s->n_copy * sizeof *s->copy);
+    return 0;
+}
+
+static int pool_select(void *state, const struct pair_table *pt, struct select_result *out,
+                       char *err, size_t errlen)
+{
+    struct pool_state *s = state;
+    const struct vocab *v = pt->vocab;
+    if (s->mark_cap < v->n) {
+        s->mark = xrealloc(s->mark, v->n * sizeof *s->mark);
+        memset(s->mark + s->mark_cap, 0, (v->n - s->mark_cap) * sizeof *s->mark);
+        s->mark_cap = v->n;
+    }
+    char why[256];
+    for (unsigned i = 0; i < s->w; i++) {
+        size_t begin, end;
+        chunk_range(s->n_copy, s->w, i, &begin, &end);
+        scan_request_build(&s->request, s->copy + begin, end - begin, v, s->mark, &s->stamp, i,
+                           s->merge);
+        if (proc_write(&s->procs[i], s->request.data, s->request.len, why, sizeof why) < 0) {
+            for (unsigned j = 0; j < s->w; j++)
+                proc_kill(&s->procs[j]);
+            return errf(err, errlen, "backend pool: worker %u failed: %s", i, why);
+        }
+    }
+    s->merge++;
+    return scan_collect("pool", s->procs, s->w, v, pt->live_id, s->n_copy, out, &s->minflt,
+                        &s->majflt, err, errlen);
+}
+
+static void pool_report(void *state, struct backend_report *out)
+{
+    struct pool_state *s = state;
+    pin_plan_describe(&s->plan, out->worker_pus, sizeof out->worker_pus);
+    out->worker_minflt = s->minflt;
+    out->worker_majflt = s->majflt;
+}
+
+const struct merge_backend backend_pool = {
+    .name = "pool",
+    .description = "W worker processes started once; each merge the chunks are serialised "
+                   "through pipes (bpe_v4_time, Pool)",
+    .init = pool_init,
+    .destroy = pool_destroy,
+    .copy = pool_copy,
+    .select = pool_select,
+    .report = pool_report,
+};
