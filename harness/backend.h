@@ -20,6 +20,7 @@ struct backend_config {
     unsigned workers;     /* --workers: threads or processes for select */
     enum pin_policy pin;  /* --pin */
     const char *self_exe; /* path of the running executable (for spawn) */
+    int check_each_step;  /* tests: call the backend's check after each merge */
 };
 
 /* What select reports besides the chosen pair. */
@@ -69,6 +70,10 @@ struct merge_backend {
 
     /* Optional: fills what it knows of the report (zeroed by the caller). */
     void (*report)(void *state, struct backend_report *out);
+
+    /* Optional: verifies the backend's own invariants against the pair
+     * table (tests call it after every step); 0 when they hold. */
+    int (*check)(void *state, const struct pair_table *pt);
 };
 
 /* The registry: every backend, in the order --list-backends prints them;

@@ -229,6 +229,11 @@ int merge_train(const struct word_counts *wc, struct vocab *v, uint64_t vocab_si
         }
         s.n_touched = 0;
         st->update_s += now_s() - t2;
+        if (cfg->check_each_step && be->check && be->check(state, &pt) < 0) {
+            rc = errf(err, errlen, "internal error: backend %s fails its own check after "
+                                   "merge %llu", be->name, (unsigned long long)m + 1);
+            break;
+        }
     }
     st->merges = res->merges;
     st->merge_s = now_s() - t_loop;

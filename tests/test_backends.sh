@@ -6,14 +6,14 @@ set -u
 BPETRAIN=${BPETRAIN:-bin/bpetrain}
 D=tests/fixtures/cs336
 TS=data/sample/tinystories_v1_head_1097.txt
-BACKENDS=${BACKENDS:-"serial fork pool spawn pthread openmp"}
+BACKENDS=${BACKENDS:-"serial fork pool spawn pthread openmp heap lazyheap"}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1"; }
 
 list=$("$BPETRAIN" --list-backends)
-for b in serial fork pool spawn pthread openmp; do
+for b in serial fork pool spawn pthread openmp heap lazyheap; do
     if echo "$list" | grep -qE "^$b +[^ ].{20,}"; then pass "--list-backends: $b with a description"
     else fail "--list-backends: $b with a description"; fi
 done

@@ -1,0 +1,178 @@
+/* test_heap.c: the heap backends against brute force. Thousands of random
+ * inserts, increments, decrements and removals go to a pair table, are
+ * reported to each heap backend, and after every step the backend's pick
+ * must equal a full scan's and its own invariant check must pass. Then
+ * whole trainings with the check run after every merge. */
+#include "backend.h"
+#include "count.h"
+#include "input.h"
+#include "merge.h"
+#include "pairheap.h"
+#include "specials.h"
+#include "testhelp.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t rng = 0x9E3779B97F4A7C15ULL;
+static uint32_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng >> 11);
+}
+
+static uint32_t brute_best(const struct pair_table *pt)
+{
+    uint32_t best = PAIR_NONE;
+    for (uint32_t id = 0; id < pt->n_rec; id++) {
+        const struct pair_rec *r = &pt->rec[id];
+        if (r->count <= 0)
+            continue;
+        if (best == PAIR_NONE ||
+            pair_rank_cmp(pt->vocab, r->count, r->a, r->b, pt->rec[best].count,
+                          pt->rec[best].a, pt->rec[best].b) > 0)
+            best = id;
+    }
+    return best;
+}
+
+static void property(const char *name)
+{
+    const struct merge_backend *be = backend_find(name);
+    char *none[] = {NULL};
+    struct vocab v;
+    vocab_init(&v, none, 0);
+    /* Multi-byte tokens sharing prefixes make byte-order ties common. */
+    const char *extra[] = {"a", "ab", "abc", "b", "ba", "c", "ca", "cab", "abcab"};
+    for (size_t i = 0; i < 9; i++)
+        vocab_add(&v, (const unsigned char *)extra[i], (uint32_t)strlen(extra[i]));
+    struct pair_table pt;
+    pairs_init(&pt, &v);
+    /* Some pairs live before init, the rest arrive later. */
+    for (int i = 0; i < 40; i++) {
+        uint32_t id = pairs_intern(&pt, 256 + next_rand() % 9, 256 + next_rand() % 9);
+        pt.rec[id].count = 1 + next_rand() % 6;
+        pairs_sync_live(&pt, id);
+    }
+    void *state;
+    char err[256];
+    struct backend_config cfg = {.workers = 1};
+    be->init(&state, &cfg, &pt, err, sizeof err);
+    int agree = 1, checks = 1, steps = 5000;
+    for (int step = 0; step < steps && agree && checks; step++) {
+        uint32_t a = next_rand() % 265, b = next_rand() % 265;
+        if (next_rand() % 3)
+            a = 256 + next_rand() % 9, b = 256 + next_rand() % 9;
+        uint32_t id = pairs_intern(&pt, a, b);
+        struct pair_rec *r = &pt.rec[id];
+        int64_t old = r->count, now;
+        switch (next_rand() % 4) {
+        case 0: now = old + 1 + next_rand() % 3; break;              /* insert/increment */
+        case 1: now = old > 0 ? old - 1 - (int64_t)(next_rand() % (uint32_t)old) : 0; break;
+        case 2: now = 0; break;                                      /* removal */
+        default: now = old ? old - 1 : 1 + next_rand() % 8; break;
+        }
+        if (now == old)
+            continue;
+        r->count = now;
+        pairs_sync_live(&pt, id);
+        be->count_changed(state, &pt, id, old, now);
+        struct select_result sel;
+        be->select(state, &pt, &sel, err, sizeof err);
+        agree = sel.pair_id == brute_best(&pt);
+        checks = be->check(state, &pt) == 0;
+        if (!agree || !checks)
+            printf("  step %d: picked %u, brute force %u, check %s\n", step, sel.pair_id,
+                   brute_best(&pt), checks ? "ok" : "FAILED");
+    }
+    char d[160];
+    snprintf(d, sizeof d, "%s: %d random inserts/increments/decrements/removals: top = "
+                          "brute-force best after every step", name, steps);
+    CHECK(d, agree);
+    snprintf(d, sizeof d, "%s: invariant check passes after every step", name);
+    CHECK(d, checks);
+    be->destroy(state);
+    pairs_free(&pt);
+    vocab_free(&v);
+}
+
+static void heap_check_catches_corruption(void)
+{
+    char *none[] = {NULL};
+    struct vocab v;
+    vocab_init(&v, none, 0);
+    struct pair_table pt;
+    pairs_init(&pt, &v);
+    for (uint32_t i = 0; i < 50; i++) {
+        uint32_t id = pairs_intern(&pt, i, i + 1);
+        pt.rec[id].count = 1 + i;
+        pairs_sync_live(&pt, id);
+    }
+    struct pair_heap h;
+    pair_heap_init(&h, &pt, 1);
+    pair_heap_build(&h);
+    int ok_before = pair_heap_check(&h) == 0;
+    h.e[h.n - 1].count = 1000; /* a leaf above its parent */
+    CHECK("heap checker: passes a valid heap and catches a corrupted one",
+          ok_before && pair_heap_check(&h) < 0);
+    pair_heap_free(&h);
+    pairs_free(&pt);
+    vocab_free(&v);
+}
+
+static void trained_with_checks(const char *name, const char *path, uint64_t vocab_size,
+                                const char *label)
+{
+    char err[256];
+    struct input in;
+    struct specials sp;
+    char *eot[] = {"<|endoftext|>"};
+    specials_init(&sp, eot, 1, err, sizeof err);
+    input_open(&in, path, err, sizeof err);
+    struct word_counts wc;
+    struct count_stats cs;
+    count_words(in.data, in.len, &sp, 2, &wc, &cs, err, sizeof err);
+    uint64_t hash[2] = {0, 0};
+    const char *names[2] = {"serial", name};
+    int rc = 0;
+    for (int k = 0; k < 2; k++) {
+        struct vocab v;
+        vocab_init(&v, eot, 1);
+        struct backend_config cfg = {.workers = 1, .check_each_step = 1};
+        struct merge_result mr;
+        struct merge_stats ms;
+        rc |= merge_train(&wc, &v, vocab_size, backend_find(names[k]), &cfg, &mr, &ms, err,
+                          sizeof err);
+        hash[k] = mr.hash;
+        merge_result_free(&mr);
+        vocab_free(&v);
+    }
+    char d[200];
+    snprintf(d, sizeof d, "%s on %s: checked after every merge, same merges as serial", name,
+             label);
+    CHECK(d, rc == 0 && hash[0] == hash[1]);
+    if (rc)
+        printf("  %s\n", err);
+    word_counts_free(&wc);
+    input_close(&in);
+    specials_free(&sp);
+}
+
+int main(void)
+{
+    property("heap");
+    property("lazyheap");
+    heap_check_catches_corruption();
+    trained_with_checks("heap", "data/sample/tinystories_v1_head_1097.txt", 2000,
+                        "TinyStories vocab 2000");
+    trained_with_checks("lazyheap", "data/sample/tinystories_v1_head_1097.txt", 2000,
+                        "TinyStories vocab 2000");
+    trained_with_checks("heap", "tests/fixtures/cs336/corpus.en", 500, "corpus.en vocab 500");
+    trained_with_checks("lazyheap", "tests/fixtures/cs336/corpus.en", 500,
+                        "corpus.en vocab 500");
+    return TEST_EXIT_CODE();
+}
