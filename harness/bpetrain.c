@@ -11,6 +11,7 @@
 #include "specials.h"
 #include "util.h"
 #include "vocab.h"
+#include "wordfile.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -38,6 +39,8 @@ struct options {
     const char *out_dir;
     const char *csv;
     int quiet;
+    int count_only;
+    const char *save_counts, *load_counts;
 };
 
 static void usage(FILE *f)
@@ -59,6 +62,9 @@ static void usage(FILE *f)
 "  --pin POLICY          none|compact|scatter: CPU binding of backend workers\n"
 "  --out DIR             write DIR/vocab.json and DIR/merges.txt (created if missing)\n"
 "  --csv FILE            append this run's measurements as one CSV row\n"
+"  --count-only          stop after the counting phase (time it alone)\n"
+"  --save-counts FILE    save the word counts (with the input's size and hash)\n"
+"  --load-counts FILE    skip counting: load counts saved from this same input\n"
 "  --quiet               no summary on stderr (errors and notices still appear)\n"
 "  --list-backends       list the merge-step backends and exit\n"
 "  --help                this text\n");
@@ -82,7 +88,7 @@ static int parse_count(const char *opt, const char *arg, uint64_t min, uint64_t 
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    enum { OPT_NO_SPECIALS = 256, OPT_LIST, OPT_PIN };
+    enum { OPT_NO_SPECIALS = 256, OPT_LIST, OPT_PIN, OPT_COUNT_ONLY, OPT_SAVE, OPT_LOAD };
     static const struct option longopts[] = {
         {"input", required_argument, 0, 'i'},
         {"vocab-size", required_argument, 0, 'v'},
@@ -96,6 +102,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"csv", required_argument, 0, 'r'},
         {"quiet", no_argument, 0, 'q'},
         {"list-backends", no_argument, 0, OPT_LIST},
+        {"count-only", no_argument, 0, OPT_COUNT_ONLY},
+        {"save-counts", required_argument, 0, OPT_SAVE},
+        {"load-counts", required_argument, 0, OPT_LOAD},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -144,6 +153,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'o': o->out_dir = optarg; break;
         case 'r': o->csv = optarg; break;
         case 'q': o->quiet = 1; break;
+        case OPT_COUNT_ONLY: o->count_only = 1; break;
+        case OPT_SAVE: o->save_counts = optarg; break;
+        case OPT_LOAD: o->load_counts = optarg; break;
         case OPT_LIST:
             for (size_t i = 0; i < backend_registry_len; i++)
                 printf("%-14s %s\n", backend_registry[i]->name,
@@ -171,8 +183,12 @@ static int parse_options(int argc, char **argv, struct options *o)
         fprintf(stderr, "bpetrain: --input FILE is required (see --help)\n");
         return 2;
     }
-    if (!o->vocab_size) {
+    if (!o->vocab_size && !o->count_only) {
         fprintf(stderr, "bpetrain: --vocab-size N is required (see --help)\n");
+        return 2;
+    }
+    if (o->count_only && o->load_counts) {
+        fprintf(stderr, "bpetrain: --count-only contradicts --load-counts\n");
         return 2;
     }
     if (o->no_specials && o->n_specials) {
@@ -272,7 +288,7 @@ int main(int argc, char **argv)
         free(o.specials);
         return fail(err);
     }
-    if (o.vocab_size <= 256 + sp.n) {
+    if (!o.count_only && o.vocab_size <= 256 + sp.n) {
         fprintf(stderr, "bpetrain: --vocab-size must exceed 256 bytes + %zu special token%s "
                         "= %zu, got %" PRIu64 "\n", sp.n, sp.n == 1 ? "" : "s", 256 + sp.n,
                 o.vocab_size);
@@ -290,12 +306,26 @@ int main(int argc, char **argv)
     int rc = 0;
     struct word_counts wc;
     double t_count = now_s();
-    if (count_words(in.data, in.len, &sp, o.count_workers, &wc, &rec.count, err,
-                    sizeof err) < 0) {
+    uint64_t input_hash = 0;
+    if (o.save_counts || o.load_counts)
+        input_hash = wordfile_input_hash(in.data, in.len);
+    if (o.load_counts) {
+        if (wordfile_load(o.load_counts, &wc, &sp, in.len, input_hash, err, sizeof err) < 0) {
+            rc = fail(err);
+            goto out_input;
+        }
+    } else if (count_words(in.data, in.len, &sp, o.count_workers, &wc, &rec.count, err,
+                           sizeof err) < 0) {
         rc = fail(err);
         goto out_input;
     }
     rec.count_s = now_s() - t_count;
+    if (o.save_counts &&
+        wordfile_save(o.save_counts, &wc, &sp, in.len, input_hash, err, sizeof err) < 0) {
+        rc = fail(err);
+        word_counts_free(&wc);
+        goto out_input;
+    }
 
     struct vocab v;
     vocab_init(&v, sp.tok, (uint32_t)sp.n);
@@ -307,7 +337,12 @@ int main(int argc, char **argv)
         cfg.self_exe = self;
     }
     struct merge_result mr;
-    if (merge_train(&wc, &v, o.vocab_size, be, &cfg, &mr, &rec.merge, err, sizeof err) < 0) {
+    memset(&mr, 0, sizeof mr);
+    mr.hash = FNV64_OFFSET;
+    if (o.count_only) {
+        /* Nothing to merge: the row records the counting phase alone. */
+    } else if (merge_train(&wc, &v, o.vocab_size, be, &cfg, &mr, &rec.merge, err,
+                           sizeof err) < 0) {
         rc = fail(err);
         goto out_vocab;
     }
@@ -315,7 +350,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bpetrain: notice: no pair left after %" PRIu64 " merges; the "
                         "vocabulary has %u tokens, not the %" PRIu64 " asked for\n",
                 rec.merge.merges, v.n, o.vocab_size);
-    if (o.out_dir && write_outputs(o.out_dir, &v, &mr, err, sizeof err) < 0) {
+    if (o.out_dir && !o.count_only && write_outputs(o.out_dir, &v, &mr, err, sizeof err) < 0) {
         rc = fail(err);
         goto out_merge;
     }
@@ -332,6 +367,8 @@ int main(int argc, char **argv)
     rec.pretokens = wc.total;
     rec.merges_hash = mr.hash;
     rec.pus = sysconf(_SC_NPROCESSORS_ONLN);
+    rec.count_only = o.count_only;
+    rec.counts_from = o.load_counts ? o.load_counts : "";
     usage_read(&rec.self, &rec.children);
     if (o.csv) {
         char *row = run_csv_row(&rec);
@@ -340,18 +377,23 @@ int main(int argc, char **argv)
         free(row);
     }
     if (!o.quiet) {
-        fprintf(stderr,
-                "bpetrain: %s, %" PRIu64 " bytes, %zu words, %" PRIu64 " initial pairs, "
-                "%" PRIu64 " merges\n"
-                "  total %.3f s | count %.3f s (pre-tokenize %.3f, table merge %.3f; "
-                "%u workers, %zu chunks)\n"
-                "  merge %.3f s (copy %.3f, max %.3f, compute %.3f, update %.3f) | "
-                "peak RSS %ld KiB | merges_hash %016" PRIx64 "\n",
-                be->name, rec.input_bytes, wc.n, rec.merge.initial_pairs, rec.merge.merges,
-                rec.total_s, rec.count_s, rec.count.pretok_s, rec.count.merge_s,
-                rec.count.workers, rec.count.chunks, rec.merge.merge_s, rec.merge.copy_s,
-                rec.merge.max_s, rec.merge.compute_s, rec.merge.update_s,
-                rec.self.peak_rss_kb, mr.hash);
+        fprintf(stderr, "bpetrain: %s, %" PRIu64 " bytes, %zu words, %" PRIu64
+                        " initial pairs, %" PRIu64 " merges\n",
+                be->name, rec.input_bytes, wc.n, rec.merge.initial_pairs, rec.merge.merges);
+        if (o.load_counts)
+            fprintf(stderr, "  total %.3f s | counts loaded from %s in %.3f s\n", rec.total_s,
+                    o.load_counts, rec.count_s);
+        else
+            fprintf(stderr, "  total %.3f s | count %.3f s (pre-tokenize %.3f, table merge "
+                            "%.3f; %u workers, %zu chunks)\n",
+                    rec.total_s, rec.count_s, rec.count.pretok_s, rec.count.merge_s,
+                    rec.count.workers, rec.count.chunks);
+        if (!o.count_only)
+            fprintf(stderr, "  merge %.3f s (copy %.3f, max %.3f, compute %.3f, update %.3f) | "
+                            "merges_hash %016" PRIx64 "\n",
+                    rec.merge.merge_s, rec.merge.copy_s, rec.merge.max_s, rec.merge.compute_s,
+                    rec.merge.update_s, mr.hash);
+        fprintf(stderr, "  peak RSS %ld KiB\n", rec.self.peak_rss_kb);
     }
 out_merge:
     merge_result_free(&mr);

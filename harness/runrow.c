@@ -35,7 +35,8 @@ static const char header[] =
     "minflt,majflt,nvcsw,nivcsw,merges_hash,"
     "count_pretok_s,count_merge_s,count_chunks,words,pretokens,initial_pairs,"
     "init_s,stopped_early,child_peak_rss_kb,child_minflt,child_majflt,child_nvcsw,"
-    "child_nivcsw,pus,started_at,worker_pus,worker_minflt,worker_majflt,heap_stale";
+    "child_nivcsw,pus,started_at,worker_pus,worker_minflt,worker_majflt,heap_stale,"
+    "count_only,counts_from";
 
 const char *run_csv_header(void)
 {
@@ -86,6 +87,8 @@ char *run_csv_row(const struct run_record *r)
     buf_printf(&b, ",%lld,%lld,%llu", (long long)r->merge.backend.worker_minflt,
                (long long)r->merge.backend.worker_majflt,
                (unsigned long long)r->merge.backend.heap_stale);
+    buf_printf(&b, ",%d,", r->count_only);
+    put_csv_field(&b, r->counts_from ? r->counts_from : "");
     buf_putc(&b, 0);
     return (char *)b.data;
 }

@@ -28,6 +28,8 @@ struct run_record {
     struct usage self, children;
     long pus;
     char started_at[32];  /* ISO 8601 UTC */
+    int count_only;
+    const char *counts_from; /* --load-counts file, "" when counted */
 };
 
 /* getrusage for the process (RUSAGE_SELF) and for its waited-for children

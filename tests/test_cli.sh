@@ -153,3 +153,18 @@ check "vocab larger than possible: files written with the merges found" \
     test "$(merges_count "$tmp/big")" -gt 243
 ls "$tmp/oracle" | grep -q tmp && fail "no temporary file left in the output directory" \
     || pass "no temporary file left in the output directory"
+
+# ---- saved word counts ---------------------------------------------------------------------
+"$BPETRAIN" --quiet --input "$TS" --count-only --save-counts "$tmp/ts.wc" 2>/dev/null
+check "--count-only --save-counts: exit 0 without --vocab-size" test $? -eq 0 -a -s "$tmp/ts.wc"
+train "$tmp/loaded" --input "$TS" --vocab-size 1000 --load-counts "$tmp/ts.wc"
+check "--load-counts: same merges as counting" cmp -s "$tmp/loaded/merges.txt" "$tmp/ts/merges.txt"
+bad "--load-counts from another input is refused" "counted from another input" \
+    --input "$D/corpus.en" --vocab-size 300 --load-counts "$tmp/ts.wc"
+bad "--load-counts with other special tokens is refused" "other special tokens" \
+    --input "$TS" --vocab-size 300 --special-token '<|x|>' --load-counts "$tmp/ts.wc"
+head -c 5000 "$tmp/ts.wc" >"$tmp/trunc.wc"
+bad "--load-counts of a truncated file is refused" "damaged" \
+    --input "$TS" --vocab-size 300 --load-counts "$tmp/trunc.wc"
+bad "--load-counts of a file that is not one" "not a word-count file" \
+    --input "$TS" --vocab-size 300 --load-counts "$D/corpus.en"

@@ -1,0 +1,25 @@
+/* wordfile.h: saving and loading the counting phase's result, so that the
+ * merge-phase runs of a benchmark need not re-count a multi-gigabyte corpus
+ * for every combination. A file records the size and a 64-bit hash of the
+ * input it came from and the special tokens used; loading checks both, so
+ * counts are never applied to the wrong data. */
+#ifndef WORDFILE_H
+#define WORDFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "count.h"
+#include "specials.h"
+
+/* The fingerprint of an input: its size and a hash of all its bytes. */
+uint64_t wordfile_input_hash(const unsigned char *data, size_t len);
+
+int wordfile_save(const char *path, const struct word_counts *wc, const struct specials *sp,
+                  uint64_t input_len, uint64_t input_hash, char *err, size_t errlen);
+/* Loads into wc; fails with a one-line reason when the file is damaged or
+ * was made from another input or other special tokens. */
+int wordfile_load(const char *path, struct word_counts *wc, const struct specials *sp,
+                  uint64_t input_len, uint64_t input_hash, char *err, size_t errlen);
+
+#endif
