@@ -40,6 +40,7 @@ else
 endif
 BPETRAIN := $(BINDIR)/bpetrain
 BPESCAN  := $(BINDIR)/bpescan
+SYNTHGEN := $(if $(wildcard tools/synthgen.c),$(BINDIR)/synthgen)
 
 MAINS       := harness/bpetrain.c harness/bpescan.c
 HARNESS_SRC := $(filter-out $(MAINS),$(wildcard harness/*.c))
@@ -50,10 +51,10 @@ TEST_BIN    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_SUPPORT_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 
-.PHONY: all test deps echo clean
+.PHONY: all test deps echo clean bench report data
 # Objects reached through pattern rules are not throw-away intermediates.
 .SECONDARY:
-all: $(BPETRAIN) $(BPESCAN)
+all: $(BPETRAIN) $(BPESCAN) $(SYNTHGEN)
 
 # ---- dependencies -------------------------------------------------------------
 # A stamp per package set, so the check runs once, not on every build.
@@ -72,6 +73,10 @@ $(BUILD)/%.o: %.c Makefile $(FLAGS_FILE) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+$(BINDIR)/synthgen: $(BUILD)/tools/synthgen.o $(BUILD)/harness/util.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@
+
 $(BINDIR)/%: $(BUILD)/harness/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -82,8 +87,43 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ) $(TEST_SUPPORT_OBJ)
 -include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)
 
 # ---- tests ---------------------------------------------------------------------
-test: $(BPETRAIN) $(BPESCAN) $(TEST_BIN)
-	@BPETRAIN=$(BPETRAIN) TEST_BIN_DIR=$(BUILD)/tests SANITIZE=$(SANITIZE) tests/run.sh
+test: $(BPETRAIN) $(BPESCAN) $(SYNTHGEN) $(TEST_BIN)
+	@BPETRAIN=$(BPETRAIN) SYNTHGEN=$(SYNTHGEN) TEST_BIN_DIR=$(BUILD)/tests SANITIZE=$(SANITIZE) tests/run.sh
+
+# ---- benchmarks -----------------------------------------------------------------
+# make bench DATASET=sample|cs336|synth|tinystories|tinystories-valid|owt
+#            [VOCAB=N] [BACKENDS="..."] [WORKERS="1 2 4 8"] [REPEAT=3] [PIN=none]
+#            [COUNT_WORKERS="1 2"] [SIZE=2G] [FORCE=1]
+DATASET  ?= sample
+REPEAT   ?= 3
+PIN      ?= none
+WORKERS  ?= 1 2 4 8
+BACKENDS ?= serial fork pool spawn pthread openmp heap lazyheap
+SIZE     ?= 2G
+BENCH_DEPS := gnuplot-nox python3 curl
+BENCH_STAMP := build/.deps-$(shell echo $(BENCH_DEPS) | tr ' ' '_')
+$(BENCH_STAMP):
+	@scripts/ensure-deps.sh $(BENCH_DEPS)
+	@mkdir -p build && touch $@
+
+bench: $(BPETRAIN) $(BPESCAN) $(SYNTHGEN) $(BENCH_STAMP)
+	python3 scripts/bench.py --dataset $(DATASET) --repeat $(REPEAT) --pin $(PIN) \
+	    --workers "$(WORKERS)" --backends "$(BACKENDS)" --size $(SIZE) \
+	    $(if $(VOCAB),--vocab $(VOCAB)) $(if $(COUNT_WORKERS),--count-workers "$(COUNT_WORKERS)") \
+	    $(if $(filter 1 yes,$(FORCE)),--force)
+	python3 scripts/report.py
+
+report: $(BENCH_STAMP)
+	python3 scripts/report.py
+
+data: $(SYNTHGEN) $(BENCH_STAMP)
+ifeq ($(DATASET),synth)
+	@mkdir -p data/synth
+	$(SYNTHGEN) --sample data/sample/tinystories_v1_head_1097.txt --size $(SIZE) --seed 1 \
+	    --out data/synth/synth-$(SIZE)-seed1.txt
+else
+	scripts/fetch-data.sh $(DATASET)
+endif
 
 echo:
 	@echo "CC       = $(CC)"

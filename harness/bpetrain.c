@@ -7,6 +7,7 @@
 #include "gpt2.h"
 #include "input.h"
 #include "merge.h"
+#include "pinning.h"
 #include "runrow.h"
 #include "specials.h"
 #include "util.h"
@@ -67,6 +68,7 @@ static void usage(FILE *f)
 "  --load-counts FILE    skip counting: load counts saved from this same input\n"
 "  --quiet               no summary on stderr (errors and notices still appear)\n"
 "  --list-backends       list the merge-step backends and exit\n"
+"  --topology            print the machine's topology (hwloc) as JSON and exit\n"
 "  --help                this text\n");
 }
 
@@ -86,9 +88,26 @@ static int parse_count(const char *opt, const char *arg, uint64_t min, uint64_t 
     return -1;
 }
 
+static int print_topology(void)
+{
+    char err[256], caches[512];
+    struct pin_plan plan;
+    if (pin_plan_init(&plan, PIN_NONE, 1, err, sizeof err) < 0) {
+        fprintf(stderr, "bpetrain: %s\n", err);
+        pin_plan_free(&plan);
+        return -1;
+    }
+    pin_describe_caches(&plan, caches, sizeof caches);
+    printf("{\"packages\": %u, \"cores\": %u, \"pus\": %u, \"caches\": \"%s\"}\n",
+           plan.n_packages, plan.n_cores, plan.n_pus, caches);
+    pin_plan_free(&plan);
+    return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    enum { OPT_NO_SPECIALS = 256, OPT_LIST, OPT_PIN, OPT_COUNT_ONLY, OPT_SAVE, OPT_LOAD };
+    enum { OPT_NO_SPECIALS = 256, OPT_LIST, OPT_PIN, OPT_COUNT_ONLY, OPT_SAVE, OPT_LOAD,
+           OPT_TOPOLOGY };
     static const struct option longopts[] = {
         {"input", required_argument, 0, 'i'},
         {"vocab-size", required_argument, 0, 'v'},
@@ -103,6 +122,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"quiet", no_argument, 0, 'q'},
         {"list-backends", no_argument, 0, OPT_LIST},
         {"count-only", no_argument, 0, OPT_COUNT_ONLY},
+        {"topology", no_argument, 0, OPT_TOPOLOGY},
         {"save-counts", required_argument, 0, OPT_SAVE},
         {"load-counts", required_argument, 0, OPT_LOAD},
         {"help", no_argument, 0, 'h'},
@@ -156,6 +176,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         case OPT_COUNT_ONLY: o->count_only = 1; break;
         case OPT_SAVE: o->save_counts = optarg; break;
         case OPT_LOAD: o->load_counts = optarg; break;
+        case OPT_TOPOLOGY:
+            return print_topology() < 0 ? 2 : 1;
         case OPT_LIST:
             for (size_t i = 0; i < backend_registry_len; i++)
                 printf("%-14s %s\n", backend_registry[i]->name,

@@ -154,3 +154,26 @@ void pin_plan_describe(const struct pin_plan *p, char *out, size_t outlen)
         used += (size_t)n;
     }
 }
+
+void pin_describe_caches(const struct pin_plan *p, char *out, size_t outlen)
+{
+    static const struct {
+        hwloc_obj_type_t type;
+        const char *name;
+    } levels[] = {{HWLOC_OBJ_L1CACHE, "L1d"}, {HWLOC_OBJ_L2CACHE, "L2"},
+                  {HWLOC_OBJ_L3CACHE, "L3"}};
+    size_t used = 0;
+    if (outlen)
+        out[0] = 0;
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0] && p->topology; i++) {
+        int n = hwloc_get_nbobjs_by_type(p->topology, levels[i].type);
+        hwloc_obj_t o = hwloc_get_obj_by_type(p->topology, levels[i].type, 0);
+        if (n <= 0 || !o || !o->attr)
+            continue;
+        int w = snprintf(out + used, outlen - used, "%s%s %lluKiB x%d", used ? ", " : "",
+                         levels[i].name, (unsigned long long)o->attr->cache.size / 1024, n);
+        if (w < 0 || (size_t)w >= outlen - used)
+            break;
+        used += (size_t)w;
+    }
+}

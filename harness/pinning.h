@@ -37,6 +37,9 @@ int pin_self_process(struct pin_plan *p, unsigned i);
 /* For a freshly spawned process that has no topology: bind by OS index. */
 int pin_self_os_index(int pu_os);
 
+/* The cache levels, e.g. "L1d 32KiB x2, L2 1024KiB x2, L3 32768KiB x1". */
+void pin_describe_caches(const struct pin_plan *p, char *out, size_t outlen);
+
 /* "L#:P#" per worker, ';'-separated ("-" when unpinned), for the CSV. */
 void pin_plan_describe(const struct pin_plan *p, char *out, size_t outlen);
 
