@@ -8,9 +8,15 @@
 # ---- settings ---------------------------------------------------------------
 ifeq ($(origin CC),default)
   CC := gcc
+  # ThreadSanitizer needs an OpenMP runtime it understands: clang's libomp
+  # with the Archer tool, not libgomp (whose barriers TSan cannot see).
+  ifeq ($(SANITIZE),thread)
+    CC := clang
+  endif
 endif
 OPT      ?= -O2
 SANITIZE ?=
+ARCHER   := $(wildcard /usr/lib/llvm-*/lib/libarcher.so)
 STD      := -std=gnu11
 WARN     := -Wall -Wextra -Wshadow -Wconversion -Wmissing-prototypes \
             -Wstrict-prototypes -Wpointer-arith -Wcast-qual -Wformat=2 -Wundef \
@@ -88,7 +94,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ) $(TEST_SUPPORT_OBJ)
 
 # ---- tests ---------------------------------------------------------------------
 test: $(BPETRAIN) $(BPESCAN) $(SYNTHGEN) $(TEST_BIN)
-	@BPETRAIN=$(BPETRAIN) SYNTHGEN=$(SYNTHGEN) TEST_BIN_DIR=$(BUILD)/tests SANITIZE=$(SANITIZE) tests/run.sh
+	@BPETRAIN=$(BPETRAIN) SYNTHGEN=$(SYNTHGEN) TEST_BIN_DIR=$(BUILD)/tests SANITIZE=$(SANITIZE) \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	    $(if $(filter thread,$(SANITIZE)),OMP_TOOL_LIBRARIES=$(firstword $(ARCHER))) \
+	    tests/run.sh
 
 # ---- benchmarks -----------------------------------------------------------------
 # make bench DATASET=sample|cs336|synth|tinystories|tinystories-valid|owt
