@@ -153,12 +153,18 @@ void buf_putc(struct buf *b, unsigned char c)
 
 void buf_printf(struct buf *b, const char *fmt, ...)
 {
+    /* Most strings fit a small stack buffer: one formatting pass. */
+    char small[256];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
     if (n < 0)
         return;
+    if ((size_t)n < sizeof small) {
+        buf_put(b, small, (size_t)n);
+        return;
+    }
     buf_reserve(b, (size_t)n + 1);
     va_start(ap, fmt);
     vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
