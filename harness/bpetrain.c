@@ -274,6 +274,38 @@ static int write_outputs(const char *dir, const struct vocab *v, const struct me
     return rc;
 }
 
+/* The counting phase: load saved counts (checked against the input's size
+ * and hash), or map the input, count it and optionally save the counts. The
+ * input is unmapped before returning: the merge phase does not need it, and
+ * fork-based backends should not inherit it. */
+static int obtain_counts(const struct options *o, const struct specials *sp,
+                         struct word_counts *wc, struct run_record *rec, char *err,
+                         size_t errlen)
+{
+    uint64_t len, hash;
+    if (o->load_counts) {
+        if (wordfile_input_hash(o->input, &len, &hash, err, errlen) < 0)
+            return -1;
+        rec->input_bytes = len;
+        return wordfile_load(o->load_counts, wc, sp, len, hash, err, errlen);
+    }
+    struct input in;
+    if (input_open(&in, o->input, err, errlen) < 0)
+        return -1;
+    rec->input_bytes = in.len;
+    int rc = count_words(in.data, in.len, sp, o->count_workers, wc, &rec->count, err, errlen);
+    input_close(&in);
+    if (rc < 0)
+        return -1;
+    if (o->save_counts &&
+        (wordfile_input_hash(o->input, &len, &hash, err, errlen) < 0 ||
+         wordfile_save(o->save_counts, wc, sp, len, hash, err, errlen) < 0)) {
+        word_counts_free(wc);
+        return -1;
+    }
+    return 0;
+}
+
 static const char *pin_name(enum pin_policy p)
 {
     return p == PIN_COMPACT ? "compact" : p == PIN_SCATTER ? "scatter" : "none";
@@ -318,36 +350,14 @@ int main(int argc, char **argv)
         free(o.specials);
         return 2;
     }
-    struct input in;
-    if (input_open(&in, o.input, err, sizeof err) < 0) {
-        specials_free(&sp);
-        free(o.specials);
-        return fail(err);
-    }
-
     int rc = 0;
     struct word_counts wc;
     double t_count = now_s();
-    uint64_t input_hash = 0;
-    if (o.save_counts || o.load_counts)
-        input_hash = wordfile_input_hash(in.data, in.len);
-    if (o.load_counts) {
-        if (wordfile_load(o.load_counts, &wc, &sp, in.len, input_hash, err, sizeof err) < 0) {
-            rc = fail(err);
-            goto out_input;
-        }
-    } else if (count_words(in.data, in.len, &sp, o.count_workers, &wc, &rec.count, err,
-                           sizeof err) < 0) {
+    if (obtain_counts(&o, &sp, &wc, &rec, err, sizeof err) < 0) {
         rc = fail(err);
-        goto out_input;
+        goto out_specials;
     }
     rec.count_s = now_s() - t_count;
-    if (o.save_counts &&
-        wordfile_save(o.save_counts, &wc, &sp, in.len, input_hash, err, sizeof err) < 0) {
-        rc = fail(err);
-        word_counts_free(&wc);
-        goto out_input;
-    }
 
     struct vocab v;
     vocab_init(&v, sp.tok, (uint32_t)sp.n);
@@ -383,7 +393,6 @@ int main(int argc, char **argv)
     rec.count_workers = o.count_workers;
     rec.pin = pin_name(o.pin);
     rec.input = o.input;
-    rec.input_bytes = in.len;
     rec.vocab_size = o.vocab_size;
     rec.words = wc.n;
     rec.pretokens = wc.total;
@@ -422,8 +431,7 @@ out_merge:
 out_vocab:
     vocab_free(&v);
     word_counts_free(&wc);
-out_input:
-    input_close(&in);
+out_specials:
     specials_free(&sp);
     free(o.specials);
     return rc;

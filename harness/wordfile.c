@@ -5,22 +5,55 @@
 #include "input.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 static const char magic[8] = {'B', 'P', 'E', 'W', 'C', '0', '0', '1'};
 
-uint64_t wordfile_input_hash(const unsigned char *data, size_t len)
+int wordfile_input_hash(const char *path, uint64_t *len, uint64_t *hash, char *err,
+                        size_t errlen)
 {
-    /* Blocks of 1 MiB chained through FNV: the block hash is fast, the
+    /* Read, not mapped: the merge runs that load counts should not carry
+     * the whole input in their resident set (their peak RSS is reported).
+     * Blocks of 1 MiB chained through FNV: the block hash is fast, the
      * chain makes the order of blocks count. */
-    uint64_t h = FNV64_OFFSET;
-    for (size_t off = 0; off < len; off += 1u << 20) {
-        size_t n = len - off < (1u << 20) ? len - off : 1u << 20;
-        uint64_t b = hash_bytes(data + off, n);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errf(err, errlen, "cannot open input %s: %s", path, strerror(errno));
+    size_t cap = 1u << 20;
+    unsigned char *block = xmalloc(cap);
+    uint64_t h = FNV64_OFFSET, total = 0;
+    int rc = 0;
+    for (;;) {
+        size_t got = 0;
+        while (got < cap) {
+            ssize_t r = read(fd, block + got, cap - got);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0) {
+                rc = errf(err, errlen, "cannot read input %s: %s", path, strerror(errno));
+                break;
+            }
+            if (r == 0)
+                break;
+            got += (size_t)r;
+        }
+        if (rc < 0 || got == 0)
+            break;
+        uint64_t b = hash_bytes(block, got);
         h = fnv1a64(h, &b, sizeof b);
+        total += got;
+        if (got < cap)
+            break;
     }
-    return h;
+    free(block);
+    close(fd);
+    *len = total;
+    *hash = h;
+    return rc;
 }
 
 int wordfile_save(const char *path, const struct word_counts *wc, const struct specials *sp,

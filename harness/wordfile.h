@@ -12,8 +12,9 @@
 #include "count.h"
 #include "specials.h"
 
-/* The fingerprint of an input: its size and a hash of all its bytes. */
-uint64_t wordfile_input_hash(const unsigned char *data, size_t len);
+/* The fingerprint of an input file: its size and a hash of all its bytes. */
+int wordfile_input_hash(const char *path, uint64_t *len, uint64_t *hash, char *err,
+                        size_t errlen);
 
 int wordfile_save(const char *path, const struct word_counts *wc, const struct specials *sp,
                   uint64_t input_len, uint64_t input_hash, char *err, size_t errlen);
