@@ -46,7 +46,9 @@ else
 endif
 BPETRAIN := $(BINDIR)/bpetrain
 BPESCAN  := $(BINDIR)/bpescan
-SYNTHGEN := $(if $(wildcard tools/synthgen.c),$(BINDIR)/synthgen)
+SYNTHGEN := $(BINDIR)/synthgen
+# Standalone tools: each is one file in tools/ and needs util.o only.
+TOOLS    := $(patsubst tools/%.c,$(BINDIR)/%,$(wildcard tools/*.c))
 
 MAINS       := harness/bpetrain.c harness/bpescan.c
 HARNESS_SRC := $(filter-out $(MAINS),$(wildcard harness/*.c))
@@ -60,7 +62,7 @@ TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 .PHONY: all test deps echo clean bench report data
 # Objects reached through pattern rules are not throw-away intermediates.
 .SECONDARY:
-all: $(BPETRAIN) $(BPESCAN) $(SYNTHGEN)
+all: $(BPETRAIN) $(BPESCAN) $(TOOLS)
 
 # ---- dependencies -------------------------------------------------------------
 # A stamp per package set, so the check runs once, not on every build.
@@ -79,7 +81,7 @@ $(BUILD)/%.o: %.c Makefile $(FLAGS_FILE) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BINDIR)/synthgen: $(BUILD)/tools/synthgen.o $(BUILD)/harness/util.o
+$(TOOLS): $(BINDIR)/%: $(BUILD)/tools/%.o $(BUILD)/harness/util.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@
 
@@ -96,7 +98,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ) $(TEST_SUPPORT_OBJ)
 test: $(BPETRAIN) $(BPESCAN) $(SYNTHGEN) $(TEST_BIN)
 	@BPETRAIN=$(BPETRAIN) SYNTHGEN=$(SYNTHGEN) TEST_BIN_DIR=$(BUILD)/tests SANITIZE=$(SANITIZE) \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1 \
 	    $(if $(filter thread,$(SANITIZE)),OMP_TOOL_LIBRARIES=$(firstword $(ARCHER))) \
 	    tests/run.sh
 

@@ -15,12 +15,20 @@
 
 enum pin_policy { PIN_NONE, PIN_COMPACT, PIN_SCATTER };
 
+/* How a process backend lays out its per-merge copy (--layout), see
+ * scanproto.h. */
+enum pair_layout { LAYOUT_FLAT, LAYOUT_OBJECTS };
+
 /* What the driver tells a backend when it starts. */
 struct backend_config {
     unsigned workers;     /* --workers: threads or processes for select */
     enum pin_policy pin;  /* --pin */
     const char *self_exe; /* path of the running executable (for spawn) */
     int check_each_step;  /* tests: call the backend's check after each merge */
+    enum pair_layout layout; /* --layout: process backends' copy of the pairs */
+    int touch;            /* --touch: workers write to every entry they visit */
+    int shuffle_chunks;   /* --shuffle-chunks: pool hands chunks to workers in a
+                             new random order every merge */
 };
 
 /* What select reports besides the chosen pair. */
@@ -41,6 +49,8 @@ struct backend_report {
 struct merge_backend {
     const char *name;        /* --backend NAME */
     const char *description; /* one line for --list-backends */
+    int honours_layout;      /* 1: its workers scan a copy laid out per --layout,
+                                with --touch (the process backends) */
 
     /* Called once the initial pair table exists. Returns 0, or -1 with a
      * one-line reason in err. *state is the backend's own. */

@@ -42,6 +42,8 @@ struct options {
     int quiet;
     int count_only;
     const char *save_counts, *load_counts;
+    enum pair_layout layout;
+    int touch, shuffle_chunks;
 };
 
 static void usage(FILE *f)
@@ -61,6 +63,11 @@ static void usage(FILE *f)
 "  --workers N           workers of the backend (default 1)\n"
 "  --count-workers N     counting threads (default: online CPUs)\n"
 "  --pin POLICY          none|compact|scatter: CPU binding of backend workers\n"
+"  --layout flat|objects process backends: copy the pairs as one array (default)\n"
+"                        or as separately allocated objects, like a Python list\n"
+"  --touch               process backends: workers write to every entry they scan,\n"
+"                        as CPython's reference counting does\n"
+"  --shuffle-chunks      pool: hand chunks to workers in a new order every merge\n"
 "  --out DIR             write DIR/vocab.json and DIR/merges.txt (created if missing)\n"
 "  --csv FILE            append this run's measurements as one CSV row\n"
 "  --count-only          stop after the counting phase (time it alone)\n"
@@ -107,7 +114,7 @@ static int print_topology(void)
 static int parse_options(int argc, char **argv, struct options *o)
 {
     enum { OPT_NO_SPECIALS = 256, OPT_LIST, OPT_PIN, OPT_COUNT_ONLY, OPT_SAVE, OPT_LOAD,
-           OPT_TOPOLOGY };
+           OPT_TOPOLOGY, OPT_LAYOUT, OPT_TOUCH, OPT_SHUFFLE };
     static const struct option longopts[] = {
         {"input", required_argument, 0, 'i'},
         {"vocab-size", required_argument, 0, 'v'},
@@ -123,6 +130,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"list-backends", no_argument, 0, OPT_LIST},
         {"count-only", no_argument, 0, OPT_COUNT_ONLY},
         {"topology", no_argument, 0, OPT_TOPOLOGY},
+        {"layout", required_argument, 0, OPT_LAYOUT},
+        {"touch", no_argument, 0, OPT_TOUCH},
+        {"shuffle-chunks", no_argument, 0, OPT_SHUFFLE},
         {"save-counts", required_argument, 0, OPT_SAVE},
         {"load-counts", required_argument, 0, OPT_LOAD},
         {"help", no_argument, 0, 'h'},
@@ -174,6 +184,19 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'r': o->csv = optarg; break;
         case 'q': o->quiet = 1; break;
         case OPT_COUNT_ONLY: o->count_only = 1; break;
+        case OPT_TOUCH: o->touch = 1; break;
+        case OPT_SHUFFLE: o->shuffle_chunks = 1; break;
+        case OPT_LAYOUT:
+            if (strcmp(optarg, "flat") == 0)
+                o->layout = LAYOUT_FLAT;
+            else if (strcmp(optarg, "objects") == 0)
+                o->layout = LAYOUT_OBJECTS;
+            else {
+                fprintf(stderr, "bpetrain: --layout expects flat or objects, got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
         case OPT_SAVE: o->save_counts = optarg; break;
         case OPT_LOAD: o->load_counts = optarg; break;
         case OPT_TOPOLOGY:
@@ -337,6 +360,17 @@ int main(int argc, char **argv)
         free(o.specials);
         return 2;
     }
+    if ((o.layout != LAYOUT_FLAT || o.touch) && !be->honours_layout) {
+        fprintf(stderr, "bpetrain: backend %s scans the pair table itself; --layout and "
+                        "--touch apply to fork, fork-deepcopy, pool and spawn\n", be->name);
+        free(o.specials);
+        return 2;
+    }
+    if (o.shuffle_chunks && strcmp(be->name, "pool") != 0) {
+        fprintf(stderr, "bpetrain: --shuffle-chunks applies to the pool backend only\n");
+        free(o.specials);
+        return 2;
+    }
     struct specials sp;
     if (specials_init(&sp, o.specials, o.n_specials, err, sizeof err) < 0) {
         free(o.specials);
@@ -361,7 +395,9 @@ int main(int argc, char **argv)
 
     struct vocab v;
     vocab_init(&v, sp.tok, (uint32_t)sp.n);
-    struct backend_config cfg = {.workers = o.workers, .pin = o.pin, .self_exe = argv[0]};
+    struct backend_config cfg = {.workers = o.workers, .pin = o.pin, .self_exe = argv[0],
+                                 .layout = o.layout, .touch = o.touch,
+                                 .shuffle_chunks = o.shuffle_chunks};
     char self[4096];
     ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
     if (sl > 0) {
@@ -399,6 +435,9 @@ int main(int argc, char **argv)
     rec.merges_hash = mr.hash;
     rec.pus = sysconf(_SC_NPROCESSORS_ONLN);
     rec.count_only = o.count_only;
+    rec.layout = o.layout == LAYOUT_OBJECTS ? "objects" : "flat";
+    rec.touch = o.touch;
+    rec.shuffle_chunks = o.shuffle_chunks;
     rec.counts_from = o.load_counts ? o.load_counts : "";
     usage_read(&rec.self, &rec.children);
     if (o.csv) {

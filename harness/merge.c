@@ -164,6 +164,7 @@ int merge_train(const struct word_counts *wc, struct vocab *v, uint64_t vocab_si
 
     double t_loop = now_s();
     for (uint64_t m = 0; m < want; m++) {
+        st->live_pairs_sum += pt.n_live;
         double t0 = now_s();
         if (be->copy && (rc = be->copy(state, &pt, err, errlen)) < 0)
             break;

@@ -17,6 +17,7 @@ struct merge_stats {
     uint64_t merges;
     uint64_t initial_pairs;
     int stopped_early; /* no pair was left before the vocabulary was full */
+    uint64_t live_pairs_sum; /* live pairs at each select, summed (cost model) */
     struct backend_report backend;
 };
 

@@ -5,11 +5,11 @@
 #include <string.h>
 
 extern const struct merge_backend backend_serial, backend_fork, backend_pool, backend_spawn,
-    backend_pthread, backend_openmp, backend_heap, backend_lazyheap;
+    backend_pthread, backend_openmp, backend_heap, backend_lazyheap, backend_fork_deepcopy;
 
 const struct merge_backend *const backend_registry[] = {
     &backend_serial, &backend_fork, &backend_pool, &backend_spawn, &backend_pthread,
-    &backend_openmp, &backend_heap, &backend_lazyheap,
+    &backend_openmp, &backend_heap, &backend_lazyheap, &backend_fork_deepcopy,
 };
 
 const size_t backend_registry_len = sizeof backend_registry / sizeof backend_registry[0];

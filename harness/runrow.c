@@ -36,7 +36,7 @@ static const char header[] =
     "count_pretok_s,count_merge_s,count_chunks,words,pretokens,initial_pairs,"
     "init_s,stopped_early,child_peak_rss_kb,child_minflt,child_majflt,child_nvcsw,"
     "child_nivcsw,pus,started_at,worker_pus,worker_minflt,worker_majflt,heap_stale,"
-    "count_only,counts_from";
+    "count_only,counts_from,layout,touch,shuffle_chunks,avg_live_pairs";
 
 const char *run_csv_header(void)
 {
@@ -89,6 +89,9 @@ char *run_csv_row(const struct run_record *r)
                (unsigned long long)r->merge.backend.heap_stale);
     buf_printf(&b, ",%d,", r->count_only);
     put_csv_field(&b, r->counts_from ? r->counts_from : "");
+    buf_printf(&b, ",%s,%d,%d,%.1f", r->layout ? r->layout : "flat", r->touch,
+               r->shuffle_chunks,
+               r->merge.merges ? (double)r->merge.live_pairs_sum / (double)r->merge.merges : 0.0);
     buf_putc(&b, 0);
     return (char *)b.data;
 }

@@ -30,6 +30,8 @@ struct run_record {
     char started_at[32];  /* ISO 8601 UTC */
     int count_only;
     const char *counts_from; /* --load-counts file, "" when counted */
+    const char *layout;
+    int touch, shuffle_chunks;
 };
 
 /* getrusage for the process (RUSAGE_SELF) and for its waited-for children

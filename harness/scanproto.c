@@ -23,32 +23,124 @@ struct request_header {
     uint32_t id_limit;  /* one past the largest token id named */
     uint32_t n_tokens;
     uint64_t bytes_len;
+    uint32_t layout;    /* enum pair_layout */
+    uint32_t touch;
 };
 
 struct token_entry {
     uint32_t id, len;
 };
 
+/* Times a scan and counts its faults, inside whichever worker runs it
+ * (RUSAGE_THREAD: a thread's own, or a single-threaded process's). */
+struct scan_clock {
+    struct rusage ru;
+    double t;
+};
+
+static void clock_start(struct scan_clock *c)
+{
+    getrusage(RUSAGE_THREAD, &c->ru);
+    c->t = now_s();
+}
+
+static void clock_stop(const struct scan_clock *c, struct scan_reply *r)
+{
+    r->compute_s = now_s() - c->t;
+    struct rusage ru;
+    getrusage(RUSAGE_THREAD, &ru);
+    r->minflt = ru.ru_minflt - c->ru.ru_minflt;
+    r->majflt = ru.ru_majflt - c->ru.ru_majflt;
+}
+
+static void set_found(struct scan_reply *r, size_t index, const struct live_pair *p)
+{
+    r->found = 1;
+    r->index = index;
+    r->count = p->count;
+    r->a = p->a;
+    r->b = p->b;
+}
+
 void scan_chunk(const struct vocab *v, const struct live_pair *pairs, size_t begin, size_t end,
                 struct scan_reply *r)
 {
-    struct rusage ru0, ru1;
+    struct scan_clock c;
     memset(r, 0, sizeof *r);
     r->magic = SCAN_REPLY_MAGIC;
-    getrusage(RUSAGE_THREAD, &ru0);
-    double t0 = now_s();
+    clock_start(&c);
     size_t best = live_scan_best(v, pairs, begin, end);
-    r->compute_s = now_s() - t0;
-    getrusage(RUSAGE_THREAD, &ru1);
-    r->minflt = ru1.ru_minflt - ru0.ru_minflt;
-    r->majflt = ru1.ru_majflt - ru0.ru_majflt;
-    if (best < end) {
-        r->found = 1;
-        r->index = best - begin;
-        r->count = pairs[best].count;
-        r->a = pairs[best].a;
-        r->b = pairs[best].b;
+    clock_stop(&c, r);
+    if (best < end)
+        set_found(r, best - begin, &pairs[best]);
+}
+
+void scan_set_fill(struct scan_set *s, enum pair_layout layout, const struct live_pair *src,
+                   size_t n)
+{
+    scan_set_free(s);
+    s->layout = layout;
+    s->n = n;
+    if (layout == LAYOUT_FLAT) {
+        s->flat = xmalloc((n ? n : 1) * sizeof *s->flat);
+        memcpy(s->flat, src, n * sizeof *s->flat);
+        return;
     }
+    s->objs = xmalloc((n ? n : 1) * sizeof *s->objs);
+    for (size_t i = 0; i < n; i++) {
+        s->objs[i] = xmalloc(sizeof **s->objs);
+        s->objs[i]->refcnt = 1;
+        s->objs[i]->p = src[i];
+    }
+}
+
+void scan_set_free(struct scan_set *s)
+{
+    if (s->objs)
+        for (size_t i = 0; i < s->n; i++)
+            free(s->objs[i]);
+    free(s->objs);
+    free(s->flat);
+    memset(s, 0, sizeof *s);
+}
+
+void scan_set_chunk(const struct vocab *v, const struct scan_set *s, size_t begin, size_t end,
+                    int touch, struct scan_reply *r)
+{
+    if (s->layout == LAYOUT_FLAT && !touch) {
+        scan_chunk(v, s->flat, begin, end, r);
+        return;
+    }
+    struct scan_clock c;
+    memset(r, 0, sizeof *r);
+    r->magic = SCAN_REPLY_MAGIC;
+    clock_start(&c);
+    const struct live_pair *best = NULL;
+    size_t best_i = 0;
+    for (size_t i = begin; i < end; i++) {
+        const struct live_pair *p;
+        if (s->layout == LAYOUT_OBJECTS) {
+            struct pair_obj *o = s->objs[i];
+            /* volatile: the compiler must not fold the +1/-1 away. */
+            volatile int64_t *rc = &o->refcnt;
+            if (touch)
+                *rc = *rc + 1;
+            p = &o->p;
+            if (!best || live_pair_beats(v, p, best))
+                best = p, best_i = i;
+            if (touch)
+                *rc = *rc - 1;
+        } else {
+            p = &s->flat[i];
+            volatile int64_t *cnt = (volatile int64_t *)&s->flat[i].count;
+            *cnt = *cnt;
+            if (!best || live_pair_beats(v, p, best))
+                best = p, best_i = i;
+        }
+    }
+    clock_stop(&c, r);
+    if (best)
+        set_found(r, best_i - begin, best);
 }
 
 int scan_reduce(const struct vocab *v, const struct scan_reply *r, unsigned n)
@@ -64,19 +156,21 @@ int scan_reduce(const struct vocab *v, const struct scan_reply *r, unsigned n)
     return best;
 }
 
-void scan_request_build(struct buf *out, const struct live_pair *pairs, size_t n,
+void scan_request_build(struct buf *out, const struct scan_set *s, size_t begin, size_t end,
                         const struct vocab *v, uint32_t *mark, uint32_t *stamp_io,
-                        unsigned worker, uint64_t merge)
+                        unsigned worker, uint64_t merge, struct scan_mode mode)
 {
     /* mark[id] == stamp: named by this chunk, not yet written; stamp - 1:
      * written. Stamps advance by 2 per call, so older marks never match. */
     *stamp_io += 2;
     uint32_t stamp = *stamp_io;
+    size_t n = end - begin;
     struct request_header h = {.magic = SCAN_REQUEST_MAGIC, .worker = worker, .merge = merge,
-                               .n_pairs = n};
+                               .n_pairs = n, .layout = mode.layout, .touch = (uint32_t)mode.touch};
     /* First pass: which tokens, and how many bytes. */
-    for (size_t i = 0; i < n; i++) {
-        uint32_t ids[2] = {pairs[i].a, pairs[i].b};
+    for (size_t i = begin; i < end; i++) {
+        const struct live_pair *p = scan_set_at(s, i);
+        uint32_t ids[2] = {p->a, p->b};
         for (int k = 0; k < 2; k++) {
             if (mark[ids[k]] == stamp)
                 continue;
@@ -88,18 +182,19 @@ void scan_request_build(struct buf *out, const struct live_pair *pairs, size_t n
         }
     }
     out->len = 0;
-    buf_reserve(out, sizeof h + n * sizeof *pairs + h.n_tokens * sizeof(struct token_entry) +
-                         h.bytes_len);
+    buf_reserve(out, sizeof h + n * sizeof(struct live_pair) +
+                         h.n_tokens * sizeof(struct token_entry) + h.bytes_len);
     buf_put(out, &h, sizeof h);
-    buf_put(out, pairs, n * sizeof *pairs);
+    for (size_t i = begin; i < end; i++)
+        buf_put(out, scan_set_at(s, i), sizeof(struct live_pair));
     /* Second pass: the token table, then the bytes, in first-seen order. */
     size_t table = out->len;
     out->len += h.n_tokens * sizeof(struct token_entry);
     size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t ids[2] = {pairs[i].a, pairs[i].b};
+    for (size_t i = begin; i < end; i++) {
+        const struct live_pair *p = scan_set_at(s, i);
+        uint32_t ids[2] = {p->a, p->b};
         for (int j = 0; j < 2; j++) {
-            /* mark[id] == stamp means "named, not yet written". */
             if (mark[ids[j]] != stamp)
                 continue;
             mark[ids[j]] = stamp - 1;
@@ -108,6 +203,68 @@ void scan_request_build(struct buf *out, const struct live_pair *pairs, size_t n
             buf_put(out, vocab_ptr(v, ids[j]), e.len);
         }
     }
+}
+
+static void vocab_release(struct vocab *v)
+{
+    free(v->off);
+    free(v->len);
+    free(v->bytes);
+    memset(v, 0, sizeof *v);
+}
+
+int scan_request_parse(const unsigned char *req, size_t len, struct scan_set *s,
+                       struct vocab *v, struct scan_mode *mode, uint64_t *merge)
+{
+    struct request_header h;
+    if (len < sizeof h)
+        return -1;
+    memcpy(&h, req, sizeof h);
+    size_t pairs_len = h.n_pairs * sizeof(struct live_pair);
+    size_t table_len = h.n_tokens * sizeof(struct token_entry);
+    if (h.magic != SCAN_REQUEST_MAGIC || h.layout > LAYOUT_OBJECTS ||
+        len != sizeof h + pairs_len + table_len + h.bytes_len)
+        return -1;
+    const unsigned char *body = req + sizeof h;
+    mode->layout = (enum pair_layout)h.layout;
+    mode->touch = h.touch != 0;
+    *merge = h.merge;
+    /* Fresh memory, as unpickling makes: the pairs in the asked layout
+     * (one allocation per object for LAYOUT_OBJECTS), and a sparse token
+     * table indexed by id so the shared scan and tie-break run unchanged. */
+    scan_set_free(s);
+    s->layout = mode->layout;
+    s->n = h.n_pairs;
+    if (s->layout == LAYOUT_FLAT) {
+        s->flat = xmalloc(pairs_len ? pairs_len : 1);
+        memcpy(s->flat, body, pairs_len);
+    } else {
+        s->objs = xmalloc((h.n_pairs ? h.n_pairs : 1) * sizeof *s->objs);
+        for (size_t i = 0; i < h.n_pairs; i++) {
+            s->objs[i] = xmalloc(sizeof **s->objs);
+            s->objs[i]->refcnt = 1;
+            memcpy(&s->objs[i]->p, body + i * sizeof(struct live_pair),
+                   sizeof(struct live_pair));
+        }
+    }
+    vocab_release(v);
+    v->n = h.id_limit;
+    v->off = xcalloc(h.id_limit ? h.id_limit : 1, sizeof *v->off);
+    v->len = xcalloc(h.id_limit ? h.id_limit : 1, sizeof *v->len);
+    v->bytes = xmalloc(h.bytes_len ? h.bytes_len : 1);
+    const unsigned char *tab = body + pairs_len;
+    memcpy(v->bytes, tab + table_len, h.bytes_len);
+    uint64_t off = 0;
+    for (uint32_t i = 0; i < h.n_tokens; i++) {
+        struct token_entry e;
+        memcpy(&e, tab + i * sizeof e, sizeof e);
+        if (e.id >= h.id_limit || off + e.len > h.bytes_len)
+            return -1;
+        v->off[e.id] = off;
+        v->len[e.id] = e.len;
+        off += e.len;
+    }
+    return 0;
 }
 
 static int read_full(int fd, void *buf, size_t len)
@@ -172,9 +329,11 @@ void scan_fault_point(unsigned worker, uint64_t merge, int out_fd)
 
 int scan_worker_serve(int in_fd, int out_fd, unsigned worker)
 {
-    struct buf body = {0};
+    struct buf req = {0};
     struct vocab v;
+    struct scan_set set;
     memset(&v, 0, sizeof v);
+    memset(&set, 0, sizeof set);
     int status = 0;
     for (;;) {
         struct request_header h;
@@ -185,49 +344,34 @@ int scan_worker_serve(int in_fd, int out_fd, unsigned worker)
             status = 4;
             break;
         }
-        size_t pairs_len = h.n_pairs * sizeof(struct live_pair);
-        size_t table_len = h.n_tokens * sizeof(struct token_entry);
-        size_t len = pairs_len + table_len + h.bytes_len;
-        body.len = 0;
-        buf_reserve(&body, len);
-        if (read_full(in_fd, body.data, len) != 1 && len) {
+        size_t len = h.n_pairs * sizeof(struct live_pair) +
+                     h.n_tokens * sizeof(struct token_entry) + h.bytes_len;
+        req.len = 0;
+        buf_put(&req, &h, sizeof h);
+        buf_reserve(&req, len);
+        if (len && read_full(in_fd, req.data + req.len, len) != 1) {
             status = 4;
             break;
         }
-        /* Deserialise into fresh memory: a sparse token table indexed by
-         * id, so the shared scan and tie-break run unchanged. */
-        struct live_pair *pairs = xmalloc(pairs_len ? pairs_len : 1);
-        memcpy(pairs, body.data, pairs_len);
-        free(v.off);
-        free(v.len);
-        free(v.bytes);
-        v.n = h.id_limit;
-        v.off = xcalloc(h.id_limit ? h.id_limit : 1, sizeof *v.off);
-        v.len = xcalloc(h.id_limit ? h.id_limit : 1, sizeof *v.len);
-        v.bytes = xmalloc(h.bytes_len ? h.bytes_len : 1);
-        const unsigned char *tab = body.data + pairs_len;
-        memcpy(v.bytes, tab + table_len, h.bytes_len);
-        uint64_t off = 0;
-        for (uint32_t i = 0; i < h.n_tokens; i++) {
-            struct token_entry e;
-            memcpy(&e, tab + i * sizeof e, sizeof e);
-            v.off[e.id] = off;
-            v.len[e.id] = e.len;
-            off += e.len;
+        req.len += len;
+        struct scan_mode mode;
+        uint64_t merge;
+        if (scan_request_parse(req.data, req.len, &set, &v, &mode, &merge) < 0) {
+            status = 4;
+            break;
         }
         struct scan_reply rep;
-        scan_chunk(&v, pairs, 0, h.n_pairs, &rep);
-        free(pairs);
-        scan_fault_point(worker, h.merge, out_fd);
+        scan_set_chunk(&v, &set, 0, set.n, mode.touch, &rep);
+        scan_set_free(&set);
+        scan_fault_point(worker, merge, out_fd);
         if (scan_reply_write(out_fd, &rep) < 0) {
             status = 5;
             break;
         }
     }
-    free(v.off);
-    free(v.len);
-    free(v.bytes);
-    buf_free(&body);
+    scan_set_free(&set);
+    vocab_release(&v);
+    buf_free(&req);
     return status;
 }
 

@@ -42,17 +42,64 @@ struct scan_reply {
 void scan_chunk(const struct vocab *v, const struct live_pair *pairs, size_t begin, size_t end,
                 struct scan_reply *r);
 
+/* A process backend's copy of the live pairs, in one of two layouts: one
+ * flat array, or, the way a Python list of tuples is laid out, an array of
+ * pointers to separately allocated objects, each with a reference count. */
+struct pair_obj {
+    int64_t refcnt;
+    struct live_pair p;
+};
+
+struct scan_set {
+    enum pair_layout layout;
+    size_t n;
+    struct live_pair *flat;  /* LAYOUT_FLAT */
+    struct pair_obj **objs;  /* LAYOUT_OBJECTS */
+};
+
+/* Replaces s's contents with a fresh copy of src[0..n): new memory every
+ * time, as the article's list(pair_counts.items()) is. */
+void scan_set_fill(struct scan_set *s, enum pair_layout layout, const struct live_pair *src,
+                   size_t n);
+void scan_set_free(struct scan_set *s);
+static inline const struct live_pair *scan_set_at(const struct scan_set *s, size_t i)
+{
+    return s->layout == LAYOUT_FLAT ? &s->flat[i] : &s->objs[i]->p;
+}
+
+/* Scans entries [begin, end) of s. With touch, writes to every entry it
+ * visits, as CPython's Py_INCREF/Py_DECREF do during a read-only loop
+ * (objects: increment then decrement the count; flat: store the count
+ * back), which is what turns a forked child's reads into copy-on-write
+ * faults. */
+void scan_set_chunk(const struct vocab *v, const struct scan_set *s, size_t begin, size_t end,
+                    int touch, struct scan_reply *r);
+
 /* Index of the best reply among n (all from one select), or -1 if none
  * found a pair. The reduction every parallel backend shares. */
 int scan_reduce(const struct vocab *v, const struct scan_reply *r, unsigned n);
 
-/* Serialises one chunk into out (replacing its contents): header, pairs,
- * then (id, length) and bytes of each token the pairs name. `mark` is a
- * zeroed scratch array of at least v->n entries and *stamp a counter
- * starting at 0, both kept by the caller between calls. */
-void scan_request_build(struct buf *out, const struct live_pair *pairs, size_t n,
+/* How a request asks the worker to lay out and scan its chunk. */
+struct scan_mode {
+    enum pair_layout layout;
+    int touch;
+};
+
+/* Serialises entries [begin, end) of s into out (replacing its contents):
+ * header, pairs, then (id, length) and bytes of each token the pairs name.
+ * `mark` is a zeroed scratch array of at least v->n entries and *stamp a
+ * counter starting at 0, both kept by the caller between calls. */
+void scan_request_build(struct buf *out, const struct scan_set *s, size_t begin, size_t end,
                         const struct vocab *v, uint32_t *mark, uint32_t *stamp,
-                        unsigned worker, uint64_t merge);
+                        unsigned worker, uint64_t merge, struct scan_mode mode);
+
+/* Deserialises a request built by scan_request_build into fresh memory: the
+ * pairs in the requested layout, and a token table holding the tokens the
+ * request named (v's arrays are replaced). Returns 0, or -1 if malformed.
+ * The fork-deepcopy backend uses it on its own copy. */
+int scan_request_parse(const unsigned char *req, size_t len, struct scan_set *s,
+                       struct vocab *v, struct scan_mode *mode, uint64_t *merge);
+
 
 /* The worker's loop: read a request, scan, reply; until end of input.
  * Returns the process exit status. Used by pool children and by the

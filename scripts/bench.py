@@ -185,7 +185,8 @@ def read_runs(path):
 
 def run_key(row):
     return (row["kind"], row["backend"], row["workers"], row["count_workers"], row["pin"],
-            row["vocab_size"], row["input_bytes"], row["repeat"])
+            row["vocab_size"], row["input_bytes"], row["repeat"], row.get("layout") or "flat",
+            row.get("touch") or "0", row.get("shuffle_chunks") or "0")
 
 
 def append_row(path, header, row):
@@ -272,6 +273,14 @@ def main():
     ap.add_argument("--size", default="2G", help="synth: corpus size (K/M/G)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--force", action="store_true")
+    ap.add_argument("--layout", default="flat", choices=["flat", "objects"],
+                    help="process backends' copy of the pairs (bpetrain --layout)")
+    ap.add_argument("--touch", action="store_true", help="bpetrain --touch")
+    ap.add_argument("--shuffle-chunks", action="store_true", help="bpetrain --shuffle-chunks")
+    ap.add_argument("--tag", default="",
+                    help="results go to results/<dataset>-<tag>/ (for experiment variants)")
+    ap.add_argument("--no-count", action="store_true",
+                    help="skip the counting runs (experiments that vary the merge step only)")
     ap.add_argument("--results", default=os.path.join(ROOT, "results"))
     args = ap.parse_args()
 
@@ -298,6 +307,9 @@ def main():
     dataset, path, synthetic = resolve_dataset(args.dataset, args.size, args.seed)
     if not args.vocab:
         args.vocab = DEFAULT_VOCAB.get(args.dataset, 10000)
+    base = dataset  # one word-count file per input, whatever the variant
+    if args.tag:
+        dataset = "%s-%s" % (dataset, args.tag)
     outdir = os.path.join(args.results, dataset)
     os.makedirs(outdir, exist_ok=True)
     runs_csv = os.path.join(outdir, "runs.csv")
@@ -320,12 +332,12 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
 
     # The word counts the merge runs start from: made once, checked by bpetrain.
-    counts = os.path.join(ROOT, "data", "counts", "%s.wc" % dataset)
+    counts = os.path.join(ROOT, "data", "counts", "%s.wc" % base)
     os.makedirs(os.path.dirname(counts), exist_ok=True)
     tmpcsv = os.path.join(outdir, ".run-%d.csv" % os.getpid())
 
     plan = []
-    for r in range(args.repeat):
+    for r in range(args.repeat if not args.no_count else 0):
         for cw in count_workers:
             plan.append(("count", "serial", 1, cw, r))
     for r in range(args.repeat):
@@ -341,10 +353,21 @@ def main():
     path = os.path.relpath(path, ROOT)
     counts = os.path.relpath(counts, ROOT)
 
+    variant = []
+    if args.layout != "flat":
+        variant += ["--layout", args.layout]
+    if args.touch:
+        variant += ["--touch"]
+    if args.shuffle_chunks:
+        variant += ["--shuffle-chunks"]
+
     def key_of(item):
         kind, b, w, cw, r = item
-        return (kind, b, str(w), str(cw), args.pin if kind == "merge" else "none",
-                str(args.vocab) if kind == "merge" else "0", input_bytes, str(r))
+        merge = kind == "merge"
+        return (kind, b, str(w), str(cw), args.pin if merge else "none",
+                str(args.vocab) if merge else "0", input_bytes, str(r),
+                args.layout if merge else "flat", "1" if merge and args.touch else "0",
+                "1" if merge and args.shuffle_chunks else "0")
 
     todo = [p for p in plan if args.force or key_of(p) not in done]
     if args.force and header:
@@ -369,7 +392,8 @@ def main():
             what = "count   count_workers=%d repeat %d" % (cw, r)
         else:
             cmd = [BPETRAIN, "--input", path, "--load-counts", counts, "--vocab-size",
-                   str(args.vocab), "--backend", b, "--workers", str(w), "--pin", args.pin]
+                   str(args.vocab), "--backend", b, "--workers", str(w), "--pin", args.pin
+                   ] + variant
             what = "%-8s W=%d pin=%s repeat %d" % (b, w, args.pin, r)
         elapsed = time.time() - t_start
         eta = "" if k == 0 else " ETA " + fmt_eta(elapsed / k * (len(todo) - k))

@@ -17,8 +17,10 @@ struct pool_state {
     unsigned w;
     struct pin_plan plan;
     struct proc *procs;
-    struct live_pair *copy;
-    size_t n_copy;
+    struct scan_set copy;
+    struct scan_mode mode;
+    int shuffle;
+    uint64_t rng;
     struct buf request;
     uint32_t *mark;        /* scratch for scan_request_build */
     uint32_t mark_cap, stamp;
@@ -54,7 +56,7 @@ static void pool_destroy(void *state)
     }
     pin_plan_free(&s->plan);
     buf_free(&s->request);
-    free(s->copy);
+    scan_set_free(&s->copy);
     free(s->mark);
     free(s->procs);
     free(s);
@@ -69,6 +71,10 @@ static int pool_init(void **state, const struct backend_config *cfg,
     struct pool_state *s = xcalloc(1, sizeof *s);
     s->w = cfg->workers;
     s->procs = xcalloc(s->w, sizeof *s->procs);
+    s->mode.layout = cfg->layout;
+    s->mode.touch = cfg->touch;
+    s->shuffle = cfg->shuffle_chunks;
+    s->rng = 0x2545F4914F6CDD1DULL;
     *state = s;
     if (pin_plan_init(&s->plan, cfg->pin, s->w, err, errlen) < 0) {
         pool_destroy(s);
@@ -89,10 +95,7 @@ static int pool_copy(void *state, const struct pair_table *pt, char *err, size_t
 {
     (void)err, (void)errlen;
     struct pool_state *s = state;
-    free(s->copy);
-    s->n_copy = pt->n_live;
-    s->copy = xmalloc((s->n_copy ? s->n_copy : 1) * sizeof *s->copy);
-    memcpy(s->copy, pt->live, s->n_copy * sizeof *s->copy);
+    scan_set_fill(&s->copy, s->mode.layout, pt->live, pt->n_live);
     return 0;
 }
 
@@ -107,20 +110,44 @@ static int pool_select(void *state, const struct pair_table *pt, struct select_r
         s->mark_cap = v->n;
     }
     char why[256];
-    for (unsigned i = 0; i < s->w; i++) {
+    /* Chunk c goes to worker order[c]: the identity, or with --shuffle-chunks
+     * a fresh permutation every merge, as a Pool hands tasks to whichever
+     * worker is free (the article's proposed test of its cache guess). */
+    unsigned *order = xmalloc(s->w * sizeof *order);
+    for (unsigned c = 0; c < s->w; c++)
+        order[c] = c;
+    for (unsigned c = s->w; s->shuffle && c > 1; c--) {
+        s->rng ^= s->rng << 13, s->rng ^= s->rng >> 7, s->rng ^= s->rng << 17;
+        unsigned j = (unsigned)(s->rng % c), t = order[c - 1];
+        order[c - 1] = order[j];
+        order[j] = t;
+    }
+    for (unsigned c = 0; c < s->w; c++) {
+        unsigned i = order[c];
         size_t begin, end;
-        chunk_range(s->n_copy, s->w, i, &begin, &end);
-        scan_request_build(&s->request, s->copy + begin, end - begin, v, s->mark, &s->stamp, i,
-                           s->merge);
+        chunk_range(s->copy.n, s->w, c, &begin, &end);
+        scan_request_build(&s->request, &s->copy, begin, end, v, s->mark, &s->stamp, i,
+                           s->merge, s->mode);
         if (proc_write(&s->procs[i], s->request.data, s->request.len, why, sizeof why) < 0) {
+            free(order);
             for (unsigned j = 0; j < s->w; j++)
                 proc_kill(&s->procs[j]);
             return errf(err, errlen, "backend pool: worker %u failed: %s", i, why);
         }
     }
     s->merge++;
-    return scan_collect("pool", s->procs, s->w, v, pt->live_id, s->n_copy, out, &s->minflt,
-                        &s->majflt, err, errlen);
+    /* Replies are read per chunk, so the reduction maps each back to its
+     * chunk's pairs whichever worker scanned it. */
+    struct proc *by_chunk = xmalloc(s->w * sizeof *by_chunk);
+    for (unsigned c = 0; c < s->w; c++)
+        by_chunk[c] = s->procs[order[c]];
+    int rc = scan_collect("pool", by_chunk, s->w, v, pt->live_id, s->copy.n, out, &s->minflt,
+                          &s->majflt, err, errlen);
+    for (unsigned c = 0; c < s->w; c++)
+        s->procs[order[c]] = by_chunk[c];
+    free(by_chunk);
+    free(order);
+    return rc;
 }
 
 static void pool_report(void *state, struct backend_report *out)
@@ -133,6 +160,7 @@ static void pool_report(void *state, struct backend_report *out)
 
 const struct merge_backend backend_pool = {
     .name = "pool",
+    .honours_layout = 1,
     .description = "W worker processes started once; each merge the chunks are serialised "
                    "through pipes (bpe_v4_time, Pool)",
     .init = pool_init,

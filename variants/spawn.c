@@ -18,8 +18,8 @@ struct spawn_state {
     struct pin_plan plan;
     char *worker_exe;
     struct proc *procs;
-    struct live_pair *copy;
-    size_t n_copy;
+    struct scan_set copy;
+    struct scan_mode mode;
     struct buf request;
     uint32_t *mark;
     uint32_t mark_cap, stamp;
@@ -35,7 +35,7 @@ static void spawn_destroy(void *state)
     pin_plan_free(&s->plan);
     buf_free(&s->request);
     free(s->worker_exe);
-    free(s->copy);
+    scan_set_free(&s->copy);
     free(s->mark);
     free(s->procs);
     free(s);
@@ -61,6 +61,8 @@ static int spawn_init(void **state, const struct backend_config *cfg,
     s->w = cfg->workers;
     s->procs = xcalloc(s->w, sizeof *s->procs);
     s->worker_exe = find_worker_exe(cfg->self_exe);
+    s->mode.layout = cfg->layout;
+    s->mode.touch = cfg->touch;
     *state = s;
     if (access(s->worker_exe, X_OK) < 0) {
         errf(err, errlen, "backend spawn: worker executable %s not found (run make)",
@@ -79,10 +81,7 @@ static int spawn_copy(void *state, const struct pair_table *pt, char *err, size_
 {
     (void)err, (void)errlen;
     struct spawn_state *s = state;
-    free(s->copy);
-    s->n_copy = pt->n_live;
-    s->copy = xmalloc((s->n_copy ? s->n_copy : 1) * sizeof *s->copy);
-    memcpy(s->copy, pt->live, s->n_copy * sizeof *s->copy);
+    scan_set_fill(&s->copy, s->mode.layout, pt->live, pt->n_live);
     return 0;
 }
 
@@ -107,16 +106,16 @@ static int spawn_select(void *state, const struct pair_table *pt, struct select_
             break;
         }
         size_t begin, end;
-        chunk_range(s->n_copy, s->w, i, &begin, &end);
-        scan_request_build(&s->request, s->copy + begin, end - begin, v, s->mark, &s->stamp, i,
-                           s->merge);
+        chunk_range(s->copy.n, s->w, i, &begin, &end);
+        scan_request_build(&s->request, &s->copy, begin, end, v, s->mark, &s->stamp, i,
+                           s->merge, s->mode);
         if (proc_write(&s->procs[i], s->request.data, s->request.len, why, sizeof why) < 0)
             rc = errf(err, errlen, "backend spawn: worker %u failed: %s", i, why);
         else
             proc_close_request(&s->procs[i]); /* one request, then end of input */
     }
     if (rc == 0)
-        rc = scan_collect("spawn", s->procs, s->w, v, pt->live_id, s->n_copy, out, &s->minflt,
+        rc = scan_collect("spawn", s->procs, s->w, v, pt->live_id, s->copy.n, out, &s->minflt,
                           &s->majflt, err, errlen);
     for (unsigned i = 0; i < s->w && rc == 0; i++)
         if (proc_wait(&s->procs[i], why, sizeof why) < 0)
@@ -137,6 +136,7 @@ static void spawn_report(void *state, struct backend_report *out)
 
 const struct merge_backend backend_spawn = {
     .name = "spawn",
+    .honours_layout = 1,
     .description = "each merge: posix_spawn W fresh worker processes and send each its "
                    "chunk serialised (bpe_v4_mp_spawn)",
     .init = spawn_init,

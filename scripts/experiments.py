@@ -1,0 +1,396 @@
+#!/usr/bin/env python3
+"""experiments.py: the article's open questions, measured.
+
+Subcommands (each reruns its experiment and writes results/ files):
+  traverse   the article's traversal micro-benchmark (bin/traverse)
+  forkcost   fork() cost against the parent's memory, with and without THP
+  touch      fork, fork-deepcopy, pool, spawn with the pairs laid out flat or
+             as separate objects, with and without reference-count writes
+  pinning    pin none/compact/scatter for fork, pool, pthread, openmp, and a
+             shuffled chunk order for pool
+  report     only regenerate the REPORT.md sections and plots of all of them
+  all        every experiment, then report
+
+The cost model (per-merge overhead as a function of W and live pairs, fitted
+over every merge run in results/) is part of `report`.
+
+Usage: scripts/experiments.py SUBCOMMAND [--dataset sample] [--repeat 3]
+"""
+
+import argparse
+import csv
+import io
+import math
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import report as R  # noqa: E402  (the report generator's tables, plots, markers)
+
+BIN = os.environ.get("BPEBENCH_BIN", os.path.join(ROOT, "bin"))
+EXP = os.path.join(ROOT, "results", "experiments")
+PLOTS = os.path.join(ROOT, "plots", "experiments")
+REPORT = os.path.join(ROOT, "REPORT.md")
+ORDER = ("traverse", "forkcost", "touch", "pinning", "model")
+
+
+def save_output(cmd, dest):
+    """Run a tool whose stdout is CSV; the file appears only if it succeeds."""
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE)
+    if p.returncode != 0:
+        sys.exit("experiments: %s failed (exit %d)" % (cmd[0], p.returncode))
+    R.write_atomic(dest, p.stdout)
+
+
+def bench(dataset, tag, backends, workers, repeat, extra):
+    cmd = [sys.executable, os.path.join(ROOT, "scripts", "bench.py"), "--dataset", dataset,
+           "--tag", tag, "--backends", backends, "--workers", workers, "--repeat", str(repeat),
+           "--no-count"] + extra
+    rc = subprocess.call(cmd, cwd=ROOT)
+    if rc != 0:
+        sys.exit(rc)
+
+
+def run_touch(a):
+    for layout in ("flat", "objects"):
+        for touch in (0, 1):
+            extra = ["--layout", layout] + (["--touch"] if touch else [])
+            bench(a.dataset, "%s%s" % (layout, "-touch" if touch else ""),
+                  "fork fork-deepcopy pool spawn", "1 2", a.repeat, extra)
+
+
+def run_pinning(a):
+    for pin in ("none", "compact", "scatter"):
+        bench(a.dataset, "pin-%s" % pin, "fork pool pthread openmp", "1 2", a.repeat,
+              ["--pin", pin])
+    bench(a.dataset, "pool-shuffled", "pool", "1 2", a.repeat, ["--shuffle-chunks"])
+
+
+# ---- reading ------------------------------------------------------------------------
+
+def read_csv(path):
+    if not os.path.isfile(path):
+        return None
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def merge_rows(results, name):
+    rows = read_csv(os.path.join(results, name, "runs.csv")) or []
+    return [r for r in rows if r.get("kind") == "merge"]
+
+
+def groups(rows, *keys):
+    out = {}
+    for r in rows:
+        out.setdefault(tuple(r.get(k, "") for k in keys), []).append(r)
+    return out
+
+
+def col(rows, name, scale=1.0):
+    return [None if R.num(r.get(name)) is None else R.num(r.get(name)) * scale for r in rows]
+
+
+def per_merge_us(rows, name):
+    return [None if R.num(r.get(name)) is None or not R.num(r.get("merges")) else
+            R.num(r.get(name)) / R.num(r.get("merges")) * 1e6 for r in rows]
+
+
+# ---- sections -----------------------------------------------------------------------
+
+def sec_traverse(made):
+    rows = read_csv(os.path.join(EXP, "traverse.csv"))
+    if not rows:
+        return ["Not measured yet: `make experiments EXP=traverse`."]
+    n = rows[0]["n"]
+    out = ["%s 2-tuples traversed in the parent, in a forked child (reading inherited "
+           "memory) and in a spawned child (which receives a serialised copy and rebuilds "
+           "it); medians (min–max) of %d runs. *Article*: Python, fork 1.07 s total / "
+           "0.28 s traversal, spawn 4.8 s / 0.08 s (the article's numbers, copied)."
+           % (n, len(rows) // 12 or 1), ""]
+    body = []
+    for (where, layout, touch), rs in sorted(groups(rows, "where", "layout", "touch").items(),
+                                             key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
+        body.append([where, layout, "yes" if touch == "1" else "no",
+                     R.mmm(col(rs, "total_s")), R.mmm(col(rs, "traverse_s")),
+                     R.mmm(col(rs, "child_minflt"))])
+    out += R.table(["where", "layout", "refcount writes", "total (s)", "traversal (s)",
+                    "minor faults in the traversal"], body)
+    return out + plot_lines(made, "traverse", "Traversal time by where it runs, layout and "
+                            "reference-count writes")
+
+
+def sec_forkcost(made):
+    rows = read_csv(os.path.join(EXP, "forkcost.csv"))
+    if not rows:
+        return ["Not measured yet: `make experiments EXP=forkcost`."]
+    body = []
+    for (mb, thp), rs in sorted(groups(rows, "size_mb", "thp").items(),
+                                key=lambda kv: (int(kv[0][0]), kv[0][1])):
+        fork_ms = R.mmm(col(rs, "fork_s", 1e3))
+        huge = R.num(rs[0].get("anon_huge_kb"))
+        body.append([mb, "MADV_HUGEPAGE" if thp == "1" else "MADV_NOHUGEPAGE", fork_ms,
+                     R.fmt(R.num(rs[0]["rss_kb"]) / 1024),
+                     R.fmt(huge / 1024) if huge is not None else R.MISSING])
+    out = ["fork + child exit + waitpid, against the parent's resident memory (all of it "
+           "touched), medians (min–max) of %d runs each." % len(
+               groups(rows, "size_mb", "thp").get((rows[0]["size_mb"], rows[0]["thp"]), [])),
+           ""]
+    out += R.table(["parent memory (MB)", "THP advice", "fork cost (ms)", "RSS (MiB)",
+                    "of which huge pages (MiB)"], body)
+    return out + plot_lines(made, "forkcost", "fork cost against parent memory")
+
+
+def touch_sets(results, dataset):
+    out = []
+    for layout in ("flat", "objects"):
+        for touch in ("", "-touch"):
+            name = "%s-%s%s" % (dataset, layout, touch)
+            out.append((layout, touch != "", merge_rows(results, name)))
+    return out
+
+
+def sec_touch(results, dataset):
+    sets = touch_sets(results, dataset)
+    if not any(rs for _, _, rs in sets):
+        return ["Not measured yet: `make experiments EXP=touch`."]
+    body = []
+    for layout, touch, rs in sets:
+        for (b, w), g in sorted(groups(rs, "backend", "workers").items()):
+            body.append([b, w, layout, "yes" if touch else "no", len(g),
+                         R.mmm(col(g, "merge_s")), R.mmm(col(g, "copy_s")),
+                         R.mmm(col(g, "compute_s")),
+                         R.mmm(per_merge_us(g, "compute_s")),
+                         R.mmm(col(g, "worker_minflt")),
+                         R.mmm([None if R.num(r.get("worker_minflt")) is None or
+                                not R.num(r.get("merges")) else
+                                R.num(r["worker_minflt"]) / R.num(r["merges"]) for r in g])])
+    body.sort(key=lambda r: (r[0], int(r[1]), r[2], r[3]))
+    return (["Data set `%s`; each worker's scan timed and its page faults counted inside the "
+             "worker (getrusage), summed over workers and merges; medians (min–max)." % dataset,
+             ""] +
+            R.table(["backend", "W", "layout", "refcount writes", "runs", "merge_s", "copy_s",
+                     "compute_s", "compute per merge (µs)", "worker minor faults",
+                     "faults per merge"], body))
+
+
+def sec_pinning(results, dataset):
+    body = []
+    for pin in ("none", "compact", "scatter"):
+        for (b, w), g in sorted(groups(merge_rows(results, "%s-pin-%s" % (dataset, pin)),
+                                       "backend", "workers").items()):
+            body.append([b, w, pin, len(g), R.mmm(col(g, "merge_s")), R.mmm(col(g, "max_s")),
+                         R.mmm(col(g, "compute_s")), g[0].get("worker_pus") or "—"])
+    for (b, w), g in sorted(groups(merge_rows(results, "%s-pool-shuffled" % dataset),
+                                   "backend", "workers").items()):
+        body.append([b + " (shuffled chunks)", w, "none", len(g), R.mmm(col(g, "merge_s")),
+                     R.mmm(col(g, "max_s")), R.mmm(col(g, "compute_s")), "—"])
+    if not body:
+        return ["Not measured yet: `make experiments EXP=pinning`."]
+    body.sort(key=lambda r: (r[0], int(r[1]), r[2]))
+    topo = ""
+    ctx = os.path.join(results, "%s-pin-compact" % dataset, "context.json")
+    if os.path.isfile(ctx):
+        import json
+        with open(ctx) as f:
+            t = json.load(f).get("topology", {})
+        topo = (" Topology: %s package(s), %s cores, %s PUs, %s." %
+                (t.get("packages"), t.get("cores"), t.get("pus"), t.get("caches")))
+    return (["Data set `%s`; each worker bound to one PU by hwloc (recorded as L#:P# per "
+             "worker).%s" % (dataset, topo), ""] +
+            R.table(["backend", "W", "pin", "runs", "merge_s", "max_s", "compute_s",
+                     "worker PUs"], body))
+
+
+def fit(points):
+    """Least squares y = c0 + c1*W + c2*live for points (W, live, y); None if singular."""
+    if len(points) < 3:
+        return None
+    # Normal equations, 3x3, solved by Gaussian elimination.
+    xs = [(1.0, float(w), float(l)) for w, l, _ in points]
+    a = [[sum(x[i] * x[j] for x in xs) for j in range(3)] for i in range(3)]
+    b = [sum(x[i] * p[2] for x, p in zip(xs, points)) for i in range(3)]
+    for i in range(3):
+        piv = max(range(i, 3), key=lambda r: abs(a[r][i]))
+        if abs(a[piv][i]) < 1e-12:
+            return None
+        a[i], a[piv], b[i], b[piv] = a[piv], a[i], b[piv], b[i]
+        for r in range(i + 1, 3):
+            f = a[r][i] / a[i][i]
+            for c in range(i, 3):
+                a[r][c] -= f * a[i][c]
+            b[r] -= f * b[i]
+    c = [0.0] * 3
+    for i in (2, 1, 0):
+        c[i] = (b[i] - sum(a[i][j] * c[j] for j in range(i + 1, 3))) / a[i][i]
+    return c
+
+
+def sec_model(results):
+    """Overhead per merge = (max_s - compute_s)/merges against W and live pairs."""
+    rows = []
+    for d in sorted(os.listdir(results)) if os.path.isdir(results) else []:
+        if "-" in d and not d.startswith("synth-"):
+            continue  # experiment variants: not the plain configuration
+        if d.startswith("synth-") and d.count("-") > 1:
+            continue
+        rows += [r for r in merge_rows(results, d) if (r.get("layout") or "flat") == "flat"
+                 and (r.get("touch") or "0") == "0" and r.get("pin", "none") == "none"]
+    if not rows:
+        return ["No merge runs yet."]
+    body = []
+    models = {}
+    for b, g in sorted(groups(rows, "backend").items()):
+        pts = []
+        for r in g:
+            m, live = R.num(r.get("merges")), R.num(r.get("avg_live_pairs"))
+            mx, cp = R.num(r.get("max_s")), R.num(r.get("compute_s"))
+            cpy = R.num(r.get("copy_s")) or 0.0
+            if not m or live is None or mx is None or cp is None:
+                continue
+            pts.append((int(r["workers"]), live, (mx - cp + cpy) / m * 1e6))
+        c = fit(pts)
+        if c is None or len({p[0] for p in pts}) < 2 or len({round(p[1]) for p in pts}) < 2:
+            continue
+        models[b] = c
+        res = [p[2] - (c[0] + c[1] * p[0] + c[2] * p[1]) for p in pts]
+        rms = math.sqrt(sum(x * x for x in res) / len(res))
+        body.append([b, len(pts), "%.1f" % c[0], "%.1f" % c[1], "%.4f" % c[2], "%.1f" % rms])
+    if not body:
+        return ["Too few runs with different W and live-pair counts to fit a model."]
+    out = ["Per merge, the time a backend spends beyond the scan itself (copy + max − "
+           "compute) is fitted as c0 + c1·W + c2·L, with W the workers and L the live pairs "
+           "(averaged over the run's merges), by least squares over every plain merge run "
+           "in results/ (all data sets, all repeats). Microseconds.", ""]
+    out += R.table(["backend", "runs", "c0 (µs)", "c1 (µs per worker)",
+                    "c2 (µs per live pair)", "rms residual (µs)"], body)
+    # Predict the article's TinyStories configuration on an 8-core machine.
+    synth = [r for r in rows if r.get("dataset", "").startswith("synth")]
+    serial = [r for r in synth if r["backend"] == "serial"]
+    if serial and models:
+        merges = R.median(col(serial, "merges"))
+        live = R.median(col(serial, "avg_live_pairs"))
+        scan_us = R.median(col(serial, "compute_s")) / merges * 1e6
+        upd = R.median(col(serial, "update_s"))
+        ser_merge = R.median(col(serial, "merge_s"))
+        art = R.load_article(os.path.join(ROOT, "scripts", "article_tables.csv")) or []
+        art_med = {}
+        for r in art:
+            art_med.setdefault((r["backend"], r["w"]), []).append(r["merge_s"])
+        art_serial = R.median(art_med.get(("serial", 1), []))
+        pred = []
+        for b in ("fork", "pool", "spawn", "pthread", "openmp"):
+            if b not in models:
+                continue
+            c = models[b]
+            for w in (1, 4, 8):
+                over = c[0] + c[1] * w + c[2] * live
+                merge_s = merges * (scan_us / w + over) / 1e6 + upd
+                a = R.median(art_med.get((b, w), []))
+                pred.append([b, w, R.fmt(merge_s), R.fmt(merge_s / ser_merge),
+                             R.fmt(a) if a else "—",
+                             R.fmt(a / art_serial) if a and art_serial else "—"])
+        out += ["", "Prediction for the article's configuration (TinyStories scale: %d merges, "
+                "%d live pairs on average, taken from the synthetic 2 GB runs; an 8-core "
+                "machine where W workers really run in parallel, so the scan takes 1/W of the "
+                "serial scan) beside the article's measured Python times (copied):"
+                % (merges, live), ""]
+        out += R.table(["backend", "W", "predicted merge_s (C)", "÷ C serial",
+                        "article merge_s (Python)", "article ÷ serial"], pred)
+    return out
+
+
+def plot_lines(made, name, caption):
+    if name not in made:
+        return []
+    rel = os.path.relpath(os.path.join(PLOTS, name), ROOT).replace(os.sep, "/")
+    return ["", "![%s](%s.png)" % (name, rel), "", "%s ([SVG](%s.svg))." % (caption, rel)]
+
+
+def make_plots():
+    made = set()
+    rows = read_csv(os.path.join(EXP, "traverse.csv"))
+    if rows:
+        lines = []
+        labels = []
+        for i, ((where, layout, touch), rs) in enumerate(sorted(
+                groups(rows, "where", "layout", "touch").items(),
+                key=lambda kv: (kv[0][1], kv[0][2], kv[0][0]))):
+            labels.append("%s %s%s" % (where, layout, " +rc" if touch == "1" else ""))
+            lines.append("%d,%s,%s" % (i, R.g_(R.median(col(rs, "traverse_s"))),
+                                       R.g_(R.median(col(rs, "total_s")))))
+        xt = ", ".join("'%s' %d" % (l, i) for i, l in enumerate(labels))
+        setup = R.COMMON.format(key="top left", title=R.gq("Traversal of 2-tuples")) + (
+            "set style data histogram\nset style fill solid 0.8 border -1\n"
+            "set boxwidth 0.4\nset xtics (%s) rotate by -35\nset ylabel 'seconds'\n"
+            "set logscale y\n" % xt)
+        cmd = ("plot {d} using ($1-0.2):2 with boxes title 'traversal', "
+               "{d} using ($1+0.2):3 with boxes title 'total'")
+        if R.run_gnuplot(setup, cmd, {"d": "\n".join(lines) + "\n"},
+                         os.path.join(PLOTS, "traverse")) is None:
+            made.add("traverse")
+    rows = read_csv(os.path.join(EXP, "forkcost.csv"))
+    if rows:
+        data = {}
+        for thp in ("0", "1"):
+            pts = []
+            for (mb, t), rs in sorted(groups(rows, "size_mb", "thp").items(),
+                                      key=lambda kv: int(kv[0][0])):
+                if t == thp:
+                    pts.append("%s,%s" % (mb, R.g_(R.median(col(rs, "fork_s", 1e3)))))
+            data["t%s" % thp] = "\n".join(pts) + "\n"
+        setup = R.COMMON.format(key="top left", title=R.gq("fork() cost vs parent memory")) + (
+            "set logscale xy\nset xlabel 'parent resident memory (MB)'\n"
+            "set ylabel 'fork + exit + wait (ms)'\n")
+        cmd = ("plot {t0} using 1:2 with linespoints lw 2 pt 7 title '4 KiB pages "
+               "(MADV_NOHUGEPAGE)', {t1} using 1:2 with linespoints lw 2 pt 5 title "
+               "'huge pages asked (MADV_HUGEPAGE)'")
+        if R.run_gnuplot(setup, cmd, data, os.path.join(PLOTS, "forkcost")) is None:
+            made.add("forkcost")
+    return made
+
+
+def render(a):
+    made = make_plots()
+    secs = {"traverse": sec_traverse(made), "forkcost": sec_forkcost(made),
+            "touch": sec_touch(a.results, a.dataset),
+            "pinning": sec_pinning(a.results, a.dataset), "model": sec_model(a.results)}
+    try:
+        with open(REPORT, encoding="utf-8", errors="surrogateescape", newline="") as f:
+            text = f.read()
+    except FileNotFoundError:
+        text = "# bpebench report\n"
+    new = R.update_report(text, "experiments", secs, REPORT, ORDER)
+    if new != text:
+        R.write_atomic(REPORT, new.encode("utf-8", errors="surrogateescape"))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("what", choices=["traverse", "forkcost", "touch", "pinning", "report",
+                                     "all"])
+    ap.add_argument("--dataset", default="sample")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--results", default=os.path.join(ROOT, "results"))
+    a = ap.parse_args()
+    if a.what in ("traverse", "all"):
+        save_output([os.path.join(BIN, "traverse"), "--repeat", str(a.repeat)],
+                    os.path.join(EXP, "traverse.csv"))
+    if a.what in ("forkcost", "all"):
+        save_output([os.path.join(BIN, "forkcost"), "--repeat", str(max(a.repeat, 5))],
+                    os.path.join(EXP, "forkcost.csv"))
+    if a.what in ("touch", "all"):
+        run_touch(a)
+    if a.what in ("pinning", "all"):
+        run_pinning(a)
+    try:
+        render(a)
+    except R.ReportError as e:
+        sys.exit("experiments: %s" % e)
+
+
+if __name__ == "__main__":
+    main()
