@@ -59,7 +59,7 @@ TEST_BIN    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_SUPPORT_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 
-.PHONY: all test deps echo clean bench report data
+.PHONY: all test deps echo clean bench report data experiments heaps
 # Objects reached through pattern rules are not throw-away intermediates.
 .SECONDARY:
 all: $(BPETRAIN) $(BPESCAN) $(TOOLS)
@@ -95,7 +95,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ) $(TEST_SUPPORT_OBJ)
 -include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)
 
 # ---- tests ---------------------------------------------------------------------
-test: $(BPETRAIN) $(BPESCAN) $(SYNTHGEN) $(TEST_BIN)
+test: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(TEST_BIN)
 	@BPETRAIN=$(BPETRAIN) SYNTHGEN=$(SYNTHGEN) TEST_BIN_DIR=$(BUILD)/tests SANITIZE=$(SANITIZE) \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1 \
@@ -118,17 +118,30 @@ $(BENCH_STAMP):
 	@scripts/ensure-deps.sh $(BENCH_DEPS)
 	@mkdir -p build && touch $@
 
-bench: $(BPETRAIN) $(BPESCAN) $(SYNTHGEN) $(BENCH_STAMP)
+bench: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(BENCH_STAMP)
 	python3 scripts/bench.py --dataset $(DATASET) --repeat $(REPEAT) --pin $(PIN) \
 	    --workers "$(WORKERS)" --backends "$(BACKENDS)" --size $(SIZE) \
 	    $(if $(VOCAB),--vocab $(VOCAB)) $(if $(COUNT_WORKERS),--count-workers "$(COUNT_WORKERS)") \
 	    $(if $(filter 1 yes,$(FORCE)),--force)
 	python3 scripts/report.py
+	python3 scripts/experiments.py report
 
 report: $(BENCH_STAMP)
 	python3 scripts/report.py
+	python3 scripts/experiments.py report
 
-data: $(SYNTHGEN) $(BENCH_STAMP)
+# The article's open questions (REPORT.md, "Answers"): EXP=traverse|forkcost|touch|
+# pinning|all, on DATASET (default sample) with REPEAT runs each.
+EXP ?= all
+experiments: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(BENCH_STAMP)
+	python3 scripts/experiments.py $(EXP) --dataset $(DATASET) --repeat $(REPEAT)
+
+# Distinct words and initial pairs against corpus size, sample and synthetic.
+heaps: $(BPETRAIN) $(TOOLS) $(BENCH_STAMP)
+	python3 scripts/heaps.py
+	python3 scripts/report.py
+
+data: $(TOOLS) $(BENCH_STAMP)
 ifeq ($(DATASET),synth)
 	@mkdir -p data/synth
 	$(SYNTHGEN) --sample data/sample/tinystories_v1_head_1097.txt --size $(SIZE) --seed 1 \

@@ -156,14 +156,27 @@ int scan_reduce(const struct vocab *v, const struct scan_reply *r, unsigned n)
     return best;
 }
 
-void scan_request_build(struct buf *out, const struct scan_set *s, size_t begin, size_t end,
-                        const struct vocab *v, uint32_t *mark, uint32_t *stamp_io,
-                        unsigned worker, uint64_t merge, struct scan_mode mode)
+void request_writer_free(struct request_writer *w)
 {
+    buf_free(&w->out);
+    free(w->mark);
+    memset(w, 0, sizeof *w);
+}
+
+void scan_request_build(struct request_writer *w, const struct scan_set *s, size_t begin,
+                        size_t end, const struct vocab *v, unsigned worker, uint64_t merge,
+                        struct scan_mode mode)
+{
+    if (w->mark_cap < v->n) {
+        w->mark = xrealloc(w->mark, v->n * sizeof *w->mark);
+        memset(w->mark + w->mark_cap, 0, (v->n - w->mark_cap) * sizeof *w->mark);
+        w->mark_cap = v->n;
+    }
     /* mark[id] == stamp: named by this chunk, not yet written; stamp - 1:
      * written. Stamps advance by 2 per call, so older marks never match. */
-    *stamp_io += 2;
-    uint32_t stamp = *stamp_io;
+    w->stamp += 2;
+    uint32_t stamp = w->stamp, *mark = w->mark;
+    struct buf *out = &w->out;
     size_t n = end - begin;
     struct request_header h = {.magic = SCAN_REQUEST_MAGIC, .worker = worker, .merge = merge,
                                .n_pairs = n, .layout = mode.layout, .touch = (uint32_t)mode.touch};

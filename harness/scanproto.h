@@ -85,13 +85,20 @@ struct scan_mode {
     int touch;
 };
 
-/* Serialises entries [begin, end) of s into out (replacing its contents):
- * header, pairs, then (id, length) and bytes of each token the pairs name.
- * `mark` is a zeroed scratch array of at least v->n entries and *stamp a
- * counter starting at 0, both kept by the caller between calls. */
-void scan_request_build(struct buf *out, const struct scan_set *s, size_t begin, size_t end,
-                        const struct vocab *v, uint32_t *mark, uint32_t *stamp,
-                        unsigned worker, uint64_t merge, struct scan_mode mode);
+/* Builds requests; kept by a backend between merges (zero-initialised).
+ * `mark` remembers which tokens the current request already names. */
+struct request_writer {
+    struct buf out;   /* the last request built */
+    uint32_t *mark;
+    uint32_t mark_cap, stamp;
+};
+
+/* Serialises entries [begin, end) of s into w->out (replacing it): header,
+ * pairs, then (id, length) and bytes of each token the pairs name. */
+void scan_request_build(struct request_writer *w, const struct scan_set *s, size_t begin,
+                        size_t end, const struct vocab *v, unsigned worker, uint64_t merge,
+                        struct scan_mode mode);
+void request_writer_free(struct request_writer *w);
 
 /* Deserialises a request built by scan_request_build into fresh memory: the
  * pairs in the requested layout, and a token table holding the tokens the

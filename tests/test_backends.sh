@@ -9,14 +9,14 @@ TS=data/sample/tinystories_v1_head_1097.txt
 # Sanitizer builds start every process far more slowly (spawn starts one per
 # worker per merge), so they check the TinyStories text at a smaller vocab.
 if [ -n "${SANITIZE:-}" ]; then TS_VOCAB=${TS_VOCAB:-600}; else TS_VOCAB=${TS_VOCAB:-2000}; fi
-BACKENDS=${BACKENDS:-"serial fork pool spawn pthread openmp heap lazyheap"}
+BACKENDS=${BACKENDS:-"serial fork pool spawn pthread openmp heap lazyheap fork-deepcopy"}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1"; }
 
 list=$("$BPETRAIN" --list-backends)
-for b in serial fork pool spawn pthread openmp heap lazyheap; do
+for b in serial fork pool spawn pthread openmp heap lazyheap fork-deepcopy; do
     if echo "$list" | grep -qE "^$b +[^ ].{20,}"; then pass "--list-backends: $b with a description"
     else fail "--list-backends: $b with a description"; fi
 done
@@ -58,8 +58,34 @@ pus=$(sed -n 2p "$tmp/pin.csv" | cut -d, -f"$col")
 [ "$pus" = "L0:P0;L1:P1" ] && pass "pin compact: the CSV records each worker's PU (L0:P0;L1:P1)" \
     || fail "pin compact: the CSV records each worker's PU (got '$pus')"
 
+# ---- layouts, reference-count writes, shuffled chunks ---------------------------------
+for b in fork fork-deepcopy pool spawn; do
+    bad=""
+    for layout in flat objects; do
+        for touch in "" --touch; do
+            for w in 1 3; do
+                "$BPETRAIN" --quiet --input "$D/corpus.en" --vocab-size 500 --backend "$b" \
+                    --workers $w --layout $layout $touch --out "$tmp/lt" 2>/dev/null \
+                    && cmp -s "$tmp/lt/merges.txt" "$D/train-bpe-reference-merges.txt" \
+                    || bad="$bad $layout$touch/W=$w"
+            done
+        done
+    done
+    [ -z "$bad" ] && pass "$b: --layout flat/objects, with and without --touch: merges = reference" \
+        || fail "$b: layouts/touch differ from the reference at$bad"
+done
+"$BPETRAIN" --quiet --input "$TS" --vocab-size "$TS_VOCAB" --backend pool --workers 3 \
+    --shuffle-chunks --out "$tmp/shuf" 2>/dev/null && cmp -s "$tmp/shuf/merges.txt" "$tmp/serial_ts/merges.txt" \
+    && pass "pool --shuffle-chunks: merges = serial" || fail "pool --shuffle-chunks: merges = serial"
+"$BPETRAIN" --quiet --input "$D/corpus.en" --vocab-size 300 --backend pthread --touch 2>"$tmp/t.err"
+[ $? -ne 0 ] && grep -q "apply to fork" "$tmp/t.err" && pass "--touch on a thread backend: a clear error" \
+    || fail "--touch on a thread backend: a clear error"
+"$BPETRAIN" --quiet --input "$D/corpus.en" --vocab-size 300 --backend fork --shuffle-chunks 2>"$tmp/t.err"
+[ $? -ne 0 ] && grep -q "pool backend only" "$tmp/t.err" && pass "--shuffle-chunks on fork: a clear error" \
+    || fail "--shuffle-chunks on fork: a clear error"
+
 # ---- a worker that dies -------------------------------------------------------------
-for b in fork pool spawn; do
+for b in fork fork-deepcopy pool spawn; do
     for mode in abort exit close short; do
         o="$tmp/fail-$b-$mode"
         start=$(date +%s%N)

@@ -52,9 +52,9 @@ int main(void)
     struct count_stats cs;
     count_words(in.data, in.len, &sp, 1, &wc, &cs, err, sizeof err);
 
-    const char *procs[] = {"fork", "pool", "spawn"};
+    const char *procs[] = {"fork", "pool", "spawn", "fork-deepcopy"};
     const char *modes[] = {"abort", "exit", "close", "short"};
-    for (size_t b = 0; b < 3; b++) {
+    for (size_t b = 0; b < 4; b++) {
         uint64_t merges;
         char d[200];
         unsetenv("BPEBENCH_WORKER_FAIL");

@@ -16,9 +16,7 @@ struct deep_state {
     struct scan_mode mode;
     struct scan_set copy, deep;
     struct vocab deep_vocab;   /* the tokens the deserialised copy names */
-    struct buf bytes;
-    uint32_t *mark;
-    uint32_t mark_cap, stamp;
+    struct request_writer bytes;
 };
 
 static void deep_destroy(void *state)
@@ -30,8 +28,7 @@ static void deep_destroy(void *state)
     free(s->deep_vocab.off);
     free(s->deep_vocab.len);
     free(s->deep_vocab.bytes);
-    buf_free(&s->bytes);
-    free(s->mark);
+    request_writer_free(&s->bytes);
     free(s);
 }
 
@@ -54,17 +51,11 @@ static int deep_copy(void *state, const struct pair_table *pt, char *err, size_t
 {
     struct deep_state *s = state;
     const struct vocab *v = pt->vocab;
-    if (s->mark_cap < v->n) {
-        s->mark = xrealloc(s->mark, v->n * sizeof *s->mark);
-        memset(s->mark + s->mark_cap, 0, (v->n - s->mark_cap) * sizeof *s->mark);
-        s->mark_cap = v->n;
-    }
     scan_set_fill(&s->copy, s->mode.layout, pt->live, pt->n_live);
-    scan_request_build(&s->bytes, &s->copy, 0, s->copy.n, v, s->mark, &s->stamp, 0, 0,
-                       s->mode);
+    scan_request_build(&s->bytes, &s->copy, 0, s->copy.n, v, 0, 0, s->mode);
     struct scan_mode mode;
     uint64_t merge;
-    if (scan_request_parse(s->bytes.data, s->bytes.len, &s->deep, &s->deep_vocab, &mode,
+    if (scan_request_parse(s->bytes.out.data, s->bytes.out.len, &s->deep, &s->deep_vocab, &mode,
                            &merge) < 0)
         return errf(err, errlen, "backend fork-deepcopy: its own serialised copy is malformed");
     return 0;

@@ -21,9 +21,7 @@ struct pool_state {
     struct scan_mode mode;
     int shuffle;
     uint64_t rng;
-    struct buf request;
-    uint32_t *mark;        /* scratch for scan_request_build */
-    uint32_t mark_cap, stamp;
+    struct request_writer request;
     uint64_t merge;
     int64_t minflt, majflt;
 };
@@ -55,9 +53,8 @@ static void pool_destroy(void *state)
         proc_kill(&s->procs[i]);
     }
     pin_plan_free(&s->plan);
-    buf_free(&s->request);
+    request_writer_free(&s->request);
     scan_set_free(&s->copy);
-    free(s->mark);
     free(s->procs);
     free(s);
 }
@@ -104,11 +101,6 @@ static int pool_select(void *state, const struct pair_table *pt, struct select_r
 {
     struct pool_state *s = state;
     const struct vocab *v = pt->vocab;
-    if (s->mark_cap < v->n) {
-        s->mark = xrealloc(s->mark, v->n * sizeof *s->mark);
-        memset(s->mark + s->mark_cap, 0, (v->n - s->mark_cap) * sizeof *s->mark);
-        s->mark_cap = v->n;
-    }
     char why[256];
     /* Chunk c goes to worker order[c]: the identity, or with --shuffle-chunks
      * a fresh permutation every merge, as a Pool hands tasks to whichever
@@ -126,9 +118,9 @@ static int pool_select(void *state, const struct pair_table *pt, struct select_r
         unsigned i = order[c];
         size_t begin, end;
         chunk_range(s->copy.n, s->w, c, &begin, &end);
-        scan_request_build(&s->request, &s->copy, begin, end, v, s->mark, &s->stamp, i,
-                           s->merge, s->mode);
-        if (proc_write(&s->procs[i], s->request.data, s->request.len, why, sizeof why) < 0) {
+        scan_request_build(&s->request, &s->copy, begin, end, v, i, s->merge, s->mode);
+        if (proc_write(&s->procs[i], s->request.out.data, s->request.out.len, why,
+                       sizeof why) < 0) {
             free(order);
             for (unsigned j = 0; j < s->w; j++)
                 proc_kill(&s->procs[j]);

@@ -20,9 +20,7 @@ struct spawn_state {
     struct proc *procs;
     struct scan_set copy;
     struct scan_mode mode;
-    struct buf request;
-    uint32_t *mark;
-    uint32_t mark_cap, stamp;
+    struct request_writer request;
     uint64_t merge;
     int64_t minflt, majflt;
 };
@@ -33,10 +31,9 @@ static void spawn_destroy(void *state)
     for (unsigned i = 0; i < s->w; i++)
         proc_kill(&s->procs[i]);
     pin_plan_free(&s->plan);
-    buf_free(&s->request);
+    request_writer_free(&s->request);
     free(s->worker_exe);
     scan_set_free(&s->copy);
-    free(s->mark);
     free(s->procs);
     free(s);
 }
@@ -90,11 +87,6 @@ static int spawn_select(void *state, const struct pair_table *pt, struct select_
 {
     struct spawn_state *s = state;
     const struct vocab *v = pt->vocab;
-    if (s->mark_cap < v->n) {
-        s->mark = xrealloc(s->mark, v->n * sizeof *s->mark);
-        memset(s->mark + s->mark_cap, 0, (v->n - s->mark_cap) * sizeof *s->mark);
-        s->mark_cap = v->n;
-    }
     char why[256], worker[16], pu[16];
     int rc = 0;
     for (unsigned i = 0; i < s->w && rc == 0; i++) {
@@ -107,9 +99,8 @@ static int spawn_select(void *state, const struct pair_table *pt, struct select_
         }
         size_t begin, end;
         chunk_range(s->copy.n, s->w, i, &begin, &end);
-        scan_request_build(&s->request, &s->copy, begin, end, v, s->mark, &s->stamp, i,
-                           s->merge, s->mode);
-        if (proc_write(&s->procs[i], s->request.data, s->request.len, why, sizeof why) < 0)
+        scan_request_build(&s->request, &s->copy, begin, end, v, i, s->merge, s->mode);
+        if (proc_write(&s->procs[i], s->request.out.data, s->request.out.len, why, sizeof why) < 0)
             rc = errf(err, errlen, "backend spawn: worker %u failed: %s", i, why);
         else
             proc_close_request(&s->procs[i]); /* one request, then end of input */
