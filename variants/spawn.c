@@ -100,7 +100,8 @@ static int spawn_select(void *state, const struct pair_table *pt, struct select_
         size_t begin, end;
         chunk_range(s->copy.n, s->w, i, &begin, &end);
         scan_request_build(&s->request, &s->copy, begin, end, v, i, s->merge, s->mode);
-        if (proc_write(&s->procs[i], s->request.out.data, s->request.out.len, why, sizeof why) < 0)
+        if (proc_write(&s->procs[i], s->request.out.data, s->request.out.len, why,
+                       sizeof why) < 0)
             rc = errf(err, errlen, "backend spawn: worker %u failed: %s", i, why);
         else
             proc_close_request(&s->procs[i]); /* one request, then end of input */
