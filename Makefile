@@ -47,7 +47,7 @@ endif
 BPETRAIN := $(BINDIR)/bpetrain
 BPESCAN  := $(BINDIR)/bpescan
 SYNTHGEN := $(BINDIR)/synthgen
-# Standalone tools: each is one file in tools/ and needs util.o only.
+# Standalone tools: each is one file in tools/ and needs util.o (and its seam) only.
 TOOLS    := $(patsubst tools/%.c,$(BINDIR)/%,$(wildcard tools/*.c))
 
 MAINS       := harness/bpetrain.c harness/bpescan.c
@@ -81,7 +81,7 @@ $(BUILD)/%.o: %.c Makefile $(FLAGS_FILE) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(TOOLS): $(BINDIR)/%: $(BUILD)/tools/%.o $(BUILD)/harness/util.o
+$(TOOLS): $(BINDIR)/%: $(BUILD)/tools/%.o $(BUILD)/harness/util.o $(BUILD)/harness/sys.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@
 

@@ -2,6 +2,7 @@
 #include "count.h"
 
 #include "pretok.h"
+#include "sys.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -263,7 +264,7 @@ int count_words(const unsigned char *data, size_t len, const struct specials *sp
          * single-worker count involves no thread at all. */
         if (i == 0)
             continue;
-        int e = pthread_create(&w[i].thread, NULL, count_worker_main, &w[i]);
+        int e = sys_pthread_create(&w[i].thread, NULL, count_worker_main, &w[i]);
         if (e) {
             atomic_store(&job.failed, 1);
             rc = errf(err, errlen, "cannot start counting thread %u: %s", i, strerror(e));

@@ -3,6 +3,7 @@
  * cache's and are dropped under pressure instead of swapped. */
 #include "input.h"
 
+#include "sys.h"
 #include "util.h"
 
 #include <errno.h>
@@ -30,7 +31,7 @@ int input_open(struct input *in, const char *path, char *err, size_t errlen)
     }
     if (S_ISREG(st.st_mode)) {
         if (st.st_size > 0) {
-            void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+            void *p = sys_mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
             if (p == MAP_FAILED) {
                 close(fd);
                 return errf(err, errlen, "cannot map input %s: %s", path, strerror(errno));
@@ -47,7 +48,7 @@ int input_open(struct input *in, const char *path, char *err, size_t errlen)
     struct buf b = {0};
     for (;;) {
         buf_reserve(&b, 1 << 20);
-        ssize_t r = read(fd, b.data + b.len, b.cap - b.len);
+        ssize_t r = sys_read(fd, b.data + b.len, b.cap - b.len);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {

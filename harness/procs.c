@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "procs.h"
 
+#include "sys.h"
 #include "util.h"
 
 #include <errno.h>
@@ -51,14 +52,15 @@ int proc_fork(struct proc *p, proc_main_fn fn, void *arg, int with_request_pipe,
     memset(p, 0, sizeof *p);
     p->to_fd = p->from_fd = -1;
     int req[2] = {-1, -1}, rep[2];
-    if ((with_request_pipe && pipe2(req, O_CLOEXEC) < 0) || pipe2(rep, O_CLOEXEC) < 0) {
+    if ((with_request_pipe && sys_pipe2(req, O_CLOEXEC) < 0) ||
+        sys_pipe2(rep, O_CLOEXEC) < 0) {
         int e = errno;
         close_fd(&req[0]);
         close_fd(&req[1]);
         return errf(err, errlen, "cannot create a pipe: %s", strerror(e));
     }
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = sys_fork();
     if (pid < 0) {
         int e = errno;
         close_fd(&req[0]);
@@ -94,9 +96,9 @@ int proc_spawn(struct proc *p, const char *path, char *const argv[], char *err,
     memset(p, 0, sizeof *p);
     p->to_fd = p->from_fd = -1;
     int req[2], rep[2];
-    if (pipe2(req, O_CLOEXEC) < 0)
+    if (sys_pipe2(req, O_CLOEXEC) < 0)
         return errf(err, errlen, "cannot create a pipe: %s", strerror(errno));
-    if (pipe2(rep, O_CLOEXEC) < 0) {
+    if (sys_pipe2(rep, O_CLOEXEC) < 0) {
         int e = errno;
         close(req[0]);
         close(req[1]);
@@ -115,7 +117,7 @@ int proc_spawn(struct proc *p, const char *path, char *const argv[], char *err,
     posix_spawnattr_setsigdefault(&attr, &def);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
-    int e = posix_spawn(&pid, path, &fa, &attr, argv, environ);
+    int e = sys_posix_spawn(&pid, path, &fa, &attr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     close(req[0]);
@@ -147,7 +149,7 @@ static int reap(struct proc *p, int options)
     if (p->pid <= 0 || p->reaped)
         return p->reaped;
     for (;;) {
-        pid_t r = waitpid(p->pid, &p->status, options);
+        pid_t r = sys_waitpid(p->pid, &p->status, options);
         if (r == p->pid) {
             p->reaped = 1;
             return 1;
@@ -187,7 +189,7 @@ int proc_write(struct proc *p, const void *buf, size_t len, char *why, size_t wh
 {
     const unsigned char *s = buf;
     while (len) {
-        ssize_t w = write(p->to_fd, s, len);
+        ssize_t w = sys_write(p->to_fd, s, len);
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0) {
@@ -207,7 +209,7 @@ int proc_read(struct proc *p, void *buf, size_t len, char *why, size_t whylen)
     unsigned char *d = buf;
     size_t want = len, got = 0;
     while (got < want) {
-        ssize_t r = read(p->from_fd, d + got, want - got);
+        ssize_t r = sys_read(p->from_fd, d + got, want - got);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {

@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include "scanproto.h"
 
+#include "sys.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -285,7 +287,7 @@ static int read_full(int fd, void *buf, size_t len)
     unsigned char *d = buf;
     size_t got = 0;
     while (got < len) {
-        ssize_t r = read(fd, d + got, len - got);
+        ssize_t r = sys_read(fd, d + got, len - got);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
@@ -299,7 +301,7 @@ static int write_full(int fd, const void *buf, size_t len)
 {
     const unsigned char *s = buf;
     while (len) {
-        ssize_t w = write(fd, s, len);
+        ssize_t w = sys_write(fd, s, len);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)

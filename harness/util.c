@@ -1,5 +1,6 @@
 /* util.c: helpers shared by the harness (see util.h). */
 #define _GNU_SOURCE
+#include "sys.h"
 #include "util.h"
 
 #include <errno.h>
@@ -21,7 +22,7 @@ static void out_of_memory(size_t n)
 
 void *xmalloc(size_t n)
 {
-    void *p = malloc(n ? n : 1);
+    void *p = sys_malloc(n ? n : 1);
     if (!p)
         out_of_memory(n);
     return p;
@@ -29,7 +30,7 @@ void *xmalloc(size_t n)
 
 void *xcalloc(size_t n, size_t size)
 {
-    void *p = calloc(n ? n : 1, size ? size : 1);
+    void *p = sys_calloc(n ? n : 1, size ? size : 1);
     if (!p)
         out_of_memory(n * size);
     return p;
@@ -37,7 +38,7 @@ void *xcalloc(size_t n, size_t size)
 
 void *xrealloc(void *p, size_t n)
 {
-    void *q = realloc(p, n ? n : 1);
+    void *q = sys_realloc(p, n ? n : 1);
     if (!q)
         out_of_memory(n);
     return q;
@@ -183,7 +184,7 @@ static int write_all(int fd, const void *data, size_t len)
 {
     const unsigned char *p = data;
     while (len) {
-        ssize_t w = write(fd, p, len);
+        ssize_t w = sys_write(fd, p, len);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -220,7 +221,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, char *err,
         free(tmp);
         return -1;
     }
-    if (close(fd) < 0 || rename(tmp, path) < 0) {
+    if (close(fd) < 0 || sys_rename(tmp, path) < 0) {
         errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         unlink(tmp);
         free(tmp);
@@ -254,7 +255,7 @@ int append_csv_row(const char *path, const char *header, const char *row, char *
     buf_putc(&b, '\n');
     /* One write() under O_APPEND: the row lands whole or, on error, we cut
      * the file back to where it was so no partial row survives. */
-    ssize_t w = write(fd, b.data, b.len);
+    ssize_t w = sys_write(fd, b.data, b.len);
     int rc = 0;
     if (w != (ssize_t)b.len) {
         int e = w < 0 ? errno : ENOSPC;

@@ -3,6 +3,7 @@
 #include "wordfile.h"
 
 #include "input.h"
+#include "sys.h"
 #include "util.h"
 
 #include <errno.h>
@@ -30,7 +31,7 @@ int wordfile_input_hash(const char *path, uint64_t *len, uint64_t *hash, char *e
     for (;;) {
         size_t got = 0;
         while (got < cap) {
-            ssize_t r = read(fd, block + got, cap - got);
+            ssize_t r = sys_read(fd, block + got, cap - got);
             if (r < 0 && errno == EINTR)
                 continue;
             if (r < 0) {

@@ -6,6 +6,7 @@
 #include "backend.h"
 #include "pinning.h"
 #include "scanproto.h"
+#include "sys.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -111,7 +112,8 @@ static int pthread_init(void **state, const struct backend_config *cfg,
     for (unsigned i = 0; i < s->w; i++) {
         s->workers[i].s = s;
         s->workers[i].i = i;
-        int e = pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i]);
+        int e = sys_pthread_create(&s->workers[i].thread, NULL, worker_main,
+                                   &s->workers[i]);
         if (e) {
             pthread_destroy(s);
             return errf(err, errlen, "backend pthread: cannot start thread %u: %s", i,
