@@ -59,7 +59,7 @@ TEST_BIN    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_SUPPORT_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 
-.PHONY: all test deps echo clean bench report data experiments heaps
+.PHONY: all test deps echo clean bench report data experiments heaps fuzz
 # Objects reached through pattern rules are not throw-away intermediates.
 .SECONDARY:
 all: $(BPETRAIN) $(BPESCAN) $(TOOLS)
@@ -81,7 +81,7 @@ $(BUILD)/%.o: %.c Makefile $(FLAGS_FILE) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(TOOLS): $(BINDIR)/%: $(BUILD)/tools/%.o $(BUILD)/harness/util.o $(BUILD)/harness/sys.o
+$(TOOLS): $(BINDIR)/%: $(BUILD)/tools/%.o $(addprefix $(BUILD)/harness/,util.o sys.o cleanup.o)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@
 
@@ -149,6 +149,23 @@ ifeq ($(DATASET),synth)
 else
 	scripts/fetch-data.sh $(DATASET)
 endif
+
+# ---- fuzzing (clang's libFuzzer) ------------------------------------------------------
+# make fuzz SECONDS=600: the trainer against the naive reference on small
+# inputs; new interesting inputs collect in build/fuzz/corpus, findings in
+# build/fuzz/ (crash-*), the seeds are tests/fuzz/corpus.
+SECONDS ?= 60
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=undefined -fopenmp -pthread $(CPPFLAGS) -Itests
+build/fuzz/fuzz_train: $(HARNESS_SRC) $(VARIANT_SRC) tests/naive_bpe.c tests/fuzz/fuzz_train.c \
+                       | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
+
+fuzz: build/fuzz/fuzz_train
+	@mkdir -p build/fuzz/corpus
+	cd build/fuzz && ./fuzz_train -max_total_time=$(SECONDS) -max_len=4096 -print_final_stats=1 \
+	    corpus ../../tests/fuzz/corpus
 
 echo:
 	@echo "CC       = $(CC)"

@@ -3,6 +3,7 @@
  * merges.txt, and appends the run's measurements to a CSV file. */
 #define _GNU_SOURCE
 #include "backend.h"
+#include "cleanup.h"
 #include "count.h"
 #include "gpt2.h"
 #include "input.h"
@@ -339,6 +340,7 @@ int main(int argc, char **argv)
     /* A worker that dies must show up as EPIPE on its pipe, reported with
      * its cause, not as a SIGPIPE that silently kills the driver. */
     signal(SIGPIPE, SIG_IGN);
+    cleanup_install();
     struct options o = {0};
     int prc = parse_options(argc, argv, &o);
     if (prc) {

@@ -3,6 +3,8 @@
 #include "procs.h"
 
 #include "sys.h"
+#include "cleanup.h"
+#include "sys.h"
 #include "util.h"
 
 #include <errno.h>
@@ -70,6 +72,7 @@ int proc_fork(struct proc *p, proc_main_fn fn, void *arg, int with_request_pipe,
         return errf(err, errlen, "cannot fork: %s", strerror(e));
     }
     if (pid == 0) {
+        cleanup_in_child();
         /* Own pipes to fds 3 and 4 (via high numbers, so the moves cannot
          * clobber each other), everything else above 4 closed. */
         int in = with_request_pipe ? fcntl(req[0], F_DUPFD, 100) : -1;
@@ -84,6 +87,7 @@ int proc_fork(struct proc *p, proc_main_fn fn, void *arg, int with_request_pipe,
     }
     close_fd(&req[0]);
     close_fd(&rep[1]);
+    cleanup_add_child(pid);
     p->pid = pid;
     p->to_fd = req[1];
     p->from_fd = rep[0];
@@ -127,6 +131,7 @@ int proc_spawn(struct proc *p, const char *path, char *const argv[], char *err,
         close(rep[0]);
         return errf(err, errlen, "cannot spawn %s: %s", path, strerror(e));
     }
+    cleanup_add_child(pid);
     p->pid = pid;
     p->to_fd = req[1];
     p->from_fd = rep[0];
@@ -152,6 +157,7 @@ static int reap(struct proc *p, int options)
         pid_t r = sys_waitpid(p->pid, &p->status, options);
         if (r == p->pid) {
             p->reaped = 1;
+            cleanup_remove_child(p->pid);
             return 1;
         }
         if (r < 0 && errno == EINTR)
@@ -160,6 +166,7 @@ static int reap(struct proc *p, int options)
             /* Not our child any more (already reaped elsewhere). */
             p->reaped = 1;
             p->status = 0;
+            cleanup_remove_child(p->pid);
             return 1;
         }
         return 0;

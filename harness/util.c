@@ -1,5 +1,6 @@
 /* util.c: helpers shared by the harness (see util.h). */
 #define _GNU_SOURCE
+#include "cleanup.h"
 #include "sys.h"
 #include "util.h"
 
@@ -204,6 +205,8 @@ int write_file_atomic(const char *path, const void *data, size_t len, char *err,
     memcpy(tmp, path, n);
     memcpy(tmp + n, ".tmp.XXXXXX", 12);
     int fd = mkstemp(tmp);
+    if (fd >= 0)
+        cleanup_set_tempfile(tmp);
     if (fd < 0) {
         errf(err, errlen, "cannot create a temporary file next to %s: %s", path,
              strerror(errno));
@@ -218,15 +221,18 @@ int write_file_atomic(const char *path, const void *data, size_t len, char *err,
         errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         close(fd);
         unlink(tmp);
+        cleanup_set_tempfile(NULL);
         free(tmp);
         return -1;
     }
     if (close(fd) < 0 || sys_rename(tmp, path) < 0) {
         errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         unlink(tmp);
+        cleanup_set_tempfile(NULL);
         free(tmp);
         return -1;
     }
+    cleanup_set_tempfile(NULL);
     free(tmp);
     return 0;
 }
