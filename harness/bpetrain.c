@@ -298,6 +298,24 @@ static int write_outputs(const char *dir, const struct vocab *v, const struct me
     return rc;
 }
 
+/* Resident anonymous and file-backed memory now (/proc/self/status), to
+ * show that counting does not copy the input into anonymous memory. */
+static void rss_now(long *anon_kb, long *file_kb)
+{
+    *anon_kb = *file_kb = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return;
+    char line[128];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "RssAnon:", 8) == 0)
+            *anon_kb = strtol(line + 8, NULL, 10);
+        else if (strncmp(line, "RssFile:", 8) == 0)
+            *file_kb = strtol(line + 8, NULL, 10);
+    }
+    fclose(f);
+}
+
 /* The counting phase: load saved counts (checked against the input's size
  * and hash), or map the input, count it and optionally save the counts. The
  * input is unmapped before returning: the merge phase does not need it, and
@@ -317,7 +335,9 @@ static int obtain_counts(const struct options *o, const struct specials *sp,
     if (input_open(&in, o->input, err, errlen) < 0)
         return -1;
     rec->input_bytes = in.len;
+    rec->count.release_pages = in.mapped;
     int rc = count_words(in.data, in.len, sp, o->count_workers, wc, &rec->count, err, errlen);
+    rss_now(&rec->count_rss_anon_kb, &rec->count_rss_file_kb);
     input_close(&in);
     if (rc < 0)
         return -1;

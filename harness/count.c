@@ -9,6 +9,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* ---- a word -> count hash table, one per worker ---- */
 
@@ -174,6 +176,7 @@ struct count_job {
     size_t n_chunks;
     atomic_size_t next_chunk;
     atomic_int failed;
+    int release_pages;  /* data is a private file mapping we may drop pages of */
 };
 
 struct count_worker {
@@ -189,6 +192,22 @@ static void emit_word(const unsigned char *p, size_t n, void *ctx)
     struct word_table *t = ctx;
     wt_add(t, p, n, hash_bytes(p, n), 1);
     t->total++;
+}
+
+/* A counted chunk's pages are not needed again: dropping them from the
+ * mapping keeps the resident set small however large the input (the page
+ * cache keeps them as long as the machine has room). Only whole pages
+ * inside the chunk are released; a read-only private file mapping loses
+ * nothing by it. */
+static void release_chunk(const struct count_job *job, size_t begin, size_t end)
+{
+    if (!job->release_pages)
+        return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t base = (uintptr_t)job->data;
+    uintptr_t lo = (base + begin + page - 1) / page * page, hi = (base + end) / page * page;
+    if (hi > lo)
+        madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
 static void *count_worker_main(void *arg)
@@ -225,6 +244,7 @@ static void *count_worker_main(void *arg)
         special_cursor_free(&cur);
         if (w->rc)
             break;
+        release_chunk(job, begin, end);
     }
     pretok_free(pt);
     return NULL;
@@ -235,7 +255,9 @@ int count_words(const unsigned char *data, size_t len, const struct specials *sp
                 size_t errlen)
 {
     memset(out, 0, sizeof *out);
+    int release = st->release_pages;
     memset(st, 0, sizeof *st);
+    st->release_pages = release;
     if (workers < 1)
         workers = 1;
     /* Several chunks per worker so a slow chunk does not leave a core idle;
@@ -251,7 +273,7 @@ int count_words(const unsigned char *data, size_t len, const struct specials *sp
     if (workers > n_chunks)
         workers = (unsigned)(n_chunks ? n_chunks : 1);
     struct count_job job = {.data = data, .len = len, .sp = sp, .bounds = bounds,
-                            .n_chunks = n_chunks};
+                            .n_chunks = n_chunks, .release_pages = st->release_pages};
     atomic_init(&job.next_chunk, 0);
     atomic_init(&job.failed, 0);
     struct count_worker *w = xcalloc(workers, sizeof *w);

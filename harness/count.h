@@ -20,6 +20,8 @@ struct word_counts {
 };
 
 struct count_stats {
+    int release_pages; /* in: the input is a file mapping whose counted pages
+                          may be dropped (keeps RSS flat on huge inputs) */
     double pretok_s;   /* parallel part: splitting, regex, hashing */
     double merge_s;    /* merging the per-worker tables */
     size_t chunks;

@@ -36,7 +36,8 @@ static const char header[] =
     "count_pretok_s,count_merge_s,count_chunks,words,pretokens,initial_pairs,"
     "init_s,stopped_early,child_peak_rss_kb,child_minflt,child_majflt,child_nvcsw,"
     "child_nivcsw,pus,started_at,worker_pus,worker_minflt,worker_majflt,heap_stale,"
-    "count_only,counts_from,layout,touch,shuffle_chunks,avg_live_pairs";
+    "count_only,counts_from,layout,touch,shuffle_chunks,avg_live_pairs,count_rss_anon_kb,"
+    "count_rss_file_kb";
 
 const char *run_csv_header(void)
 {
@@ -92,6 +93,7 @@ char *run_csv_row(const struct run_record *r)
     buf_printf(&b, ",%s,%d,%d,%.1f", r->layout ? r->layout : "flat", r->touch,
                r->shuffle_chunks,
                r->merge.merges ? (double)r->merge.live_pairs_sum / (double)r->merge.merges : 0.0);
+    buf_printf(&b, ",%ld,%ld", r->count_rss_anon_kb, r->count_rss_file_kb);
     buf_putc(&b, 0);
     return (char *)b.data;
 }

@@ -32,6 +32,7 @@ struct run_record {
     const char *counts_from; /* --load-counts file, "" when counted */
     const char *layout;
     int touch, shuffle_chunks;
+    long count_rss_anon_kb, count_rss_file_kb; /* right after counting */
 };
 
 /* getrusage for the process (RUSAGE_SELF) and for its waited-for children
