@@ -69,7 +69,7 @@ static void usage(FILE *f)
 "  --touch               process backends: workers write to every entry they scan,\n"
 "                        as CPython's reference counting does\n"
 "  --shuffle-chunks      pool: hand chunks to workers in a new order every merge\n"
-"  --out DIR             write DIR/vocab.json and DIR/merges.txt (created if missing)\n"
+"  --out DIR             write DIR/vocab.json, merges.txt and tokenizer.json (HF)\n"
 "  --csv FILE            append this run's measurements as one CSV row\n"
 "  --count-only          stop after the counting phase (time it alone)\n"
 "  --save-counts FILE    save the word counts (with the input's size and hash)\n"
@@ -267,6 +267,9 @@ static int make_dir(const char *dir, char *err, size_t errlen)
     return rc;
 }
 
+/* Writes merges.txt, vocab.json and tokenizer.json, each atomically; if
+ * one cannot be written, the ones already written are removed, so the
+ * directory never holds a partial set. */
 static int write_outputs(const char *dir, const struct vocab *v, const struct merge_result *mr,
                          char *err, size_t errlen)
 {
@@ -275,25 +278,31 @@ static int write_outputs(const char *dir, const struct vocab *v, const struct me
     struct token_list tl = {0};
     for (uint32_t id = 0; id < v->n; id++)
         token_list_add(&tl, vocab_ptr(v, id), v->len[id], id);
-    struct buf vj = {0}, mt = {0};
-    gpt2_render_vocab_json(&vj, &tl, VOCAB_JSON_INDENT4_UTF8);
-    gpt2_render_merges(&mt, &tl, mr->pairs, mr->merges);
-    size_t n = strlen(dir) + 16;
+    static const char *const names[] = {"merges.txt", "vocab.json", "tokenizer.json"};
+    struct buf body[3] = {{0}};
+    gpt2_render_merges(&body[0], &tl, mr->pairs, mr->merges);
+    gpt2_render_vocab_json(&body[1], &tl, VOCAB_JSON_INDENT4_UTF8);
+    int n_files = 3;
+    if (gpt2_render_tokenizer_json(&body[2], &tl, v->n_special, mr->pairs, mr->merges) < 0) {
+        fprintf(stderr, "bpetrain: warning: a special token is not valid UTF-8, so no "
+                        "tokenizer.json is written (vocab.json and merges.txt are)\n");
+        n_files = 2;
+    }
+    size_t n = strlen(dir) + 32;
     char *path = xmalloc(n);
-    snprintf(path, n, "%s/merges.txt", dir);
-    int rc = write_file_atomic(path, mt.data, mt.len, err, errlen);
-    if (rc == 0) {
-        snprintf(path, n, "%s/vocab.json", dir);
-        rc = write_file_atomic(path, vj.data, vj.len, err, errlen);
-        if (rc < 0) {
-            /* Never leave one file of the pair without the other. */
-            snprintf(path, n, "%s/merges.txt", dir);
+    int rc = 0, written = 0;
+    for (; written < n_files && rc == 0; written++) {
+        snprintf(path, n, "%s/%s", dir, names[written]);
+        rc = write_file_atomic(path, body[written].data, body[written].len, err, errlen);
+    }
+    if (rc < 0)
+        for (int i = 0; i < written - 1; i++) {
+            snprintf(path, n, "%s/%s", dir, names[i]);
             unlink(path);
         }
-    }
     free(path);
-    buf_free(&vj);
-    buf_free(&mt);
+    for (int i = 0; i < 3; i++)
+        buf_free(&body[i]);
     token_list_free(&tl);
     return rc;
 }

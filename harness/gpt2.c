@@ -352,3 +352,70 @@ bad:
     buf_free(&raw);
     return errf(err, errlen, "merges.txt: line %zu is not two GPT-2-alphabet tokens", line);
 }
+
+/* A raw UTF-8 string as a JSON string; -1 if it is not valid UTF-8 (JSON
+ * cannot carry it). */
+static int put_json_raw(struct buf *out, const unsigned char *p, size_t n)
+{
+    buf_putc(out, '"');
+    for (size_t i = 0; i < n;) {
+        unsigned cp;
+        size_t k = get_utf8(p + i, n - i, &cp);
+        if (k == 0 || (k > 1 && cp < 0x80) || (cp >= 0xD800 && cp < 0xE000) || cp > 0x10FFFF)
+            return -1;
+        if (cp == '"' || cp == '\\') {
+            buf_putc(out, '\\');
+            buf_putc(out, (unsigned char)cp);
+        } else if (cp < 0x20) {
+            buf_printf(out, "\\u%04x", cp);
+        } else {
+            buf_put(out, p + i, k);
+        }
+        i += k;
+    }
+    buf_putc(out, '"');
+    return 0;
+}
+
+int gpt2_render_tokenizer_json(struct buf *out, const struct token_list *t, size_t n_special,
+                               const uint32_t *pairs, size_t n_merges)
+{
+    buf_puts(out, "{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n  \"padding\": null,\n"
+                  "  \"added_tokens\": [");
+    for (size_t i = 0; i < n_special; i++) {
+        buf_printf(out, "%s\n    {\"id\": %lld, \"content\": ", i ? "," : "",
+                   (long long)t->id[i]);
+        if (put_json_raw(out, t->bytes.data + t->off[i], t->len[i]) < 0)
+            return -1;
+        buf_printf(out, ", \"single_word\": false, \"lstrip\": false, \"rstrip\": false, "
+                        "\"normalized\": false, \"special\": true}");
+    }
+    /* The GPT-2 pipeline: byte-level pre-tokenizer with the GPT-2 regex (the
+     * pattern this trainer uses), no prefix space, byte-level decoder. */
+    buf_printf(out, "%s],\n  \"normalizer\": null,\n"
+                    "  \"pre_tokenizer\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
+                    "\"trim_offsets\": true, \"use_regex\": true},\n"
+                    "  \"post_processor\": null,\n"
+                    "  \"decoder\": {\"type\": \"ByteLevel\", \"add_prefix_space\": true, "
+                    "\"trim_offsets\": true, \"use_regex\": true},\n"
+                    "  \"model\": {\"type\": \"BPE\", \"dropout\": null, \"unk_token\": null, "
+                    "\"continuing_subword_prefix\": null, \"end_of_word_suffix\": null, "
+                    "\"fuse_unk\": false, \"byte_fallback\": false, \"ignore_merges\": false,\n"
+                    "    \"vocab\": {", n_special ? "\n  " : "");
+    for (size_t i = 0; i < t->n; i++) {
+        buf_puts(out, i ? ", " : "");
+        put_json_token(out, t->bytes.data + t->off[i], t->len[i], 0);
+        buf_printf(out, ": %lld", (long long)t->id[i]);
+    }
+    buf_puts(out, "},\n    \"merges\": [");
+    for (size_t m = 0; m < n_merges; m++) {
+        uint32_t a = pairs[2 * m], b = pairs[2 * m + 1];
+        buf_puts(out, m ? ",\n      [" : "\n      [");
+        put_json_token(out, t->bytes.data + t->off[a], t->len[a], 0);
+        buf_puts(out, ", ");
+        put_json_token(out, t->bytes.data + t->off[b], t->len[b], 0);
+        buf_putc(out, ']');
+    }
+    buf_puts(out, "]\n  }\n}\n");
+    return 0;
+}

@@ -44,6 +44,13 @@ void gpt2_render_vocab_json(struct buf *out, const struct token_list *t,
 void gpt2_render_merges(struct buf *out, const struct token_list *t, const uint32_t *pairs,
                         size_t n_merges);
 
+/* Renders a HuggingFace tokenizers tokenizer.json: a BPE model with this
+ * vocabulary and these merges, the ByteLevel pre-tokenizer (GPT-2 regex)
+ * and decoder, and tokens [0, n_special) as special added tokens. Returns
+ * -1 when a special token is not valid UTF-8 (JSON cannot hold it). */
+int gpt2_render_tokenizer_json(struct buf *out, const struct token_list *t, size_t n_special,
+                               const uint32_t *pairs, size_t n_merges);
+
 /* Parse the same formats back. A "#version" first line of merges.txt is
  * skipped. Each merge is returned as two byte strings, tokens 2i and 2i+1. */
 int gpt2_parse_vocab_json(const unsigned char *s, size_t n, struct token_list *out,

@@ -153,6 +153,11 @@ void buf_putc(struct buf *b, unsigned char c)
     b->data[b->len++] = c;
 }
 
+void buf_puts(struct buf *b, const char *s)
+{
+    buf_put(b, s, strlen(s));
+}
+
 void buf_printf(struct buf *b, const char *fmt, ...)
 {
     /* Most strings fit a small stack buffer: one formatting pass. */
