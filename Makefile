@@ -59,7 +59,7 @@ TEST_BIN    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_SUPPORT_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 
-.PHONY: all test deps echo clean bench report data experiments heaps fuzz
+.PHONY: all test deps echo clean bench report data experiments heaps fuzz peers
 # Objects reached through pattern rules are not throw-away intermediates.
 .SECONDARY:
 all: $(BPETRAIN) $(BPESCAN) $(TOOLS)
@@ -149,6 +149,10 @@ ifeq ($(DATASET),synth)
 else
 	scripts/fetch-data.sh $(DATASET)
 endif
+
+# ---- established trainers beside this one (HF tokenizers via Node, SentencePiece) ----
+peers:
+	scripts/peers-install.sh
 
 # ---- fuzzing (clang's libFuzzer) ------------------------------------------------------
 # make fuzz SECONDS=600: the trainer against the naive reference on small
