@@ -59,7 +59,7 @@ TEST_BIN    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_SUPPORT_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 
-.PHONY: all test deps echo clean bench report data experiments heaps fuzz peers
+.PHONY: all test deps echo clean bench report data experiments heaps fuzz peers valgrind
 # Objects reached through pattern rules are not throw-away intermediates.
 .SECONDARY:
 all: $(BPETRAIN) $(BPESCAN) $(TOOLS)
@@ -153,6 +153,16 @@ endif
 # ---- established trainers beside this one (HF tokenizers via Node, SentencePiece) ----
 peers:
 	scripts/peers-install.sh
+
+# ---- valgrind memcheck of a small training (serial, and pool with its children) ----
+VALGRIND := valgrind --quiet --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect
+valgrind: $(BPETRAIN) $(BPESCAN)
+	$(VALGRIND) $(BPETRAIN) --quiet --input tests/fixtures/cs336/corpus.en --vocab-size 500 \
+	    --count-workers 2 --out build/valgrind-serial
+	$(VALGRIND) --trace-children=yes $(BPETRAIN) --quiet --input tests/fixtures/cs336/corpus.en \
+	    --vocab-size 300 --backend pool --workers 2 --out build/valgrind-pool
+	cmp build/valgrind-serial/merges.txt tests/fixtures/cs336/train-bpe-reference-merges.txt
+	@echo "valgrind: clean"
 
 # ---- fuzzing (clang's libFuzzer) ------------------------------------------------------
 # make fuzz SECONDS=600: the trainer against the naive reference on small
