@@ -29,6 +29,7 @@ struct word_table {
     uint64_t *hash;
     size_t n, cap;
     uint64_t total;
+    size_t too_long;   /* length of a pre-token past the 4 GiB word limit, or 0 */
 };
 
 static void wt_init(struct word_table *t)
@@ -190,6 +191,12 @@ struct count_worker {
 static void emit_word(const unsigned char *p, size_t n, void *ctx)
 {
     struct word_table *t = ctx;
+    /* Word lengths are 32-bit (the merge phase holds a token per byte): a
+     * longer pre-token (4 GiB of punctuation) is refused, not truncated. */
+    if (n > UINT32_MAX) {
+        t->too_long = n;
+        return;
+    }
     wt_add(t, p, n, hash_bytes(p, n), 1);
     t->total++;
 }
@@ -233,6 +240,13 @@ static void *count_worker_main(void *arg)
             size_t s = special_cursor_next(&cur, pos, &mlen);
             if (s > pos && pretok_split(pt, job->data + begin + pos, s - pos, emit_word,
                                         &w->table, w->err, sizeof w->err) < 0) {
+                w->rc = -1;
+                atomic_store(&job->failed, 1);
+                break;
+            }
+            if (w->table.too_long) {
+                errf(w->err, sizeof w->err, "a pre-token of %zu bytes is longer than the "
+                     "4 GiB this trainer supports", w->table.too_long);
                 w->rc = -1;
                 atomic_store(&job->failed, 1);
                 break;
