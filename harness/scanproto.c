@@ -182,10 +182,22 @@ void scan_request_build(struct request_writer *w, const struct scan_set *s, size
     size_t n = end - begin;
     struct request_header h = {.magic = SCAN_REQUEST_MAGIC, .worker = worker, .merge = merge,
                                .n_pairs = n, .layout = mode.layout, .touch = (uint32_t)mode.touch};
-    /* First pass: which tokens, and how many bytes. */
-    for (size_t i = begin; i < end; i++) {
-        const struct live_pair *p = scan_set_at(s, i);
-        uint32_t ids[2] = {p->a, p->b};
+    /* The pairs first, right after the header: flat, one copy of the whole
+     * chunk; objects, gathered one by one as pickling walks a list. The
+     * passes below then read them contiguously from the request itself. */
+    out->len = 0;
+    buf_reserve(out, sizeof h + n * sizeof(struct live_pair));
+    buf_put(out, &h, sizeof h);
+    if (s->layout == LAYOUT_FLAT) {
+        buf_put(out, s->flat + begin, n * sizeof(struct live_pair));
+    } else {
+        for (size_t i = begin; i < end; i++)
+            buf_put(out, &s->objs[i]->p, sizeof(struct live_pair));
+    }
+    const struct live_pair *pairs = (const struct live_pair *)(out->data + sizeof h);
+    /* Which tokens, and how many bytes. */
+    for (size_t i = 0; i < n; i++) {
+        uint32_t ids[2] = {pairs[i].a, pairs[i].b};
         for (int k = 0; k < 2; k++) {
             if (mark[ids[k]] == stamp)
                 continue;
@@ -196,26 +208,23 @@ void scan_request_build(struct request_writer *w, const struct scan_set *s, size
                 h.id_limit = ids[k] + 1;
         }
     }
-    out->len = 0;
-    buf_reserve(out, sizeof h + n * sizeof(struct live_pair) +
-                         h.n_tokens * sizeof(struct token_entry) + h.bytes_len);
-    buf_put(out, &h, sizeof h);
-    for (size_t i = begin; i < end; i++)
-        buf_put(out, scan_set_at(s, i), sizeof(struct live_pair));
-    /* Second pass: the token table, then the bytes, in first-seen order. */
+    buf_reserve(out, h.n_tokens * sizeof(struct token_entry) + h.bytes_len);
+    pairs = (const struct live_pair *)(out->data + sizeof h);
+    memcpy(out->data, &h, sizeof h);
+    /* The token table, then the bytes, in first-seen order. */
     size_t table = out->len;
     out->len += h.n_tokens * sizeof(struct token_entry);
     size_t k = 0;
-    for (size_t i = begin; i < end; i++) {
-        const struct live_pair *p = scan_set_at(s, i);
-        uint32_t ids[2] = {p->a, p->b};
+    for (size_t i = 0; i < n; i++) {
+        uint32_t ids[2] = {pairs[i].a, pairs[i].b};
         for (int j = 0; j < 2; j++) {
             if (mark[ids[j]] != stamp)
                 continue;
             mark[ids[j]] = stamp - 1;
             struct token_entry e = {ids[j], v->len[ids[j]]};
             memcpy(out->data + table + k++ * sizeof e, &e, sizeof e);
-            buf_put(out, vocab_ptr(v, ids[j]), e.len);
+            memcpy(out->data + out->len, vocab_ptr(v, ids[j]), e.len);
+            out->len += e.len;
         }
     }
 }

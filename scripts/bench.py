@@ -135,6 +135,9 @@ def gather_context(dataset, path, synthetic, args, warnings):
     commit = run_text(["git", "rev-parse", "HEAD"])
     if commit and run_text(["git", "status", "--porcelain", "--untracked-files=no"]):
         commit += "-dirty"
+    # The binaries measured may come from another checkout (BPEBENCH_BIN):
+    # record which commit they were built from.
+    bin_commit = run_text(["git", "-C", BIN, "rev-parse", "HEAD"]) or commit
     return {
         "dataset": dataset,
         "synthetic": synthetic,
@@ -148,6 +151,7 @@ def gather_context(dataset, path, synthetic, args, warnings):
         "cflags": flags,
         "kernel": platform.release(),
         "git_commit": commit,
+        "binaries": {"dir": os.path.relpath(BIN, ROOT), "commit": bin_commit},
         "input": {"path": os.path.relpath(path, ROOT), "bytes": os.path.getsize(path),
                   "sha256": sha256_of(path)},
         "vocab_size": args.vocab,
