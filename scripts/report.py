@@ -30,6 +30,12 @@ import tempfile
 
 SECTIONS = ("context", "table1", "table2", "table3", "counting", "plots")
 
+# Result sets that scripts/experiments.py makes (a data set run with one
+# variable changed): it reports them itself, side by side, so the default
+# list of data sets leaves them out.
+EXPERIMENT_VARIANT = re.compile(r"-(flat|objects)(-touch)?$|-pin-(none|compact|scatter)$"
+                                r"|-pool-shuffled$|-live$")
+
 # Columns the report cannot do without; every other column is optional.
 REQUIRED = ("backend", "workers", "count_workers", "input_bytes", "merges", "total_s",
             "count_s", "copy_s", "max_s", "compute_s", "update_s", "merge_s", "repeat",
@@ -1124,7 +1130,8 @@ def main(argv=None):
         if not names:
             if os.path.isdir(a.results):
                 names = sorted(d for d in os.listdir(a.results)
-                               if os.path.isfile(os.path.join(a.results, d, "runs.csv")))
+                               if os.path.isfile(os.path.join(a.results, d, "runs.csv"))
+                               and not EXPERIMENT_VARIANT.search(d))
             if not names:
                 raise ReportError("no %s/*/runs.csv found" % a.results)
         for n in names:

@@ -1,0 +1,745 @@
+#!/usr/bin/env python3
+"""peers.py: bpetrain beside established trainers on one input and one vocab.
+
+Trains, each REPEAT times as a separate process: bpetrain (every backend given,
+at every thread count given), HuggingFace tokenizers (npm "tokenizers" through
+peers/hf_train.js) and SentencePiece BPE (peers/spm_train.sh). Each process is
+timed from outside (wall clock, spawn to exit); its peak RSS is the ru_maxrss
+os.wait4 returns: on Linux the largest resident set of the process and of the
+descendants it reaped (bpetrain's worker processes, spm_train under bash). Each
+trainer is forked by a small sh rather than by Python, so that Python's own
+size does not leak into that number (see run_measured). Rows are appended to
+results/<dataset>/peers.csv:
+
+    dataset,trainer,backend,workers,vocab_size,repeat,total_s,peak_rss_kb,merges,notes
+
+Then the learned merges are compared, HF against ours (results/<dataset>/
+peers-merges.json), and results/<dataset>/peers.md gets the table (medians,
+min-max) with the caveats that make the numbers readable.
+
+The input the peers see. bpetrain always trains on INPUT as given, its special
+token split off, as CS336 defines it. HF's default trainer (the only one the
+Node binding exposes) has no special tokens: it would count "<|endoftext|>" as
+text and learn merges of its pieces ("<|", "|>", ...) that CS336 never counts;
+on the TinyStories sample that moves its merges off ours at the fifth merge. So by
+default (--peer-input stripped) HF and SentencePiece train on a copy of INPUT
+with the special token deleted (made once, kept in build/peers/): the same
+pre-tokens as CS336's split, up to edges such as the file's end. Their input
+is then ~1.5% smaller than ours on TinyStories-like text, which favours them in
+time. --peer-input same gives them INPUT itself.
+
+Usage: scripts/peers.py INPUT [--dataset NAME] [--vocab 30000] [--repeat 3]
+       [--backends heap] [--workers "2 1"] [--trainers ours,hf,spm]
+       [--peer-input stripped|same] [--special-token TOK] [--bpetrain PATH]
+       [--spm-sample N] [--no-compare]
+"""
+
+import argparse
+import collections
+import csv
+import datetime
+import hashlib
+import heapq
+import json
+import os
+import statistics
+import struct
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.environ.get("BPEBENCH_BIN", os.path.join(ROOT, "bin"))
+COLUMNS = ["dataset", "trainer", "backend", "workers", "vocab_size", "repeat",
+           "total_s", "peak_rss_kb", "merges", "notes"]
+
+CAVEATS = [
+    "HF tokenizers (npm tokenizers 0.23.2): the Node binding's train() takes no trainer, so it "
+    "uses the default BpeTrainer: vocab 30000, no special tokens, min_frequency 0, initial "
+    "alphabet = only the byte values that occur (HF learns 30000 - (bytes seen) merges; ours "
+    "learns 30000 - 257). Every comparison with HF therefore runs at vocab 30000.",
+    "HF reads its files line by line and pre-tokenizes each line on its own (the newline "
+    "stays at the end of the line); bpetrain pre-tokenizes whole documents between special "
+    "tokens, so runs of whitespace around newlines can split differently (e.g. \" \\n\" is one "
+    "pre-token for HF, two for us).",
+    "HF breaks ties between equally frequent pairs by token id (the smaller pair of ids "
+    "wins; ids follow the order of the alphabet, then of the merges); CS336 takes the "
+    "lexicographically greatest pair of byte strings.",
+    "HF counts and merges with rayon on all cores; its time includes node start-up and "
+    "loading the module (about 0.05 s) and saving tokenizer.json; its peak RSS includes "
+    "node's own (about 50 MB with the module loaded).",
+    "SentencePiece (Debian sentencepiece 0.1.97-3+b1, spm_train --model_type=bpe) is not "
+    "byte-level: it merges Unicode characters within whitespace-delimited words (\u2581 "
+    "prefix), splits by script and digits, uses no GPT-2 regex; its vocabulary also holds "
+    "<unk>, <s>, </s>, the special token and 256 byte-fallback pieces. Its BPE merge loop "
+    "runs on one core (--num_threads=1). It is measured for scale, not for equal output.",
+    "Times are whole processes, spawn to exit (reading the input, training, writing the "
+    "outputs), one process at a time.",
+]
+
+
+def die(msg):
+    sys.stderr.write("peers: %s\n" % msg)
+    sys.exit(1)
+
+
+def log(msg):
+    sys.stderr.write("peers: %s\n" % msg)
+    sys.stderr.flush()
+
+
+# ---- GPT-2 byte alphabet --------------------------------------------------------------
+def bytes_to_unicode():
+    bs = list(range(0x21, 0x7f)) + list(range(0xa1, 0xad)) + list(range(0xae, 0x100))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {b: chr(c) for b, c in zip(bs, cs)}
+
+
+BYTE_ENC = bytes_to_unicode()
+BYTE_DEC = {c: b for b, c in BYTE_ENC.items()}
+
+
+def gpt2_to_bytes(s):
+    return bytes(BYTE_DEC[c] for c in s)
+
+
+def bytes_to_gpt2(b):
+    return "".join(BYTE_ENC[x] for x in b)
+
+
+def read_our_merges(path):
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line or line.startswith("#version"):
+                continue
+            a, b = line.split(" ")
+            out.append((gpt2_to_bytes(a), gpt2_to_bytes(b)))
+    return out
+
+
+def read_hf_tokenizer(path):
+    """(merges as byte pairs, vocab as {bytes: id}) from an HF tokenizer.json."""
+    with open(path, encoding="utf-8") as f:
+        model = json.load(f)["model"]
+    merges = []
+    for m in model["merges"]:
+        # tokenizers >= 0.20 writes [a, b]; older versions "a b".
+        a, b = m if isinstance(m, list) else m.split(" ")
+        merges.append((gpt2_to_bytes(a), gpt2_to_bytes(b)))
+    vocab = {gpt2_to_bytes(t): i for t, i in model["vocab"].items()}
+    return merges, vocab
+
+
+def read_word_counts(path):
+    """The word-count file bpetrain --save-counts writes (harness/wordfile.c)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:8] != b"BPEWC001":
+        die("%s is not a bpetrain word-count file of version 001" % path)
+    pos = 8 + 16
+    (ns,) = struct.unpack_from("<I", data, pos)
+    pos += 4
+    for _ in range(ns):
+        (l,) = struct.unpack_from("<I", data, pos)
+        pos += 4 + l
+    n, _total = struct.unpack_from("<QQ", data, pos)
+    pos += 16
+    words = []
+    for _ in range(n):
+        l, freq = struct.unpack_from("<IQ", data, pos)
+        pos += 12
+        words.append((data[pos:pos + l], freq))
+        pos += l
+    return words
+
+
+# ---- running and measuring one process -------------------------------------------------
+# ru_maxrss is not reset by exec: a process starts with the resident size of
+# the process it was forked from (the kernel records the old memory's high
+# water mark at exec). A child spawned by this Python would report at least
+# Python's own 15-20 MB, more once it has read data. So each trainer is forked
+# by a small `sh` instead and left to this process as an orphan: as a child
+# subreaper (prctl) it inherits the orphan and reaps it with os.wait4, whose
+# ru_maxrss is then the trainer's own (at least sh's ~1 MB) and that of the
+# descendants it reaped.
+PR_SET_CHILD_SUBREAPER = 36
+_subreaper = False
+
+
+def become_subreaper():
+    global _subreaper
+    if not _subreaper:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+            die("prctl(PR_SET_CHILD_SUBREAPER) failed: errno %d" % ctypes.get_errno())
+        _subreaper = True
+
+
+def run_measured(cmd, out_path, err_path, env=None):
+    """Runs cmd to completion, stdout and stderr to files; returns
+    (exit code, wall seconds from spawn to exit, peak RSS KiB)."""
+    become_subreaper()
+    launcher = ["sh", "-c", 'out=$1 err=$2; shift 2; "$@" >"$out" 2>"$err" & echo $!',
+                "sh", out_path, err_path] + cmd
+    t0 = time.monotonic()
+    sh = subprocess.Popen(launcher, stdout=subprocess.PIPE, cwd=ROOT, env=env)
+    pid = int(sh.stdout.read().decode().strip())
+    sh.wait()
+    try:
+        _, status, ru = os.wait4(pid, 0)
+    except BaseException:
+        # Interrupted (Ctrl-C): the trainer is ours to end and reap.
+        try:
+            os.kill(pid, 15)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+        raise
+    wall = time.monotonic() - t0
+    return os.waitstatus_to_exitcode(status), wall, ru.ru_maxrss
+
+
+def last_json_line(path):
+    # HF's native trainer writes blank lines to stdout (its progress bars when
+    # stdout is not a terminal): the result is the last non-empty line.
+    with open(path, encoding="utf-8", errors="replace") as f:
+        lines = [l for l in f.read().splitlines() if l.strip()]
+    return json.loads(lines[-1]) if lines else None
+
+
+def tail(path, n=400):
+    try:
+        with open(path, "rb") as f:
+            return f.read()[-n:].decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+# ---- inputs --------------------------------------------------------------------------------
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def stripped_copy(src, special, dataset):
+    """src with every `special` deleted, made once and reused while src is unchanged."""
+    d = os.path.join(ROOT, "build", "peers", dataset)
+    os.makedirs(d, exist_ok=True)
+    dst = os.path.join(d, "input-nospecial.txt")
+    st = os.stat(src)
+    stamp = "%s %d %d %r" % (os.path.abspath(src), st.st_size, st.st_mtime_ns, special)
+    if os.path.exists(dst) and os.path.exists(dst + ".stamp"):
+        with open(dst + ".stamp") as f:
+            if f.read() == stamp:
+                return dst
+    tok = special.encode("utf-8")
+    log("writing %s (%s without %s)" % (os.path.relpath(dst, ROOT), src, special))
+    removed = 0
+    with open(src, "rb") as fi, open(dst + ".tmp", "wb") as fo:
+        # Line by line: a special token never spans a newline (none of ours
+        # contains one), so no occurrence is cut between two reads.
+        for line in fi:
+            removed += line.count(tok)
+            fo.write(line.replace(tok, b""))
+    os.replace(dst + ".tmp", dst)
+    with open(dst + ".stamp", "w") as f:
+        f.write(stamp)
+    log("removed %d occurrences" % removed)
+    return dst
+
+
+# ---- the merge comparison ---------------------------------------------------------------
+def apply_merges(word, ranks):
+    """Tokens of `word` after the merges in `ranks`, lowest rank first (which is
+    the state training reaches after applying them in order)."""
+    toks = [word[i:i + 1] for i in range(len(word))]
+    while len(toks) > 1:
+        best, at = None, -1
+        for i in range(len(toks) - 1):
+            r = ranks.get((toks[i], toks[i + 1]))
+            if r is not None and (best is None or r < best):
+                best, at = r, i
+        if best is None:
+            break
+        a, b = toks[at], toks[at + 1]
+        out, i = [], 0
+        while i < len(toks):
+            if i + 1 < len(toks) and toks[i] == a and toks[i + 1] == b:
+                out.append(a + b)
+                i += 2
+            else:
+                out.append(toks[i])
+                i += 1
+        toks = out
+    return toks
+
+
+def show(pair):
+    return [bytes_to_gpt2(pair[0]), bytes_to_gpt2(pair[1])]
+
+
+def last_common_state(ours, hf):
+    """The largest L at which the first L merges of both lists are the same set
+    (order aside): after L merges both tokenizers hold the same vocabulary, so
+    a difference before L was only an order swap, such as a tie broken the
+    other way."""
+    pending = collections.Counter()  # +1: seen in ours only, -1: in HF only
+    open_ = 0
+    last = 0
+    for i in range(min(len(ours), len(hf))):
+        for p, d in ((ours[i], 1), (hf[i], -1)):
+            before = pending[p]
+            pending[p] += d
+            open_ += (pending[p] != 0) - (before != 0)
+        if open_ == 0:
+            last = i + 1
+    return last
+
+
+def describe_difference(k, ours, hf, hf_vocab, words):
+    """Merge k of both lists, with the pair counts at the state after ours'
+    first k merges (from bpetrain's word counts) and what explains the choice."""
+    ours_pos = {p: i for i, p in enumerate(ours)}
+    hf_pos = {p: i for i, p in enumerate(hf)}
+    d = {
+        "index": k,
+        "ours": show(ours[k]),
+        "hf": show(hf[k]),
+        "ours_merge_in_hf_at": hf_pos.get(ours[k]),
+        "hf_merge_in_ours_at": ours_pos.get(hf[k]),
+    }
+    if words is None:
+        d["classification"] = "not recounted (no word counts)"
+        return d
+    ranks = {p: i for i, p in enumerate(ours[:k])}
+    counts = collections.Counter()
+    for w, f in words:
+        toks = apply_merges(w, ranks)
+        for i in range(len(toks) - 1):
+            counts[(toks[i], toks[i + 1])] += f
+    top = max(counts.values())
+    tied = sorted((p for p, c in counts.items() if c == top), reverse=True)
+    d["count_top"] = top
+    d["count_ours_merge"] = counts.get(ours[k], 0)
+    d["count_hf_merge"] = counts.get(hf[k], 0)
+    d["tied_at_top"] = len(tied)
+    d["tied_pairs"] = [show(p) for p in tied[:12]]
+    # CS336: the lexicographically greatest (bytes a, bytes b) among the tied.
+    d["ours_is_greatest_tied"] = bool(tied) and tied[0] == ours[k]
+    # HF: the smallest (id a, id b) among the tied, ids from its vocab.
+    ids = [(hf_vocab.get(a), hf_vocab.get(b), (a, b)) for a, b in tied]
+    if all(i[0] is not None and i[1] is not None for i in ids):
+        d["hf_is_smallest_ids_tied"] = min(ids)[2] == hf[k]
+    if d["count_ours_merge"] != top:
+        d["classification"] = "recount disagrees with our own choice (a bug in this script?)"
+    elif d["count_hf_merge"] == top:
+        d["classification"] = ("tie: both pairs have the top count %d; CS336 takes the "
+                               "lexicographically greatest, HF the smallest token ids" % top)
+    else:
+        d["classification"] = (
+            "not a tie in our counts (%d, HF's pair %d): HF counted differently, e.g. "
+            "through its line-by-line pre-tokenization" % (top, d["count_hf_merge"]))
+    return d
+
+
+def replay_hf(hf, hf_vocab, words):
+    """Replays HF's merges, in its order, on bpetrain's word counts (CS336's
+    pre-tokenization and counting) and finds the first HF merge that is not
+    explained there: a pair that is not among the most frequent at that point,
+    or one that is but is not the tied pair with the smallest HF token ids
+    (HF's tie-break). Every HF merge before it is what CS336 counting with
+    HF's tie-break picks. Pair counts are kept up to date incrementally (an
+    index pair -> words and a lazy max-heap), like a trainer."""
+    toks = [[w[i:i + 1] for i in range(len(w))] for w, _ in words]
+    freq = [f for _, f in words]
+    counts = collections.Counter()
+    where = collections.defaultdict(set)
+    for wi, t in enumerate(toks):
+        for p in zip(t, t[1:]):
+            counts[p] += freq[wi]
+            where[p].add(wi)
+    heap = [(-c, p) for p, c in counts.items()]
+    heapq.heapify(heap)
+
+    def valid_top():
+        while heap and counts.get(heap[0][1], 0) != -heap[0][0]:
+            heapq.heappop(heap)
+        return -heap[0][0] if heap else 0
+
+    def hf_ids(p):
+        return (hf_vocab.get(p[0], 1 << 62), hf_vocab.get(p[1], 1 << 62))
+
+    for i, pair in enumerate(hf):
+        top = valid_top()
+        c = counts.get(pair, 0)
+        tied = []
+        if c == top and top > 0:
+            # All valid entries at the top count, then put them back.
+            while heap and -heap[0][0] == top:
+                e = heapq.heappop(heap)
+                if counts.get(e[1], 0) == top and e[1] not in tied:
+                    tied.append(e[1])
+            for p in tied:
+                heapq.heappush(heap, (-top, p))
+        if c != top or min(tied, key=hf_ids) != pair:
+            tied_now = tied or [p for p, n in counts.items() if n == top]
+            # The pairs CS336 counting ranks above HF's choice (HF ids break ties).
+            above = sorted((p for p in tied_now if c != top or hf_ids(p) < hf_ids(pair)),
+                           key=hf_ids)
+            # A newline inside a token pair (not at its end) is what HF's
+            # line-by-line reading never produces.
+            inner_nl = [show(p) for p in above if b"\n" in (p[0] + p[1])[:-1]]
+            reason = ("not a most frequent pair under CS336 counting (count %d, top %d)" % (c, top)
+                      if c != top else
+                      "a most frequent pair (count %d), but not the tied one with the smallest "
+                      "HF ids" % top)
+            if inner_nl:
+                reason += ("; pairs ranked above it hold a newline before their end (%s), which "
+                           "HF, reading line by line, never counts"
+                           % ", ".join(str(x) for x in inner_nl[:4]))
+            return {
+                "index": i, "hf": show(pair), "count_hf_merge": c, "count_top": top,
+                "ranked_above": [show(p) for p in above[:12]], "reason": reason,
+            }
+        a, b = pair
+        changed = set()
+        for wi in where.pop(pair, ()):
+            t = toks[wi]
+            if len(t) < 2:
+                continue
+            new, j = [], 0
+            while j < len(t):
+                if j + 1 < len(t) and t[j] == a and t[j + 1] == b:
+                    new.append(a + b)
+                    j += 2
+                else:
+                    new.append(t[j])
+                    j += 1
+            if len(new) == len(t):
+                continue  # a stale index entry: the word no longer has the pair
+            f = freq[wi]
+            for p in zip(t, t[1:]):
+                counts[p] -= f
+                changed.add(p)
+            for p in zip(new, new[1:]):
+                counts[p] += f
+                where[p].add(wi)
+                changed.add(p)
+            toks[wi] = new
+        for p in changed:
+            if counts[p] > 0:
+                heapq.heappush(heap, (-counts[p], p))
+    return None
+
+
+def compare_merges(ours, hf, hf_vocab, words):
+    """Summary of ours vs HF's merge lists. words (bpetrain --save-counts of
+    the input ours trained on) let it recount the pairs where the lists part:
+    both trainers agree on the merges before, so both stand at the same state
+    there (up to HF's line-by-line pre-tokenization)."""
+    n = min(len(ours), len(hf))
+    k = 0
+    while k < n and ours[k] == hf[k]:
+        k += 1
+    res = {
+        "ours_merges": len(ours),
+        "hf_merges": len(hf),
+        "identical_leading_merges": k,
+        "same_set_leading_merges": last_common_state(ours, hf),
+        "overlap": {},
+    }
+    for m in sorted({100, 1000, 10000, n}):
+        if m <= n:
+            res["overlap"]["first_%d" % m] = len(set(ours[:m]) & set(hf[:m]))
+    res["first_difference"] = describe_difference(k, ours, hf, hf_vocab, words) if k < n else None
+    if words is not None:
+        res["hf_first_unexplained"] = replay_hf(hf, hf_vocab, words)
+    return res
+
+
+# ---- the report --------------------------------------------------------------------------
+def summarize(rows):
+    groups = collections.OrderedDict()
+    for r in rows:
+        groups.setdefault((r["trainer"], r["backend"], r["workers"]), []).append(r)
+    out = []
+    for (trainer, backend, workers), rs in groups.items():
+        t = [float(r["total_s"]) for r in rs]
+        m = [int(r["peak_rss_kb"]) for r in rs]
+        out.append({"trainer": trainer, "backend": backend, "workers": workers, "n": len(rs),
+                    "t_med": statistics.median(t), "t_min": min(t), "t_max": max(t),
+                    "rss_med": statistics.median(m), "rss_min": min(m), "rss_max": max(m),
+                    "merges": rs[0]["merges"]})
+    return out
+
+
+def write_report(path, dataset, args, inputs, summary, merges_summary, context):
+    ref = next((s for s in summary if s["trainer"] == "bpetrain" and s["backend"] == "heap"
+                and str(s["workers"]) == "2"), None) or next(
+                    (s for s in summary if s["trainer"] == "bpetrain"), None)
+    lines = ["# Peers: %s, vocab %d" % (dataset, args.vocab), ""]
+    lines.append("Input: `%s` (%d bytes, sha256 %s), which bpetrain reads; HF and SentencePiece "
+                 "read `%s` (%d bytes, %s)."
+                 % (inputs["input"], inputs["input_bytes"], inputs["input_sha256"][:16],
+                    inputs["peer_input"], inputs["peer_input_bytes"], inputs["peer_input_note"]))
+    lines.append("Measured %s on %s (%d CPUs, load %s before), REPEAT %d; "
+                 "times are spawn-to-exit wall clock, RSS is wait4's ru_maxrss."
+                 % (context["started"], context["host"], context["cpus"], context["load_before"],
+                    args.repeat))
+    lines.append("")
+    lines.append("| trainer | backend | threads | runs | total s, median (min-max) | "
+                 "peak RSS MB, median (min-max) | merges | time vs ours |")
+    lines.append("|---|---|---|---|---|---|---|---|")
+    for s in summary:
+        ratio = ""
+        if ref:
+            ratio = "%.1f\u00d7" % (s["t_med"] / ref["t_med"]) if ref["t_med"] > 0 else ""
+        lines.append("| %s | %s | %s | %d | %.2f (%.2f-%.2f) | %.0f (%.0f-%.0f) | %s | %s |" % (
+            s["trainer"], s["backend"], s["workers"], s["n"], s["t_med"], s["t_min"], s["t_max"],
+            s["rss_med"] / 1024, s["rss_min"] / 1024, s["rss_max"] / 1024, s["merges"], ratio))
+    if ref:
+        lines.append("")
+        lines.append("\"time vs ours\": median total time over that of bpetrain %s with %s threads."
+                     % (ref["backend"], ref["workers"]))
+    if merges_summary:
+        lines += ["", "## Merges: HF against ours", ""]
+        ms = merges_summary
+        lines.append("- identical leading merges: %d (ours %d merges, HF %d)"
+                     % (ms["identical_leading_merges"], ms["ours_merges"], ms["hf_merges"]))
+        for key, v in ms["overlap"].items():
+            lines.append("- same merges, ignoring order, in the %s: %d" % (key.replace("_", " "), v))
+        lines.append("- the first %d merges of both are the same set (order aside): the same "
+                     "vocabulary up to there" % ms["same_set_leading_merges"])
+        d = ms.get("first_difference")
+        if d:
+            lines.append("- first difference at merge %d (0-based): ours %s, HF %s; ours' is HF's "
+                         "merge %s, HF's is our merge %s. %s"
+                         % (d["index"], d["ours"], d["hf"], d["ours_merge_in_hf_at"],
+                            d["hf_merge_in_ours_at"], d.get("classification", "")))
+        if "hf_first_unexplained" in ms:
+            u = ms["hf_first_unexplained"]
+            if u is None:
+                lines.append("- replaying HF's merges on our word counts: every one of them is a "
+                             "most frequent pair there, ties broken by smallest HF ids: HF's "
+                             "list is CS336 counting with HF's tie-break")
+            else:
+                lines.append("- replaying HF's merges on our word counts: the first %d are each a "
+                             "most frequent pair there, ties broken by smallest HF ids; merge %d, "
+                             "HF %s, is %s"
+                             % (u["index"], u["index"], u["hf"], u["reason"]))
+    lines += ["", "## Caveats", ""] + ["- " + c for c in CAVEATS]
+    if args.spm_sample:
+        lines.append("- SentencePiece trained on a sample of %d lines (--input_sentence_size), "
+                     "not the whole input: its time is not comparable." % args.spm_sample)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+# ---- main ---------------------------------------------------------------------------------
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("input")
+    ap.add_argument("--dataset", help="results/<dataset>/ (default: the input's file name)")
+    ap.add_argument("--vocab", type=int, default=30000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--backends", default="heap", help="bpetrain backends (space-separated)")
+    ap.add_argument("--workers", default="2 1",
+                    help="bpetrain thread counts: each run uses W backend workers and W "
+                         "counting threads (heap's merge step is one thread whatever W)")
+    ap.add_argument("--trainers", default="ours,hf,spm")
+    ap.add_argument("--peer-input", choices=["stripped", "same"], default="stripped")
+    ap.add_argument("--special-token", default="<|endoftext|>")
+    ap.add_argument("--bpetrain", default=os.path.join(BIN, "bpetrain"))
+    ap.add_argument("--spm-sample", type=int, default=0,
+                    help="SentencePiece --input_sentence_size (default 0: every line)")
+    ap.add_argument("--no-compare", action="store_true", help="skip the merge comparison")
+    args = ap.parse_args()
+
+    trainers = [t.strip() for t in args.trainers.split(",") if t.strip()]
+    for t in trainers:
+        if t not in ("ours", "hf", "spm"):
+            die("unknown trainer %r (ours, hf, spm)" % t)
+    src = os.path.abspath(args.input)
+    if not os.path.isfile(src):
+        die("no such input: %s" % args.input)
+    dataset = args.dataset or os.path.splitext(os.path.basename(src))[0]
+    if "hf" in trainers and args.vocab != 30000:
+        die("HF's Node binding trains at its default vocab 30000 only: use --vocab 30000 "
+            "or leave hf out (--trainers ours,spm)")
+    if "ours" in trainers and not os.access(args.bpetrain, os.X_OK):
+        die("no bpetrain at %s (make, or --bpetrain PATH)" % args.bpetrain)
+    if "hf" in trainers and not os.path.exists(
+            os.path.join(ROOT, "peers", "node_modules", "tokenizers", "package.json")):
+        die("HF tokenizers not installed: make peers")
+    if "spm" in trainers and subprocess.call(["sh", "-c", "command -v spm_train >/dev/null"]) != 0:
+        die("spm_train not installed: make peers")
+
+    resdir = os.path.join(ROOT, "results", dataset)
+    work = os.path.join(ROOT, "build", "peers", dataset)
+    os.makedirs(resdir, exist_ok=True)
+    os.makedirs(work, exist_ok=True)
+
+    if args.peer_input == "stripped":
+        peer_input = stripped_copy(src, args.special_token, dataset)
+        peer_note = "the input with every %s deleted" % args.special_token
+    else:
+        peer_input = src
+        peer_note = "the input itself; HF counts %s as text" % args.special_token
+    with open("/proc/loadavg") as f:
+        load_before = " ".join(f.read().split()[:3])
+    context = {
+        "started": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "host": os.uname().nodename, "cpus": os.cpu_count(), "load_before": load_before,
+    }
+    inputs = {
+        "input": os.path.relpath(src, ROOT), "input_bytes": os.path.getsize(src),
+        "input_sha256": sha256_file(src),
+        "peer_input": os.path.relpath(peer_input, ROOT),
+        "peer_input_bytes": os.path.getsize(peer_input), "peer_input_note": peer_note,
+    }
+
+    # What runs: (trainer, backend, threads); each writes to build/peers/<dataset>/.
+    configs = []
+    if "ours" in trainers:
+        for backend in args.backends.split():
+            for w in args.workers.split():
+                configs.append(("bpetrain", backend, int(w)))
+    if "hf" in trainers:
+        configs.append(("hf-tokenizers", "BpeTrainer", os.cpu_count()))
+    if "spm" in trainers:
+        configs.append(("sentencepiece", "bpe", 1))
+
+    csv_path = os.path.join(resdir, "peers.csv")
+    new_file = not os.path.exists(csv_path)
+    rows = []
+    hashes = {}
+    with open(csv_path, "a", newline="") as csvf:
+        writer = csv.DictWriter(csvf, fieldnames=COLUMNS)
+        if new_file:
+            writer.writeheader()
+        # Repeats outermost: every trainer sees the machine in each of its
+        # moods, not one trainer all the quiet minutes.
+        for rep in range(args.repeat):
+            for trainer, backend, workers in configs:
+                outdir = os.path.join(work, "%s-%s-w%d" % (trainer, backend, workers))
+                os.makedirs(outdir, exist_ok=True)
+                so, se = os.path.join(outdir, "stdout"), os.path.join(outdir, "stderr")
+                env = None
+                notes = []
+                if trainer == "bpetrain":
+                    runcsv = os.path.join(outdir, "run.csv")
+                    if os.path.exists(runcsv):
+                        os.unlink(runcsv)
+                    cmd = [args.bpetrain, "--input", src, "--vocab-size", str(args.vocab),
+                           "--special-token", args.special_token, "--backend", backend,
+                           "--workers", str(workers), "--count-workers", str(workers),
+                           "--out", outdir, "--csv", runcsv, "--quiet"]
+                elif trainer == "hf-tokenizers":
+                    cmd = ["node", os.path.join(ROOT, "peers", "hf_train.js"), peer_input, outdir]
+                else:
+                    cmd = ["bash", os.path.join(ROOT, "peers", "spm_train.sh"), peer_input, outdir,
+                           str(args.vocab)]
+                    env = dict(os.environ, SPM_INPUT_SENTENCE_SIZE=str(args.spm_sample))
+                log("repeat %d: %s %s w%d" % (rep, trainer, backend, workers))
+                rc, wall, rss = run_measured(cmd, so, se, env)
+                if rc != 0:
+                    die("%s failed (exit %d): %s" % (" ".join(cmd), rc, tail(se)))
+                merges = ""
+                if trainer == "bpetrain":
+                    with open(runcsv) as f:
+                        r = next(csv.DictReader(f))
+                    merges = r["merges"]
+                    hashes.setdefault(r["merges_hash"], []).append("%s-w%d" % (backend, workers))
+                    notes.append("bpetrain total_s %s (count %s, merge %s); merges_hash %s"
+                                 % (r["total_s"], r["count_s"], r["merge_s"], r["merges_hash"]))
+                    if "no pair left" in tail(se, 4000) or r.get("stopped_early") == "1":
+                        notes.append("stopped early: no pair left")
+                elif trainer == "hf-tokenizers":
+                    j = last_json_line(so)
+                    merges = j["merges"]
+                    notes.append("train() %.3f s; vocab %d = %d bytes seen + %d merges; "
+                                 "no special tokens; rayon on %d CPUs"
+                                 % (j["train_s"], j["vocab_size"], j["vocab_size"] - j["merges"],
+                                    j["merges"], os.cpu_count()))
+                    if j["vocab_size"] < args.vocab:
+                        notes.append("stopped early: no pair left")
+                    if args.peer_input == "same":
+                        notes.append("counts %s as text" % args.special_token)
+                else:
+                    j = last_json_line(so)
+                    merges = spm_merges(os.path.join(outdir, "spm.vocab"), args.special_token)
+                    notes.append("spm_train %.3f s; %d pieces, %d of them merges; not byte-level; "
+                                 "one core" % (j["train_s"], j["vocab_size"], merges))
+                    if args.spm_sample:
+                        notes.append("sampled %d lines" % args.spm_sample)
+                if args.peer_input == "stripped" and trainer != "bpetrain":
+                    notes.append("input without %s" % args.special_token)
+                row = {"dataset": dataset, "trainer": trainer, "backend": backend,
+                       "workers": workers, "vocab_size": args.vocab, "repeat": rep,
+                       "total_s": "%.6f" % wall, "peak_rss_kb": rss, "merges": merges,
+                       "notes": "; ".join(notes)}
+                writer.writerow(row)
+                csvf.flush()
+                rows.append(row)
+                log("  %.2f s, %d MB" % (wall, rss // 1024))
+    if len(hashes) > 1:
+        die("bpetrain runs learned different merges: %s" % hashes)
+
+    merges_summary = None
+    if not args.no_compare and "ours" in trainers and "hf" in trainers:
+        b0, w0 = configs[0][1], configs[0][2]
+        ours_dir = os.path.join(work, "bpetrain-%s-w%d" % (b0, w0))
+        hf_dir = os.path.join(work, "hf-tokenizers-BpeTrainer-w%d" % os.cpu_count())
+        ours = read_our_merges(os.path.join(ours_dir, "merges.txt"))
+        hf, hf_vocab = read_hf_tokenizer(os.path.join(hf_dir, "tokenizer.json"))
+        wc = os.path.join(work, "counts.wc")
+        log("counting words once more for the recount (bpetrain --count-only)")
+        rc = subprocess.call([args.bpetrain, "--input", src, "--vocab-size",
+                              str(args.vocab), "--special-token", args.special_token,
+                              "--count-only", "--save-counts", wc, "--quiet"], cwd=ROOT)
+        words = read_word_counts(wc) if rc == 0 else None
+        log("comparing merges")
+        merges_summary = compare_merges(ours, hf, hf_vocab, words)
+        merges_summary.update({"dataset": dataset, "vocab_size": args.vocab, "inputs": inputs,
+                               "ours": os.path.relpath(ours_dir, ROOT),
+                               "hf": os.path.relpath(hf_dir, ROOT), "caveats": CAVEATS})
+        with open(os.path.join(resdir, "peers-merges.json"), "w", encoding="utf-8") as f:
+            json.dump(merges_summary, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+
+    write_report(os.path.join(resdir, "peers.md"), dataset, args, inputs, summarize(rows),
+                 merges_summary, context)
+    log("wrote %s, %s%s" % (os.path.relpath(csv_path, ROOT),
+                            os.path.relpath(os.path.join(resdir, "peers.md"), ROOT),
+                            ", peers-merges.json" if merges_summary else ""))
+
+
+def spm_merges(vocab_path, special):
+    """Pieces SentencePiece learned by merging: all but the meta pieces (<unk>,
+    <s>, </s>), the user symbol, the <0xNN> byte pieces and single characters."""
+    n = 0
+    with open(vocab_path, encoding="utf-8") as f:
+        for line in f:
+            piece = line.rstrip("\n").rsplit("\t", 1)[0]
+            if piece in ("<unk>", "<s>", "</s>", special) or len(piece) <= 1:
+                continue
+            if len(piece) == 6 and piece.startswith("<0x") and piece.endswith(">"):
+                continue
+            n += 1
+    return n
+
+
+if __name__ == "__main__":
+    main()
