@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# test_hf.sh: bpetrain's output in HuggingFace tokenizers (the Node binding
+# that `make peers` installs into peers/node_modules). Trains the TinyStories
+# sample at vocab 2000, then peers/hf_check.js loads tokenizer.json and
+# vocab.json + merges.txt in HF, round-trips the whole sample byte for byte
+# and compares HF's tokens with a reference encoder. Prints PASS/FAIL lines
+# for tests/run.sh. Without node or the package the test is skipped with one
+# PASS line, so a machine without the peers still passes.
+set -u
+BPETRAIN=${BPETRAIN:-bin/bpetrain}
+TS=data/sample/tinystories_v1_head_1097.txt
+
+if ! command -v node >/dev/null 2>&1 || [ ! -f peers/node_modules/tokenizers/package.json ]; then
+    echo "PASS HF tokenizers check skipped: node or peers/node_modules missing (make peers)"
+    exit 0
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if "$BPETRAIN" --quiet --input "$TS" --vocab-size 2000 --out "$tmp/out" 2>"$tmp/err"; then
+    echo "PASS TinyStories sample vocab 2000 with --out: exit 0"
+else
+    echo "FAIL TinyStories sample vocab 2000 with --out: $(head -c 300 "$tmp/err")"
+    exit 1
+fi
+# hf_check.js prints its own PASS/FAIL lines; a crash without a FAIL line is
+# caught by run.sh through the exit status.
+node peers/hf_check.js "$tmp/out" "$TS" '<|endoftext|>'
