@@ -344,8 +344,10 @@ static int obtain_counts(const struct options *o, const struct specials *sp,
     if (input_open(&in, o->input, err, errlen) < 0)
         return -1;
     rec->input_bytes = in.len;
-    rec->count.release_pages = in.mapped;
-    int rc = count_words(in.data, in.len, sp, o->count_workers, wc, &rec->count, err, errlen);
+    int rc = in.mapped ? count_words_mapped(in.data, in.len, sp, o->count_workers, wc,
+                                            &rec->count, err, errlen)
+                       : count_words(in.data, in.len, sp, o->count_workers, wc, &rec->count,
+                                     err, errlen);
     rss_now(&rec->count_rss_anon_kb, &rec->count_rss_file_kb);
     input_close(&in);
     if (rc < 0)

@@ -264,14 +264,12 @@ static void *count_worker_main(void *arg)
     return NULL;
 }
 
-int count_words(const unsigned char *data, size_t len, const struct specials *sp,
-                unsigned workers, struct word_counts *out, struct count_stats *st, char *err,
-                size_t errlen)
+static int count_impl(const unsigned char *data, size_t len, const struct specials *sp,
+                      unsigned workers, int release_pages, struct word_counts *out,
+                      struct count_stats *st, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    int release = st->release_pages;
     memset(st, 0, sizeof *st);
-    st->release_pages = release;
     if (workers < 1)
         workers = 1;
     /* Several chunks per worker so a slow chunk does not leave a core idle;
@@ -287,7 +285,7 @@ int count_words(const unsigned char *data, size_t len, const struct specials *sp
     if (workers > n_chunks)
         workers = (unsigned)(n_chunks ? n_chunks : 1);
     struct count_job job = {.data = data, .len = len, .sp = sp, .bounds = bounds,
-                            .n_chunks = n_chunks, .release_pages = st->release_pages};
+                            .n_chunks = n_chunks, .release_pages = release_pages};
     atomic_init(&job.next_chunk, 0);
     atomic_init(&job.failed, 0);
     struct count_worker *w = xcalloc(workers, sizeof *w);
@@ -345,6 +343,20 @@ int count_words(const unsigned char *data, size_t len, const struct specials *sp
     st->chunks = n_chunks;
     st->workers = workers;
     return rc;
+}
+
+int count_words(const unsigned char *data, size_t len, const struct specials *sp,
+                unsigned workers, struct word_counts *out, struct count_stats *st, char *err,
+                size_t errlen)
+{
+    return count_impl(data, len, sp, workers, 0, out, st, err, errlen);
+}
+
+int count_words_mapped(const unsigned char *data, size_t len, const struct specials *sp,
+                       unsigned workers, struct word_counts *out, struct count_stats *st,
+                       char *err, size_t errlen)
+{
+    return count_impl(data, len, sp, workers, 1, out, st, err, errlen);
 }
 
 void word_counts_free(struct word_counts *wc)

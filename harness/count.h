@@ -20,8 +20,6 @@ struct word_counts {
 };
 
 struct count_stats {
-    int release_pages; /* in: the input is a file mapping whose counted pages
-                          may be dropped (keeps RSS flat on huge inputs) */
     double pretok_s;   /* parallel part: splitting, regex, hashing */
     double merge_s;    /* merging the per-worker tables */
     size_t chunks;
@@ -32,6 +30,12 @@ struct count_stats {
 int count_words(const unsigned char *data, size_t len, const struct specials *sp,
                 unsigned workers, struct word_counts *out, struct count_stats *st, char *err,
                 size_t errlen);
+/* The same for a read-only private file mapping (input.h), whose pages are
+ * dropped as soon as they are counted, so the resident set stays small
+ * however large the file. Never call it on memory of one's own. */
+int count_words_mapped(const unsigned char *data, size_t len, const struct specials *sp,
+                       unsigned workers, struct word_counts *out, struct count_stats *st,
+                       char *err, size_t errlen);
 void word_counts_free(struct word_counts *wc);
 
 /* Chunk boundaries: start offsets of chunks (first is 0, last is len), at
