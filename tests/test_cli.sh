@@ -168,3 +168,23 @@ bad "--load-counts of a truncated file is refused" "damaged" \
     --input "$TS" --vocab-size 300 --load-counts "$tmp/trunc.wc"
 bad "--load-counts of a file that is not one" "not a word-count file" \
     --input "$TS" --vocab-size 300 --load-counts "$D/corpus.en"
+
+# ---- 64-bit counts end to end: saved counts past 2^32, through the CLI ------------------------
+# A word-count file for an empty input (its fingerprint: size 0, hash = the
+# FNV-1a offset basis) whose words occur more than 2^32 times: a 32-bit count
+# would wrap and put "a b" or even "e f" first.
+: >"$tmp/empty64.txt"
+python3 - "$tmp/big64.wc" <<'PY'
+import struct, sys
+special = b"<|endoftext|>"
+words = [(b"ab", 2**32 + 5), (b"cd", 2**32 + 7), (b"ef", 6)]
+out = b"BPEWC001" + struct.pack("<QQI", 0, 0xcbf29ce484222325, 1)
+out += struct.pack("<I", len(special)) + special
+out += struct.pack("<QQ", len(words), sum(f for _, f in words))
+for w, f in words:
+    out += struct.pack("<IQ", len(w), f) + w
+open(sys.argv[1], "wb").write(out)
+PY
+train "$tmp/big64" --input "$tmp/empty64.txt" --vocab-size 260 --load-counts "$tmp/big64.wc"
+check "counts past 2^32 end to end: merges c d (2^32+7), a b (2^32+5), e f (6), in that order" \
+    test "$(tr '\n' '|' <"$tmp/big64/merges.txt")" = "c d|a b|e f|"
