@@ -245,6 +245,11 @@ out:
     free(s.touched);
     pairs_free(&pt);
     words_free(&W);
+    if (rc < 0) {
+        /* A failed run has no merges to write; the count says how far it got. */
+        free(res->pairs);
+        res->pairs = NULL;
+    }
     return rc;
 }
 
