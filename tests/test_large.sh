@@ -11,6 +11,12 @@ trap 'rm -rf "$tmp"' EXIT
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1"; }
 
+# Under a sanitizer, counting 4.4 GB takes many minutes; the release build
+# checks this, the sanitizer builds check the same code on small inputs.
+if [ -n "${SANITIZE:-}" ]; then
+    pass "4 GiB input: skipped in the ${SANITIZE} build (checked by the release build)"
+    exit 0
+fi
 free_kb=$(df -Pk "$tmp" | awk 'NR==2 {print $4}')
 if [ "$free_kb" -lt $((12 * 1024 * 1024)) ]; then
     pass "4 GiB input: skipped, only $((free_kb / 1024)) MiB free in $tmp"
