@@ -10,6 +10,18 @@ D=tests/fixtures/cs336
 TS=data/sample/tinystories_v1_head_1097.txt
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# Worker processes started by this test (they inherit the marker), so that
+# workers of other jobs on the machine are not counted.
+export BPEBENCH_TEST_MARK="$tmp"
+our_workers() {
+    local n=0 p
+    for p in $(pgrep -f "bpe(train|scan)"); do
+        [ "$p" = "$$" ] && continue
+        { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qx "BPEBENCH_TEST_MARK=$tmp" \
+            && n=$((n + 1))
+    done
+    echo $n
+}
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1"; }
 
@@ -55,7 +67,7 @@ while read -r spec backend w; do
     rc=$?
     ms=$(( ($(date +%s%N) - start) / 1000000 ))
     leftovers=$(ls -A "$out" 2>/dev/null | grep -c '\.tmp\.')
-    workers=$(pgrep -f "bpescan [-]-worker" | wc -l)
+    workers=$(our_workers)
     if [ $rc -eq 124 ]; then
         fail "$spec ($backend): hung"
     elif [ $rc -eq 0 ]; then

@@ -11,6 +11,18 @@ BPETRAIN=${BPETRAIN:-bin/bpetrain}
 TS=data/sample/tinystories_v1_head_1097.txt
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# Worker processes started by this test (they inherit the marker), so that
+# workers of other jobs on the machine are not counted.
+export BPEBENCH_TEST_MARK="$tmp"
+our_workers() {
+    local n=0 p
+    for p in $(pgrep -f "bpe(train|scan)"); do
+        [ "$p" = "$$" ] && continue
+        { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qx "BPEBENCH_TEST_MARK=$tmp" \
+            && n=$((n + 1))
+    done
+    echo $n
+}
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1"; }
 
@@ -43,7 +55,7 @@ check_run() { # check_run DESCR PID OUT SIGNAL
     left=$(pgrep -f "$out" | wc -l)
     files=$(ls -A "$out" 2>/dev/null | wc -l)
     if [ $rc -eq "$want" ] && [ "$left" -eq 0 ] && [ "$files" -eq 0 ] \
-        && ! pgrep -f "bpescan [-]-worker" >/dev/null; then
+        && [ "$(our_workers)" -eq 0 ]; then
         pass "$d: exit $rc, no worker left, no file written"
     else
         fail "$d: rc=$rc (want $want), $left processes left, $files files"
