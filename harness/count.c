@@ -275,6 +275,10 @@ static int count_impl(const unsigned char *data, size_t len, const struct specia
     /* Several chunks per worker so a slow chunk does not leave a core idle;
      * chunks of at least 256 KiB so per-chunk costs stay negligible. */
     size_t want = (size_t)workers * 8;
+    /* Chunks of at most 64 MiB: the pages a worker has mapped but not yet
+     * released stay bounded however large the input. */
+    if (want < len / (64u << 20) + 1)
+        want = len / (64u << 20) + 1;
     if (want > len / (256u << 10))
         want = len / (256u << 10);
     if (want < 1)
