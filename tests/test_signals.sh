@@ -11,20 +11,7 @@ BPETRAIN=${BPETRAIN:-bin/bpetrain}
 TS=data/sample/tinystories_v1_head_1097.txt
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# Worker processes started by this test (they inherit the marker), so that
-# workers of other jobs on the machine are not counted.
-export BPEBENCH_TEST_MARK="$tmp"
-our_workers() {
-    local n=0 p
-    for p in $(pgrep -f "bpe(train|scan)"); do
-        [ "$p" = "$$" ] && continue
-        { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qx "BPEBENCH_TEST_MARK=$tmp" \
-            && n=$((n + 1))
-    done
-    echo $n
-}
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 
 big="$tmp/big.txt"
 for _ in $(seq 96); do cat "$TS"; done >"$big"
