@@ -19,7 +19,6 @@ Usage: scripts/experiments.py SUBCOMMAND [--dataset sample] [--repeat 3]
 
 import argparse
 import csv
-import io
 import math
 import os
 import subprocess
@@ -27,9 +26,14 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import report as R  # noqa: E402  (the report generator's tables, plots, markers)
+import report as R  # noqa: E402  (the bench's data sets as the report reads them)
+from bpebench import backends as B, machine  # noqa: E402
+from bpebench.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
+from bpebench.reportfile import (ReportError, plot_ref, read_report,  # noqa: E402
+                                 save_report, update_report, write_atomic)
+from bpebench.tables import MISSING, fmt, median, mmm, num, table  # noqa: E402
+from bpebench.tools import BIN  # noqa: E402
 
-BIN = os.environ.get("BPEBENCH_BIN", os.path.join(ROOT, "bin"))
 EXP = os.path.join(ROOT, "results", "experiments")
 PLOTS = os.path.join(ROOT, "plots", "experiments")
 REPORT = os.path.join(ROOT, "REPORT.md")
@@ -42,31 +46,37 @@ def save_output(cmd, dest):
     p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE)
     if p.returncode != 0:
         sys.exit("experiments: %s failed (exit %d)" % (cmd[0], p.returncode))
-    R.write_atomic(dest, p.stdout)
+    write_atomic(dest, p.stdout)
 
 
 def bench(dataset, tag, backends, workers, repeat, extra):
     cmd = [sys.executable, os.path.join(ROOT, "scripts", "bench.py"), "--dataset", dataset,
-           "--tag", tag, "--backends", backends, "--workers", workers, "--repeat", str(repeat),
-           "--no-count"] + extra
+           "--tag", tag, "--backends", " ".join(backends), "--workers", workers,
+           "--repeat", str(repeat), "--no-count"] + extra
     rc = subprocess.call(cmd, cwd=ROOT)
     if rc != 0:
         sys.exit(rc)
 
 
 def run_touch(a):
+    """Every backend with a layout and a touch option, in each combination of the two."""
+    bk = B.load()
+    which = [b for b in bk.declaring("layout") if b in bk.declaring("touch")]
     for layout in ("flat", "objects"):
         for touch in (0, 1):
-            extra = ["--layout", layout] + (["--touch"] if touch else [])
-            bench(a.dataset, "%s%s" % (layout, "-touch" if touch else ""),
-                  "fork fork-deepcopy pool spawn", "1 2", a.repeat, extra)
+            bench(a.dataset, "%s%s" % (layout, "-touch" if touch else ""), which, "1 2",
+                  a.repeat, ["--backend-opts", "layout=%s,touch=%d" % (layout, touch)])
 
 
 def run_pinning(a):
+    """The parallel backends the bench runs, under each pin policy; a shuffled chunk order
+    for every backend that has one."""
+    bk = B.load()
+    parallel = [b for b in bk.of_kind("threads", "processes") if b in bk.bench_default()]
     for pin in ("none", "compact", "scatter"):
-        bench(a.dataset, "pin-%s" % pin, "fork pool pthread openmp", "1 2", a.repeat,
-              ["--pin", pin])
-    bench(a.dataset, "pool-shuffled", "pool", "1 2", a.repeat, ["--shuffle-chunks"])
+        bench(a.dataset, "pin-%s" % pin, parallel, "1 2", a.repeat, ["--pin", pin])
+    bench(a.dataset, "pool-shuffled", bk.declaring("shuffle"), "1 2", a.repeat,
+          ["--backend-opts", "shuffle"])
 
 
 # ---- reading ------------------------------------------------------------------------
@@ -78,9 +88,23 @@ def read_csv(path):
         return list(csv.DictReader(f))
 
 
+_chosen = {}
+
+
+def chosen_runs(results, name):
+    """The runs of results/NAME the report shows (one machine's, as report.py picks it),
+    or None when NAME has none."""
+    if name not in _chosen:
+        d = os.path.join(results, name)
+        _chosen[name] = (R.machine_rows(d, B.load(), machine.this_machine()["id"],
+                                        os.environ.get("MACHINE") or None)
+                         if R.sessions.has_runs(d) else None)
+    return _chosen[name]
+
+
 def merge_rows(results, name):
-    rows = read_csv(os.path.join(results, name, "runs.csv")) or []
-    return [r for r in rows if r.get("kind") == "merge"]
+    got = chosen_runs(results, name)
+    return [r for r in got.rows if r.get("kind") == "merge"] if got else []
 
 
 def groups(rows, *keys):
@@ -91,12 +115,12 @@ def groups(rows, *keys):
 
 
 def col(rows, name, scale=1.0):
-    return [None if R.num(r.get(name)) is None else R.num(r.get(name)) * scale for r in rows]
+    return [None if num(r.get(name)) is None else num(r.get(name)) * scale for r in rows]
 
 
 def per_merge_us(rows, name):
-    return [None if R.num(r.get(name)) is None or not R.num(r.get("merges")) else
-            R.num(r.get(name)) / R.num(r.get("merges")) * 1e6 for r in rows]
+    return [None if num(r.get(name)) is None or not num(r.get("merges")) else
+            num(r.get(name)) / num(r.get("merges")) * 1e6 for r in rows]
 
 
 # ---- sections -----------------------------------------------------------------------
@@ -115,9 +139,9 @@ def sec_traverse(made):
     for (where, layout, touch), rs in sorted(groups(rows, "where", "layout", "touch").items(),
                                              key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
         body.append([where, layout, "yes" if touch == "1" else "no",
-                     R.mmm(col(rs, "total_s")), R.mmm(col(rs, "traverse_s")),
-                     R.mmm(col(rs, "child_minflt"))])
-    out += R.table(["where", "layout", "refcount writes", "total (s)", "traversal (s)",
+                     mmm(col(rs, "total_s")), mmm(col(rs, "traverse_s")),
+                     mmm(col(rs, "child_minflt"))])
+    out += table(["where", "layout", "refcount writes", "total (s)", "traversal (s)",
                     "minor faults in the traversal"], body)
     return out + plot_lines(made, "traverse", "Traversal time by where it runs, layout and "
                             "reference-count writes")
@@ -130,16 +154,16 @@ def sec_forkcost(made):
     body = []
     for (mb, thp), rs in sorted(groups(rows, "size_mb", "thp").items(),
                                 key=lambda kv: (int(kv[0][0]), kv[0][1])):
-        fork_ms = R.mmm(col(rs, "fork_s", 1e3))
-        huge = R.num(rs[0].get("anon_huge_kb"))
+        fork_ms = mmm(col(rs, "fork_s", 1e3))
+        huge = num(rs[0].get("anon_huge_kb"))
         body.append([mb, "MADV_HUGEPAGE" if thp == "1" else "MADV_NOHUGEPAGE", fork_ms,
-                     R.fmt(R.num(rs[0]["rss_kb"]) / 1024),
-                     R.fmt(huge / 1024) if huge is not None else R.MISSING])
+                     fmt(num(rs[0]["rss_kb"]) / 1024),
+                     fmt(huge / 1024) if huge is not None else MISSING])
     out = ["fork + child exit + waitpid, against the parent's resident memory (all of it "
            "touched), medians (min–max) of %d runs each." % len(
                groups(rows, "size_mb", "thp").get((rows[0]["size_mb"], rows[0]["thp"]), [])),
            ""]
-    out += R.table(["parent memory (MB)", "THP advice", "fork cost (ms)", "RSS (MiB)",
+    out += table(["parent memory (MB)", "THP advice", "fork cost (ms)", "RSS (MiB)",
                     "of which huge pages (MiB)"], body)
     return out + plot_lines(made, "forkcost", "fork cost against parent memory")
 
@@ -161,18 +185,18 @@ def sec_touch(results, dataset):
     for layout, touch, rs in sets:
         for (b, w), g in sorted(groups(rs, "backend", "workers").items()):
             body.append([b, w, layout, "yes" if touch else "no", len(g),
-                         R.mmm(col(g, "merge_s")), R.mmm(col(g, "copy_s")),
-                         R.mmm(col(g, "compute_s")),
-                         R.mmm(per_merge_us(g, "compute_s")),
-                         R.mmm(col(g, "worker_minflt")),
-                         R.mmm([None if R.num(r.get("worker_minflt")) is None or
-                                not R.num(r.get("merges")) else
-                                R.num(r["worker_minflt"]) / R.num(r["merges"]) for r in g])])
+                         mmm(col(g, "merge_s")), mmm(col(g, "copy_s")),
+                         mmm(col(g, "compute_s")),
+                         mmm(per_merge_us(g, "compute_s")),
+                         mmm(col(g, "worker_minflt")),
+                         mmm([None if num(r.get("worker_minflt")) is None or
+                                not num(r.get("merges")) else
+                                num(r["worker_minflt"]) / num(r["merges"]) for r in g])])
     body.sort(key=lambda r: (r[0], int(r[1]), r[2], r[3]))
     return (["Data set `%s`; each worker's scan timed and its page faults counted inside the "
              "worker (getrusage), summed over workers and merges; medians (min–max)." % dataset,
              ""] +
-            R.table(["backend", "W", "layout", "refcount writes", "runs", "merge_s", "copy_s",
+            table(["backend", "W", "layout", "refcount writes", "runs", "merge_s", "copy_s",
                      "compute_s", "compute per merge (µs)", "worker minor faults",
                      "faults per merge"], body))
 
@@ -182,26 +206,24 @@ def sec_pinning(results, dataset):
     for pin in ("none", "compact", "scatter"):
         for (b, w), g in sorted(groups(merge_rows(results, "%s-pin-%s" % (dataset, pin)),
                                        "backend", "workers").items()):
-            body.append([b, w, pin, len(g), R.mmm(col(g, "merge_s")), R.mmm(col(g, "max_s")),
-                         R.mmm(col(g, "compute_s")), g[0].get("worker_pus") or "—"])
+            body.append([b, w, pin, len(g), mmm(col(g, "merge_s")), mmm(col(g, "max_s")),
+                         mmm(col(g, "compute_s")), g[0].get("worker_pus") or "—"])
     for (b, w), g in sorted(groups(merge_rows(results, "%s-pool-shuffled" % dataset),
                                    "backend", "workers").items()):
-        body.append([b + " (shuffled chunks)", w, "none", len(g), R.mmm(col(g, "merge_s")),
-                     R.mmm(col(g, "max_s")), R.mmm(col(g, "compute_s")), "—"])
+        body.append([b + " (shuffled chunks)", w, "none", len(g), mmm(col(g, "merge_s")),
+                     mmm(col(g, "max_s")), mmm(col(g, "compute_s")), "—"])
     if not body:
         return ["Not measured yet: `make experiments EXP=pinning`."]
     body.sort(key=lambda r: (r[0], int(r[1]), r[2]))
     topo = ""
-    ctx = os.path.join(results, "%s-pin-compact" % dataset, "context.json")
-    if os.path.isfile(ctx):
-        import json
-        with open(ctx) as f:
-            t = json.load(f).get("topology", {})
+    got = chosen_runs(results, "%s-pin-compact" % dataset)
+    if got and got.newest.context:
+        t = got.newest.context.get("topology", {})
         topo = (" Topology: %s package(s), %s cores, %s PUs, %s." %
                 (t.get("packages"), t.get("cores"), t.get("pus"), t.get("caches")))
     return (["Data set `%s`; each worker bound to one PU by hwloc (recorded as L#:P# per "
              "worker).%s" % (dataset, topo), ""] +
-            R.table(["backend", "W", "pin", "runs", "merge_s", "max_s", "compute_s",
+            table(["backend", "W", "pin", "runs", "merge_s", "max_s", "compute_s",
                      "worker PUs"], body))
 
 
@@ -238,14 +260,14 @@ def sec_model(results):
         # (every backend learns the same merges), so a run that recorded
         # them speaks for runs of the same input that did not.
         for r in runs:
-            if R.num(r.get("avg_live_pairs")):
+            if num(r.get("avg_live_pairs")):
                 live_of[(r["input_bytes"], r["vocab_size"])] = r["avg_live_pairs"]
         if R.EXPERIMENT_VARIANT.search(d):
             continue  # one variable changed: not the plain configuration
-        rows += [r for r in runs if (r.get("layout") or "flat") == "flat"
-                 and (r.get("touch") or "0") == "0" and r.get("pin", "none") == "none"]
+        rows += [r for r in runs if r.get("pin", "none") == "none"
+                 and B.load().is_default_opts(r["backend"], r["backend_opts"])]
     for r in rows:
-        if not R.num(r.get("avg_live_pairs")):
+        if not num(r.get("avg_live_pairs")):
             r["avg_live_pairs"] = live_of.get((r["input_bytes"], r["vocab_size"]), "")
     if not rows:
         return ["No merge runs yet."]
@@ -254,9 +276,9 @@ def sec_model(results):
     for (b,), g in sorted(groups(rows, "backend").items()):
         pts = []
         for r in g:
-            m, live = R.num(r.get("merges")), R.num(r.get("avg_live_pairs"))
-            mx, cp = R.num(r.get("max_s")), R.num(r.get("compute_s"))
-            cpy = R.num(r.get("copy_s")) or 0.0
+            m, live = num(r.get("merges")), num(r.get("avg_live_pairs"))
+            mx, cp = num(r.get("max_s")), num(r.get("compute_s"))
+            cpy = num(r.get("copy_s")) or 0.0
             if not m or live is None or mx is None or cp is None:
                 continue
             pts.append((int(r["workers"]), live, (mx - cp + cpy) / m * 1e6))
@@ -273,40 +295,41 @@ def sec_model(results):
            "compute) is fitted as c0 + c1·W + c2·L, with W the workers and L the live pairs "
            "(averaged over the run's merges), by least squares over every plain merge run "
            "in results/ (all data sets, all repeats). Microseconds.", ""]
-    out += R.table(["backend", "runs", "c0 (µs)", "c1 (µs per worker)",
+    out += table(["backend", "runs", "c0 (µs)", "c1 (µs per worker)",
                     "c2 (µs per live pair)", "rms residual (µs)"], body)
     # Predict the article's TinyStories configuration on an 8-core machine.
     synth = [r for r in rows if r.get("dataset", "").startswith("synth")]
     serial = [r for r in synth if r["backend"] == "serial"]
     if serial and models:
-        merges = R.median(col(serial, "merges"))
-        live = R.median(col(serial, "avg_live_pairs"))
-        scan_us = R.median(col(serial, "compute_s")) / merges * 1e6
-        upd = R.median(col(serial, "update_s"))
-        ser_merge = R.median(col(serial, "merge_s"))
+        merges = median(col(serial, "merges"))
+        live = median(col(serial, "avg_live_pairs"))
+        scan_us = median(col(serial, "compute_s")) / merges * 1e6
+        upd = median(col(serial, "update_s"))
+        ser_merge = median(col(serial, "merge_s"))
         art = R.load_article(os.path.join(ROOT, "scripts", "article_tables.csv")) or []
         art_med = {}
         for r in art:
             art_med.setdefault((r["backend"], r["w"]), []).append(r["merge_s"])
-        art_serial = R.median(art_med.get(("serial", 1), []))
+        art_serial = median(art_med.get(("serial", 1), []))
         pred = []
-        for b in ("fork", "pool", "spawn", "pthread", "openmp"):
+        bk = B.load()
+        for b in [b for b in bk.of_kind("threads", "processes") if b in bk.bench_default()]:
             if b not in models:
                 continue
             c = models[b]
             for w in (1, 4, 8):
                 over = c[0] + c[1] * w + c[2] * live
                 merge_s = merges * (scan_us / w + over) / 1e6 + upd
-                a = R.median(art_med.get((b, w), []))
-                pred.append([b, w, R.fmt(merge_s), R.fmt(merge_s / ser_merge),
-                             R.fmt(a) if a else "—",
-                             R.fmt(a / art_serial) if a and art_serial else "—"])
+                a = median(art_med.get((b, w), []))
+                pred.append([b, w, fmt(merge_s), fmt(merge_s / ser_merge),
+                             fmt(a) if a else "—",
+                             fmt(a / art_serial) if a and art_serial else "—"])
         out += ["", "Prediction for the article's configuration (TinyStories scale: %d merges, "
                 "%d live pairs on average, taken from the synthetic 2 GB runs; an 8-core "
                 "machine where W workers really run in parallel, so the scan takes 1/W of the "
                 "serial scan) beside the article's measured Python times (copied):"
                 % (merges, live), ""]
-        out += R.table(["backend", "W", "predicted merge_s (C)", "÷ C serial",
+        out += table(["backend", "W", "predicted merge_s (C)", "÷ C serial",
                         "article merge_s (Python)", "article ÷ serial"], pred)
     return out
 
@@ -314,7 +337,7 @@ def sec_model(results):
 def plot_lines(made, name, caption):
     if name not in made:
         return []
-    rel = os.path.relpath(os.path.join(PLOTS, name), ROOT).replace(os.sep, "/")
+    rel = plot_ref(os.path.join(PLOTS, name), REPORT)
     return ["", "![%s](%s.png)" % (name, rel), "", "%s ([SVG](%s.svg))." % (caption, rel)]
 
 
@@ -328,16 +351,16 @@ def make_plots():
                 groups(rows, "where", "layout", "touch").items(),
                 key=lambda kv: (kv[0][1], kv[0][2], kv[0][0]))):
             labels.append("%s %s%s" % (where, layout, " +rc" if touch == "1" else ""))
-            lines.append("%d,%s,%s" % (i, R.g_(R.median(col(rs, "traverse_s"))),
-                                       R.g_(R.median(col(rs, "total_s")))))
+            lines.append("%d,%s,%s" % (i, g_(median(col(rs, "traverse_s"))),
+                                       g_(median(col(rs, "total_s")))))
         xt = ", ".join("'%s' %d" % (l, i) for i, l in enumerate(labels))
-        setup = R.COMMON.format(key="top left", title=R.gq("Traversal of 2-tuples")) + (
+        setup = COMMON.format(key="top left", title=gq("Traversal of 2-tuples")) + (
             "set style data histogram\nset style fill solid 0.8 border -1\n"
             "set boxwidth 0.4\nset xtics (%s) rotate by -35\nset ylabel 'seconds'\n"
             "set logscale y\n" % xt)
         cmd = ("plot {d} using ($1-0.2):2 with boxes title 'traversal', "
                "{d} using ($1+0.2):3 with boxes title 'total'")
-        if R.run_gnuplot(setup, cmd, {"d": "\n".join(lines) + "\n"},
+        if run_gnuplot(setup, cmd, {"d": "\n".join(lines) + "\n"},
                          os.path.join(PLOTS, "traverse")) is None:
             made.add("traverse")
     rows = read_csv(os.path.join(EXP, "forkcost.csv"))
@@ -348,15 +371,15 @@ def make_plots():
             for (mb, t), rs in sorted(groups(rows, "size_mb", "thp").items(),
                                       key=lambda kv: int(kv[0][0])):
                 if t == thp:
-                    pts.append("%s,%s" % (mb, R.g_(R.median(col(rs, "fork_s", 1e3)))))
+                    pts.append("%s,%s" % (mb, g_(median(col(rs, "fork_s", 1e3)))))
             data["t%s" % thp] = "\n".join(pts) + "\n"
-        setup = R.COMMON.format(key="top left", title=R.gq("fork() cost vs parent memory")) + (
+        setup = COMMON.format(key="top left", title=gq("fork() cost vs parent memory")) + (
             "set logscale xy\nset xlabel 'parent resident memory (MB)'\n"
             "set ylabel 'fork + exit + wait (ms)'\n")
         cmd = ("plot {t0} using 1:2 with linespoints lw 2 pt 7 title '4 KiB pages "
                "(MADV_NOHUGEPAGE)', {t1} using 1:2 with linespoints lw 2 pt 5 title "
                "'huge pages asked (MADV_HUGEPAGE)'")
-        if R.run_gnuplot(setup, cmd, data, os.path.join(PLOTS, "forkcost")) is None:
+        if run_gnuplot(setup, cmd, data, os.path.join(PLOTS, "forkcost")) is None:
             made.add("forkcost")
     return made
 
@@ -366,14 +389,8 @@ def render(a):
     secs = {"traverse": sec_traverse(made), "forkcost": sec_forkcost(made),
             "touch": sec_touch(a.results, a.dataset),
             "pinning": sec_pinning(a.results, a.dataset), "model": sec_model(a.results)}
-    try:
-        with open(REPORT, encoding="utf-8", errors="surrogateescape", newline="") as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = "# bpebench report\n"
-    new = R.update_report(text, "experiments", secs, REPORT, ORDER)
-    if new != text:
-        R.write_atomic(REPORT, new.encode("utf-8", errors="surrogateescape"))
+    text, _ = read_report(REPORT)
+    save_report(REPORT, update_report(text, "experiments", secs, REPORT, ORDER))
 
 
 def main():
@@ -396,7 +413,7 @@ def main():
         run_pinning(a)
     try:
         render(a)
-    except R.ReportError as e:
+    except (ReportError, B.BackendError) as e:
         sys.exit("experiments: %s" % e)
 
 

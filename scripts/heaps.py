@@ -15,12 +15,17 @@ Usage: scripts/heaps.py [--sizes "1M 4M 16M 64M 256M 1G 2G"] [--keep]
 import argparse
 import csv
 import io
+import math
 import os
 import subprocess
 import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from bpebench.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
+from bpebench.reportfile import ReportError, plot_ref  # noqa: E402
+from bpebench.tables import table  # noqa: E402
 BIN = os.environ.get("BPEBENCH_BIN", os.path.join(ROOT, "bin"))
 SAMPLE = "data/sample/tinystories_v1_head_1097.txt"
 
@@ -38,6 +43,74 @@ def measure(path):
         if os.path.exists(tmpcsv):
             os.unlink(tmpcsv)
     return int(row["input_bytes"]), int(row["words"]), int(row["initial_pairs"])
+
+
+# ---- its REPORT.md sections (report.py calls them) -------------------------------
+
+SECTIONS = ("table", "plot")
+
+
+def report_sections(results_dir, plots_dir, report_path, plots):
+    """The Heaps'-law sections from RESULTS/heaps/heaps.csv, or None if absent."""
+    path = os.path.join(results_dir, "heaps", "heaps.csv")
+    if not os.path.isfile(path):
+        return None
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    need = {"corpus", "kind", "bytes", "words", "initial_pairs"}
+    if not rows or not need <= set(rows[0]):
+        raise ReportError("%s: missing columns (needs %s)" % (path, ", ".join(sorted(need))))
+    synth = [r for r in rows if r["kind"] == "synthetic"]
+    fit = ""
+    if len(synth) >= 2:
+        xs = [math.log(float(r["bytes"])) for r in synth]
+        ys = [math.log(float(r["words"])) for r in synth]
+        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+        sxx = sum((x - mx) ** 2 for x in xs)
+        beta = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else float("nan")
+        k = math.exp(my - beta * mx)
+        fit = ("Least-squares fit over the synthetic corpora: distinct words ≈ %.3g · bytes^%.2f "
+               "(Heaps' law; real English text typically has β between 0.4 and 0.6)." % (k, beta))
+    table_rows = []
+    prev = None
+    for r in rows:
+        growth = ""
+        if r["kind"] == "synthetic" and prev is not None:
+            growth = "%.2f×" % (float(r["words"]) / float(prev["words"]))
+        table_rows.append([r["corpus"] + (" (synthetic)" if r["kind"] == "synthetic" else
+                                          " (real)"),
+                           "%.1f" % (float(r["bytes"]) / 1e6), r["words"], growth,
+                           r["initial_pairs"]])
+        if r["kind"] == "synthetic":
+            prev = r
+    table_lines = ["Distinct pre-tokens (\"words\") and distinct adjacent byte pairs of each "
+                   "corpus, as bpetrain counts them (`scripts/heaps.py`).", ""]
+    table_lines += table(["corpus", "MB", "distinct words", "× previous", "initial pairs"],
+                         table_rows)
+    if fit:
+        table_lines += ["", fit]
+    plot_lines = None
+    if plots:
+        data = "\n".join("%s,%s,%s" % (g_(float(r["bytes"]) / 1e6), g_(float(r["words"])),
+                                        g_(float(r["initial_pairs"]))) for r in synth) + "\n"
+        real = "\n".join("%s,%s,%s" % (g_(float(r["bytes"]) / 1e6), g_(float(r["words"])),
+                                        g_(float(r["initial_pairs"])))
+                         for r in rows if r["kind"] != "synthetic") + "\n"
+        setup = COMMON.format(key="top left", title=gq("Distinct words and pairs vs size")) + (
+            "set logscale xy\nset xlabel 'corpus size (MB)'\nset ylabel 'count'\n")
+        cmd = ("plot {synth} using 1:2 with linespoints lw 2 pt 7 title 'distinct words "
+               "(synthetic)', {synth} using 1:3 with linespoints lw 2 pt 5 title 'initial pairs "
+               "(synthetic)', {real} using 1:2 with points pt 9 ps 2 title 'distinct words "
+               "(real sample)', {real} using 1:3 with points pt 11 ps 2 title 'initial pairs "
+               "(real sample)'")
+        outbase = os.path.join(plots_dir, "heaps", "heaps")
+        errmsg = run_gnuplot(setup, cmd, {"synth": data, "real": real}, outbase)
+        rel = plot_ref(outbase, report_path)
+        plot_lines = (["heaps: not drawn, %s." % errmsg] if errmsg else
+                      ["![heaps](%s.png)" % rel, "",
+                       "Distinct words and initial pairs versus corpus size, log-log "
+                       "([SVG](%s.svg))." % rel])
+    return {"table": table_lines, "plot": plot_lines}
 
 
 def main():

@@ -49,6 +49,10 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from bpebench.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
+from bpebench.reportfile import plot_ref  # noqa: E402
+from bpebench.tables import median, num  # noqa: E402
 BIN = os.environ.get("BPEBENCH_BIN", os.path.join(ROOT, "bin"))
 COLUMNS = ["dataset", "trainer", "backend", "workers", "vocab_size", "repeat",
            "total_s", "peak_rss_kb", "merges", "notes"]
@@ -545,6 +549,54 @@ def write_report(path, dataset, args, inputs, summary, merges_summary, context):
                      "not the whole input: its time is not comparable." % args.spm_sample)
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
+
+
+# ---- its REPORT.md sections (report.py calls them) -------------------------------
+
+SECTIONS = ("table", "plot")
+
+
+def report_sections(results_dir, dsname, plots_dir, report_path, plots):
+    """The peers comparison of one data set from RESULTS/D/peers.md and peers.csv."""
+    md = os.path.join(results_dir, dsname, "peers.md")
+    if not os.path.isfile(md):
+        return None
+    with open(md, encoding="utf-8") as f:
+        lines = [ln.rstrip("\n") for ln in f]
+    # peers.py writes a whole document; its title becomes this section's heading.
+    if lines and lines[0].startswith("# "):
+        lines[0] = "### " + lines[0][2:]
+    lines = [("#### " + ln[3:]) if ln.startswith("## ") else ln for ln in lines]
+    plot_lines = None
+    rows = []
+    pcsv = os.path.join(results_dir, dsname, "peers.csv")
+    if plots and os.path.isfile(pcsv):
+        with open(pcsv, newline="") as f:
+            rows = list(csv.DictReader(f))
+    if rows:
+        label_rows = {}
+        for r in rows:
+            label = "%s %s W=%s" % (r["trainer"], r["backend"], r["workers"])
+            label_rows.setdefault(label, []).append(r)
+        data, ticks = [], []
+        for i, (label, rs) in enumerate(label_rows.items()):
+            t = median([num(r["total_s"]) for r in rs])
+            m = median([num(r["peak_rss_kb"]) for r in rs])
+            data.append("%d,%s,%s" % (i, g_(t), g_(None if m is None else m / 1024)))
+            ticks.append("'%s' %d" % (label.replace("'", ""), i))
+        setup = COMMON.format(key="top left", title=gq("Training at vocab 30000: %s" % dsname)) + (
+            "set style fill solid 0.8 border -1\nset boxwidth 0.35\nset logscale y\n"
+            "set xtics (%s) rotate by -20\nset ylabel 'seconds / MiB'\n" % ", ".join(ticks))
+        cmd = ("plot {d} using ($1-0.18):2 with boxes title 'total time (s)', "
+               "{d} using ($1+0.18):3 with boxes title 'peak RSS (MiB)'")
+        outbase = os.path.join(plots_dir, dsname, "peers")
+        errmsg = run_gnuplot(setup, cmd, {"d": "\n".join(data) + "\n"}, outbase)
+        rel = plot_ref(outbase, report_path)
+        plot_lines = (["peers: not drawn, %s." % errmsg] if errmsg else
+                      ["![peers](%s.png)" % rel, "",
+                       "Median total time and peak RSS per trainer, log scale "
+                       "([SVG](%s.svg)); medians over the runs in peers.csv." % rel])
+    return {"table": lines, "plot": plot_lines}
 
 
 # ---- main ---------------------------------------------------------------------------------

@@ -18,15 +18,20 @@ Python standard library only. The article's numbers come from scripts/article_ta
 """
 import argparse
 import csv
-import json
-import math
 import os
 import re
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
+import types
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bpebench import backends as B                                        # noqa: E402
+from bpebench import gnuplot, machine, runs, sessions                          # noqa: E402
+from bpebench.gnuplot import COMMON, g_, gq, log_axis, run_gnuplot        # noqa: E402
+from bpebench.reportfile import (MARK, ReportError, parse_markers,        # noqa: E402
+                                 plot_ref, read_report, save_report, update_report)
+from bpebench.tables import (MISSING, fmt, intval, median, mmm, num,     # noqa: E402
+                             ratio, summary, table)
 
 SECTIONS = ("context", "table1", "table2", "table3", "counting", "plots")
 
@@ -41,220 +46,70 @@ REQUIRED = ("backend", "workers", "count_workers", "input_bytes", "merges", "tot
             "count_s", "copy_s", "max_s", "compute_s", "update_s", "merge_s", "repeat",
             "kind")
 
-# The article's script for each backend that has one.
-ARTICLE_SCRIPT = {
-    "serial": "bpe_v3_time",
-    "fork": "bpe_v4_mp_time",
-    "pool": "bpe_v4_time",
-    "spawn": "bpe_v4_mp_spawn_time",
-    "fork-deepcopy": "bpe_v4_mp_deepcopy_time",
-}
-BACKEND_ORDER = ("serial", "fork", "fork-deepcopy", "pool", "spawn", "pthread", "openmp",
-                 "heap", "lazyheap")
 PIN_ORDER = ("none", "compact", "scatter")
-# Backends that only run with one worker: drawn as horizontal reference lines.
-SINGLE_WORKER = ("serial", "heap", "lazyheap")
 ARTICLE_LABEL = "article (Python, TinyStories 2.1 GB, vocab 10000)"
 NOISY = 0.10                    # relative spread (max-min)/median above this is "noisy"
 EPS = 1e-9                      # so that exactly 10 % is not "above" through rounding
-MISSING = "—"
-
-PLOT_SIZE = (800, 500)
-TERMINALS = (
-    ("svg", "set terminal svg size {w},{h} dynamic background rgb 'white' "
-            "font 'sans,11' noenhanced"),
-    ("png", "set terminal pngcairo size {w},{h} background rgb 'white' "
-            "font 'sans,10' noenhanced"),
-)
-
-
-class ReportError(Exception):
-    """A fatal problem with the input: one line, exit status 1."""
-
-
-# ---- numbers ------------------------------------------------------------------------
-
-def num(s):
-    """A finite float from a CSV/JSON field, or None (empty, NaN, inf, junk)."""
-    if s is None:
-        return None
-    try:
-        v = float(s)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
-def intval(s):
-    v = num(s)
-    if v is None or v != int(v):
-        return None
-    return int(v)
-
-
-def fmt(x):
-    """Three significant digits, never scientific, integers from 100 up:
-    0.0123 -> 0.0123, 1.5 -> 1.50, 12.34 -> 12.3, 1234.4 -> 1234."""
-    if x is None:
-        return MISSING
-    if x == 0:
-        return "0"
-    if abs(x) >= 99.5:
-        return "%.0f" % x
-    e = math.floor(math.log10(abs(x)))
-    r = round(x, 2 - e)
-    if r == 0:
-        return "0"
-    e = math.floor(math.log10(abs(r)))          # 9.996 rounds up to 10.0
-    if e >= 2:
-        return "%.0f" % r
-    return "%.*f" % (2 - e, r)
-
-
-def summary(values):
-    """(n, median, min, max) of the values that are not None, or None."""
-    v = [x for x in values if x is not None]
-    if not v:
-        return None
-    return len(v), statistics.median(v), min(v), max(v)
-
-
-def mmm(values, scale=1.0):
-    """'median (min–max)', or the value alone for one run, or MISSING."""
-    s = summary(values)
-    if s is None:
-        return MISSING
-    n, med, lo, hi = s
-    if n == 1:
-        return fmt(med * scale)
-    return "%s (%s–%s)" % (fmt(med * scale), fmt(lo * scale), fmt(hi * scale))
-
-
-def median(values):
-    s = summary(values)
-    return None if s is None else s[1]
-
-
-def ratio(a, b):
-    if a is None or b is None or b <= 0:
-        return None
-    return a / b
-
-
-def cell(s):
-    """A markdown table cell: no pipes, no newlines."""
-    return str(s).replace("|", "\\|").replace("\n", " ")
-
-
-def table(header, rows):
-    out = ["| " + " | ".join(cell(h) for h in header) + " |",
-           "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
-    return out
-
-
-# ---- files --------------------------------------------------------------------------
-
-def write_atomic(path, data):
-    """Write bytes to path through a temporary file in the same directory."""
-    d = os.path.dirname(path) or "."
-    os.makedirs(d, exist_ok=True)
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o644
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".tmp.", dir=d)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 # ---- input --------------------------------------------------------------------------
 
-def load_runs(path):
-    """(merge rows, count rows, notes). Raises ReportError when the file is missing or
-    malformed; skips (with a note) rows that cannot be used."""
-    label = path
-    if not os.path.isfile(path):
-        raise ReportError("%s: missing" % label)
-    try:
-        with open(path, newline="", encoding="utf-8", errors="replace") as f:
-            reader = csv.DictReader(f)
-            fields = reader.fieldnames
-            if not fields:
-                raise ReportError("%s: malformed: empty file, no header line" % label)
-            missing = [c for c in REQUIRED if c not in fields]
-            if missing:
-                raise ReportError("%s: malformed: missing required column%s: %s"
-                                  % (label, "s" if len(missing) > 1 else "",
-                                     ", ".join(missing)))
-            raw = list(reader)
-    except csv.Error as e:
-        raise ReportError("%s: malformed: %s" % (label, e))
-    merges, counts, notes = [], [], []
-    bad = {}
-    for i, r in enumerate(raw):
-        line = i + 2
-        if None in r or any(v is None for v in r.values()):
-            bad.setdefault("wrong number of fields", []).append(line)
-            continue
-        backend = (r.get("backend") or "").strip()
-        if not backend:
-            bad.setdefault("no backend", []).append(line)
-            continue
-        kind = (r.get("kind") or "").strip()
-        if not kind:
-            kind = "count" if (r.get("count_only") or "").strip() == "1" else "merge"
-        if kind not in ("count", "merge"):
-            bad.setdefault("kind neither count nor merge", []).append(line)
-            continue
-        row = {k: (v.strip() if isinstance(v, str) else v) for k, v in r.items()}
-        row["backend"] = backend
-        row["kind"] = kind
-        row["_line"] = line
-        row["_repeat"] = intval(row.get("repeat"))
-        if kind == "merge":
-            row["_w"] = intval(row.get("workers"))
-            if row["_w"] is None or row["_w"] < 1:
-                bad.setdefault("no valid workers", []).append(line)
-                continue
-            row["_pin"] = row.get("pin") or "none"
-            merges.append(row)
-        else:
-            row["_k"] = intval(row.get("count_workers"))
-            if row["_k"] is None or row["_k"] < 1:
-                bad.setdefault("no valid count_workers", []).append(line)
-                continue
-            counts.append(row)
-    for why in sorted(bad):
-        lines = bad[why]
-        shown = ", ".join(str(x) for x in lines[:10]) + (", ..." if len(lines) > 10 else "")
-        notes.append("skipped %d row%s of runs.csv (%s): line%s %s"
-                     % (len(lines), "" if len(lines) == 1 else "s", why,
-                        "" if len(lines) == 1 else "s", shown))
-    return merges, counts, notes
+def check_header(session):
+    """ReportError when a session's runs.csv lacks a header or a required column."""
+    path = session.runs_path
+    if not session.header:
+        raise ReportError("%s: malformed: empty file, no header line" % path)
+    missing = [c for c in REQUIRED if c not in session.header]
+    if missing:
+        raise ReportError("%s: malformed: missing required column%s: %s"
+                          % (path, "s" if len(missing) > 1 else "", ", ".join(missing)))
 
 
-def load_context(path):
-    if not os.path.isfile(path):
-        return {}, ["context.json missing: machine details unknown"]
-    try:
-        with open(path, encoding="utf-8") as f:
-            ctx = json.load(f)
-    except (OSError, ValueError) as e:
-        return {}, ["context.json unreadable (%s): machine details unknown"
-                    % str(e).splitlines()[0]]
-    if not isinstance(ctx, dict):
-        return {}, ["context.json is not an object: machine details unknown"]
-    return ctx, []
+def row_problem(r):
+    """Why a parsed row cannot be used, or None; sets the report's own fields."""
+    r["backend"] = (r.get("backend") or "").strip()
+    if not r["backend"]:
+        return "no backend"
+    kind = (r.get("kind") or "").strip()
+    if not kind:
+        kind = "count" if (r.get("count_only") or "").strip() == "1" else "merge"
+    if kind not in ("count", "merge"):
+        return "kind neither count nor merge"
+    r["kind"] = kind
+    r["_repeat"] = intval(r.get("repeat"))
+    if kind == "merge":
+        r["_w"] = intval(r.get("workers"))
+        r["_pin"] = r.get("pin") or "none"
+        return None if r["_w"] is not None and r["_w"] >= 1 else "no valid workers"
+    r["_k"] = intval(r.get("count_workers"))
+    return None if r["_k"] is not None and r["_k"] >= 1 else "no valid count_workers"
+
+
+def load_sessions(dataset_dir, backends):
+    """The data set's sessions, each row checked: (sessions, problems). A line that cannot
+    be used is skipped and reported with its file and line number."""
+    if not sessions.has_runs(dataset_dir):
+        raise ReportError("%s: missing" % os.path.join(dataset_dir, "runs.csv"))
+    found = sessions.load(dataset_dir, backends)
+    problems = []
+    seq = 0
+    for s in found:
+        check_header(s)
+        problems += s.problems
+        usable = []
+        for r in s.rows:
+            for k, v in r.items():
+                if isinstance(v, str):
+                    r[k] = v.strip()
+            why = row_problem(r)
+            if why:
+                problems.append(runs.Problem(s.runs_path, r["_line"], why))
+                continue
+            r["_seq"] = seq
+            seq += 1
+            usable.append(r)
+        s.rows = usable
+    return found, problems
 
 
 def load_article(path):
@@ -285,16 +140,12 @@ def cget(ctx, *keys):
 
 # ---- the data set -------------------------------------------------------------------
 
-def backend_key(b):
-    return (BACKEND_ORDER.index(b) if b in BACKEND_ORDER else len(BACKEND_ORDER), b)
-
-
 def pin_key(p):
     return (PIN_ORDER.index(p) if p in PIN_ORDER else len(PIN_ORDER), p)
 
 
 def run_key(r):
-    return (r["_repeat"] if r["_repeat"] is not None else 1 << 30, r["_line"])
+    return (r["_repeat"] if r["_repeat"] is not None else 1 << 30, r["_seq"])
 
 
 class Group:
@@ -322,23 +173,51 @@ class Group:
         return "%s W=%d" % (self.label, self.w)
 
 
+def machine_rows(dataset_dir, backends, here, wanted=None):
+    """The runs of a data set a report shows: .rows (the usable rows of the machine
+    sessions.choose picks, in file order), .newest (the newest session they come from),
+    .machines (every machine's runs), .machine_id, .why, .problems (lines skipped)."""
+    found, problems = load_sessions(dataset_dir, backends)
+    for p in problems:
+        print("report.py: warning: %s (line skipped)" % p, file=sys.stderr)
+    machines = sessions.by_machine(found)
+    mid, why = sessions.choose(machines, here, wanted)
+    chosen = machines.get(mid)
+    rows = sorted(chosen.rows(), key=lambda r: r["_seq"]) if chosen else []
+    return types.SimpleNamespace(rows=rows, newest=chosen.newest if chosen else found[-1],
+                                 machines=machines, machine_id=mid, why=why,
+                                 problems=problems)
+
+
+def make_groups(merges, backends):
+    """The Groups of merge rows, in registry order, then pin policy, then W."""
+    pins = {}
+    for r in merges:
+        pins.setdefault(r["backend"], set()).add(r["_pin"])
+    by = {}
+    for r in merges:
+        by.setdefault((r["backend"], r["_w"], r["_pin"]), []).append(r)
+    out = []
+    for (b, w, p) in sorted(by, key=lambda k: (backends.order_key(k[0]), pin_key(k[2]), k[1])):
+        label = b if len(pins[b]) == 1 else "%s pin=%s" % (b, p)
+        out.append(Group(b, w, p, by[(b, w, p)], label))
+    return out
+
+
 class Dataset:
-    def __init__(self, name, results_dir):
-        self.name = name
-        d = os.path.join(results_dir, name)
-        self.merges, self.counts, self.notes = load_runs(os.path.join(d, "runs.csv"))
-        self.ctx, cnotes = load_context(os.path.join(d, "context.json"))
-        self.notes = cnotes + self.notes
-        pins = {}
-        for r in self.merges:
-            pins.setdefault(r["backend"], set()).add(r["_pin"])
-        by = {}
-        for r in self.merges:
-            by.setdefault((r["backend"], r["_w"], r["_pin"]), []).append(r)
-        self.groups = []
-        for (b, w, p) in sorted(by, key=lambda k: (backend_key(k[0]), pin_key(k[2]), k[1])):
-            label = b if len(pins[b]) == 1 else "%s pin=%s" % (b, p)
-            self.groups.append(Group(b, w, p, by[(b, w, p)], label))
+    """One data set as the report shows it: the runs of one machine (sessions.choose)."""
+
+    def __init__(self, name, results_dir, backends, here, wanted=None):
+        self.name, self.backends = name, backends
+        got = machine_rows(os.path.join(results_dir, name), backends, here, wanted)
+        rows, newest, problems = got.rows, got.newest, got.problems
+        self.machines, self.machine_id, self.chosen_why = got.machines, got.machine_id, got.why
+        self.ctx, self.machine = newest.context, newest.machine
+        self.merges = [r for r in rows if r["kind"] == "merge"]
+        self.counts = [r for r in rows if r["kind"] == "count"]
+        self.notes = ([newest.context_note] if newest.context_note else []) + [
+            "skipped line %d of %s: %s" % (p.line, p.path, p.why) for p in problems]
+        self.groups = make_groups(self.merges, backends)
         cby = {}
         for r in self.counts:
             cby.setdefault(r["_k"], []).append(r)
@@ -492,8 +371,8 @@ def sec_context(ds):
     return out
 
 
-def version_name(g):
-    s = ARTICLE_SCRIPT.get(g.backend)
+def version_name(ds, g):
+    s = ds.backends.article(g.backend)
     return "%s (%s)" % (g.label, s) if s else g.label
 
 
@@ -525,7 +404,7 @@ def sec_table1(ds):
         merge = "<br>".join("%s: %s" % (lab, slash(g.vals(col))) for lab, col in (
             ("merge", "merge_s"), ("copy", "copy_s"), ("max", "max_s"),
             ("compute", "compute_s"), ("update", "update_s")))
-        rows.append([version_name(g), data, slash(totals), slash(counts), merge,
+        rows.append([version_name(ds, g), data, slash(totals), slash(counts), merge,
                      "workers=%d, pin=%s" % (g.w, g.pin)])
     out += table(["Version", "Data", "Total Time(s)", "Word Count Time(s)", "Merge Time(s)",
                   "Other"], rows)
@@ -688,11 +567,9 @@ PLOTS = (
 
 def sec_plots(ds, made, skipped, plots_dir, report_path):
     out = ["### Plots", ""]
-    base = os.path.dirname(os.path.abspath(report_path))
     for name, caption in PLOTS:
         if name in made:
-            rel = os.path.relpath(os.path.join(plots_dir, ds.name, name),
-                                  base).replace(os.sep, "/")
+            rel = plot_ref(os.path.join(plots_dir, ds.name, name), report_path)
             out += ["![%s](%s.png)" % (name, rel), "",
                     "%s ([SVG](%s.svg))" % (caption, rel), ""]
         elif name in skipped:
@@ -702,82 +579,6 @@ def sec_plots(ds, made, skipped, plots_dir, report_path):
 
 # ---- plots --------------------------------------------------------------------------
 
-def gq(s):
-    return "'" + str(s).replace("'", "''") + "'"
-
-
-def run_gnuplot(setup, plot_cmd, data, outbase):
-    """Draw outbase.svg and outbase.png. setup/plot_cmd refer to the data files as
-    {name}, replaced by their quoted paths. Returns None or an error string."""
-    d = os.path.dirname(outbase)
-    os.makedirs(d, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="report-gp.")
-    tmps = {ext: "%s.%s.tmp.%d" % (outbase, ext, os.getpid()) for ext, _ in TERMINALS}
-    try:
-        paths = {}
-        for name, text in data.items():
-            paths[name] = os.path.join(work, name + ".dat")
-            with open(paths[name], "w", encoding="utf-8") as f:
-                f.write(text)
-        def fill(s):
-            for k, v in paths.items():
-                s = s.replace("{%s}" % k, gq(v))
-            return s
-        script = ["set encoding utf8", fill(setup)]
-        for ext, term in TERMINALS:
-            script += [term.format(w=PLOT_SIZE[0], h=PLOT_SIZE[1]),
-                       "set output %s" % gq(tmps[ext]), fill(plot_cmd)]
-        script.append("unset output")
-        gp = os.path.join(work, "plot.gp")
-        with open(gp, "w", encoding="utf-8") as f:
-            f.write("\n".join(script) + "\n")
-        p = subprocess.run(["gnuplot", gp], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           universal_newlines=True)
-        if p.returncode != 0:
-            lines = [x for x in p.stderr.splitlines() if x.strip()]
-            return "gnuplot failed: %s" % (lines[-1].strip() if lines else p.returncode)
-        for ext, _ in TERMINALS:
-            if not os.path.isfile(tmps[ext]) or os.path.getsize(tmps[ext]) == 0:
-                return "gnuplot wrote no %s" % ext
-        for ext, _ in TERMINALS:
-            os.replace(tmps[ext], "%s.%s" % (outbase, ext))
-        return None
-    finally:
-        for t in tmps.values():
-            if os.path.exists(t):
-                os.unlink(t)
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def g_(x):
-    """A number for a gnuplot data file: repr is exact and stable."""
-    return "NaN" if x is None else repr(float(x))
-
-
-def log_axis(values):
-    """'set yrange [...]' and 'set ytics (...)' for a log y axis over positive values:
-    padded, with 1-2-5 ticks so that a narrow range still has labels."""
-    v = [x for x in values if x is not None and x > 0]
-    lo, hi = min(v) / 1.4, max(v) * 1.4
-    ticks = []
-    for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
-        for m in ((1, 2, 5) if hi / lo < 1000 else (1,)):
-            t = m * 10.0 ** e
-            if lo <= t <= hi:
-                ticks.append(t)
-    out = ["set yrange [%s:%s]" % (g_(lo), g_(hi))]
-    if len(ticks) >= 2:
-        out.append("set ytics (%s)" % ", ".join("'%s' %s" % ("%g" % t, g_(t)) for t in ticks))
-    return out
-
-
-COMMON = """set datafile separator comma
-set key noautotitle
-set grid
-set border lw 1
-set key {key}
-set title {title}
-"""
 
 
 def plot_merge_time(ds):
@@ -788,7 +589,7 @@ def plot_merge_time(ds):
         m = g.med("merge_s")
         if m is None or m <= 0:
             continue
-        if g.backend in SINGLE_WORKER:
+        if ds.backends.single(g.backend):
             single.setdefault(g.label, (g.w, m))
             if g.w == 1:
                 single[g.label] = (g.w, m)
@@ -828,7 +629,7 @@ def plot_merge_time(ds):
         parts.append("{merge} index %d using 2:3:4:5 with yerrorlines lw 2 pt 7 ps 0.8 "
                      "lc %d title %s" % (i, i + 1, gq(s)))
     for j, (lab, (w, m)) in enumerate(sorted(single.items(),
-                                             key=lambda kv: backend_key(kv[0]))):
+                                             key=lambda kv: ds.backends.order_key(kv[0]))):
         parts.append("%s with lines dt %d lw 2 lc %d title %s"
                      % (g_(m), 2 + j % 4, n + j + 1, gq("%s (W=%d)" % (lab, w))))
     return (setup, "plot " + ", \\\n     ".join(parts), {"merge": data}), None
@@ -940,7 +741,7 @@ def plot_article(ds, article):
 def make_plots(ds, article, plots_dir):
     """Draw every plot of the data set; returns (made names, {name: why skipped})."""
     made, skipped = [], {}
-    if shutil.which("gnuplot") is None:
+    if not gnuplot.available():
         return made, {n: "gnuplot not found" for n, _ in PLOTS}
     makers = {"merge_time": lambda: plot_merge_time(ds), "phases": lambda: plot_phases(ds),
               "counting": lambda: plot_counting(ds),
@@ -956,214 +757,13 @@ def make_plots(ds, article, plots_dir):
         skipped[name] = why
         if spec is not None:
             print("report.py: %s: plot %s: %s" % (ds.name, name, why), file=sys.stderr)
-        for ext, _ in TERMINALS:                 # no stale picture of older data
-            p = "%s.%s" % (outbase, ext)
-            if os.path.exists(p):
-                os.unlink(p)
+        gnuplot.remove_plot(outbase)
     return made, skipped
-
-
-# ---- REPORT.md ----------------------------------------------------------------------
-
-MARK = re.compile(r"^<!-- (BEGIN|END) GENERATED: (\S+) -->$")
-
-
-def parse_markers(lines, path):
-    """{id: (begin index, end index)} of well-formed marker pairs; ReportError otherwise."""
-    spans, open_ = {}, None
-    for i, ln in enumerate(lines):
-        m = MARK.match(ln.strip())
-        if not m:
-            continue
-        what, sid = m.groups()
-        if what == "BEGIN":
-            if open_ is not None:
-                raise ReportError("%s:%d: BEGIN GENERATED: %s inside %s"
-                                  % (path, i + 1, sid, open_[0]))
-            if sid in spans:
-                raise ReportError("%s:%d: section %s appears twice" % (path, i + 1, sid))
-            open_ = (sid, i)
-        else:
-            if open_ is None or open_[0] != sid:
-                raise ReportError("%s:%d: END GENERATED: %s without its BEGIN"
-                                  % (path, i + 1, sid))
-            spans[sid] = (open_[1], i)
-            open_ = None
-    if open_ is not None:
-        raise ReportError("%s:%d: BEGIN GENERATED: %s without its END"
-                          % (path, open_[1] + 1, open_[0]))
-    return spans
-
-
-def begin(sid):
-    return "<!-- BEGIN GENERATED: %s -->\n" % sid
-
-
-def end(sid):
-    return "<!-- END GENERATED: %s -->\n" % sid
-
-
-def body(content):
-    return ["\n"] + [ln + "\n" for ln in content] + ["\n"]
-
-
-def update_report(text, dsname, sections, path, order=SECTIONS):
-    """sections: {name: list of lines or None (keep as is)} in `order`."""
-    lines = text.splitlines(keepends=True)
-    spans = parse_markers(lines, path)
-    # Replace from the bottom up so earlier indexes stay valid.
-    present = [(spans["%s/%s" % (dsname, n)], n) for n in order
-               if "%s/%s" % (dsname, n) in spans]
-    for (b, e), n in sorted(present, reverse=True):
-        if sections.get(n) is not None:
-            lines[b + 1:e] = body(sections[n])
-    missing = [n for n in order if "%s/%s" % (dsname, n) not in spans]
-    if not missing:
-        return "".join(lines)
-    add = []
-    for n in missing:
-        content = sections.get(n)
-        if content is None:
-            content = ["Not generated yet (run without --no-plots)."]
-        add += ["\n", begin("%s/%s" % (dsname, n))] + body(content) + [end(
-            "%s/%s" % (dsname, n))]
-    if present:
-        # Right after this data set's last section, not under another data set's heading.
-        spans = parse_markers(lines, path)
-        last = max(spans["%s/%s" % (dsname, n)][1] for _, n in present)
-        if not lines[last].endswith("\n"):
-            lines[last] += "\n"
-        lines[last + 1:last + 1] = add
-        return "".join(lines)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    heading = "## Data set: %s" % dsname
-    if not any(ln.rstrip("\r\n") == heading for ln in lines):
-        add = ["\n", heading + "\n"] + add
-    return "".join(lines + add)
-
-
-# ---- distinct words and pairs versus size (scripts/heaps.py) ----------------------
-
-HEAPS_ORDER = ("table", "plot")
-
-
-def heaps_sections(results_dir, plots_dir, report_path, plots):
-    """The Heaps'-law sections from RESULTS/heaps/heaps.csv, or None if absent."""
-    path = os.path.join(results_dir, "heaps", "heaps.csv")
-    if not os.path.isfile(path):
-        return None
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    need = {"corpus", "kind", "bytes", "words", "initial_pairs"}
-    if not rows or not need <= set(rows[0]):
-        raise ReportError("%s: missing columns (needs %s)" % (path, ", ".join(sorted(need))))
-    synth = [r for r in rows if r["kind"] == "synthetic"]
-    fit = ""
-    if len(synth) >= 2:
-        xs = [math.log(float(r["bytes"])) for r in synth]
-        ys = [math.log(float(r["words"])) for r in synth]
-        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-        sxx = sum((x - mx) ** 2 for x in xs)
-        beta = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else float("nan")
-        k = math.exp(my - beta * mx)
-        fit = ("Least-squares fit over the synthetic corpora: distinct words ≈ %.3g · bytes^%.2f "
-               "(Heaps' law; real English text typically has β between 0.4 and 0.6)." % (k, beta))
-    table_rows = []
-    prev = None
-    for r in rows:
-        growth = ""
-        if r["kind"] == "synthetic" and prev is not None:
-            growth = "%.2f×" % (float(r["words"]) / float(prev["words"]))
-        table_rows.append([r["corpus"] + (" (synthetic)" if r["kind"] == "synthetic" else
-                                          " (real)"),
-                           "%.1f" % (float(r["bytes"]) / 1e6), r["words"], growth,
-                           r["initial_pairs"]])
-        if r["kind"] == "synthetic":
-            prev = r
-    table_lines = ["Distinct pre-tokens (\"words\") and distinct adjacent byte pairs of each "
-                   "corpus, as bpetrain counts them (`scripts/heaps.py`).", ""]
-    table_lines += table(["corpus", "MB", "distinct words", "× previous", "initial pairs"],
-                         table_rows)
-    if fit:
-        table_lines += ["", fit]
-    plot_lines = None
-    if plots:
-        data = "\n".join("%s,%s,%s" % (g_(float(r["bytes"]) / 1e6), g_(float(r["words"])),
-                                        g_(float(r["initial_pairs"]))) for r in synth) + "\n"
-        real = "\n".join("%s,%s,%s" % (g_(float(r["bytes"]) / 1e6), g_(float(r["words"])),
-                                        g_(float(r["initial_pairs"])))
-                         for r in rows if r["kind"] != "synthetic") + "\n"
-        setup = COMMON.format(key="top left", title=gq("Distinct words and pairs vs size")) + (
-            "set logscale xy\nset xlabel 'corpus size (MB)'\nset ylabel 'count'\n")
-        cmd = ("plot {synth} using 1:2 with linespoints lw 2 pt 7 title 'distinct words "
-               "(synthetic)', {synth} using 1:3 with linespoints lw 2 pt 5 title 'initial pairs "
-               "(synthetic)', {real} using 1:2 with points pt 9 ps 2 title 'distinct words "
-               "(real sample)', {real} using 1:3 with points pt 11 ps 2 title 'initial pairs "
-               "(real sample)'")
-        outbase = os.path.join(plots_dir, "heaps", "heaps")
-        errmsg = run_gnuplot(setup, cmd, {"synth": data, "real": real}, outbase)
-        base = os.path.dirname(os.path.abspath(report_path))
-        rel = os.path.relpath(outbase, base).replace(os.sep, "/")
-        plot_lines = (["heaps: not drawn, %s." % errmsg] if errmsg else
-                      ["![heaps](%s.png)" % rel, "",
-                       "Distinct words and initial pairs versus corpus size, log-log "
-                       "([SVG](%s.svg))." % rel])
-    return {"table": table_lines, "plot": plot_lines}
-
-
-# ---- established trainers (scripts/peers.py) ---------------------------------------
-
-PEERS_ORDER = ("table", "plot")
-
-
-def peers_sections(results_dir, dsname, plots_dir, report_path, plots):
-    """The peers comparison of one data set from RESULTS/D/peers.md and peers.csv."""
-    md = os.path.join(results_dir, dsname, "peers.md")
-    if not os.path.isfile(md):
-        return None
-    with open(md, encoding="utf-8") as f:
-        lines = [ln.rstrip("\n") for ln in f]
-    # peers.py writes a whole document; its title becomes this section's heading.
-    if lines and lines[0].startswith("# "):
-        lines[0] = "### " + lines[0][2:]
-    lines = [("#### " + ln[3:]) if ln.startswith("## ") else ln for ln in lines]
-    plot_lines = None
-    rows = []
-    pcsv = os.path.join(results_dir, dsname, "peers.csv")
-    if plots and os.path.isfile(pcsv):
-        with open(pcsv, newline="") as f:
-            rows = list(csv.DictReader(f))
-    if rows:
-        label_rows = {}
-        for r in rows:
-            label = "%s %s W=%s" % (r["trainer"], r["backend"], r["workers"])
-            label_rows.setdefault(label, []).append(r)
-        data, ticks = [], []
-        for i, (label, rs) in enumerate(label_rows.items()):
-            t = median([num(r["total_s"]) for r in rs])
-            m = median([num(r["peak_rss_kb"]) for r in rs])
-            data.append("%d,%s,%s" % (i, g_(t), g_(None if m is None else m / 1024)))
-            ticks.append("'%s' %d" % (label.replace("'", ""), i))
-        setup = COMMON.format(key="top left", title=gq("Training at vocab 30000: %s" % dsname)) + (
-            "set style fill solid 0.8 border -1\nset boxwidth 0.35\nset logscale y\n"
-            "set xtics (%s) rotate by -20\nset ylabel 'seconds / MiB'\n" % ", ".join(ticks))
-        cmd = ("plot {d} using ($1-0.18):2 with boxes title 'total time (s)', "
-               "{d} using ($1+0.18):3 with boxes title 'peak RSS (MiB)'")
-        outbase = os.path.join(plots_dir, dsname, "peers")
-        errmsg = run_gnuplot(setup, cmd, {"d": "\n".join(data) + "\n"}, outbase)
-        base = os.path.dirname(os.path.abspath(report_path))
-        rel = os.path.relpath(outbase, base).replace(os.sep, "/")
-        plot_lines = (["peers: not drawn, %s." % errmsg] if errmsg else
-                      ["![peers](%s.png)" % rel, "",
-                       "Median total time and peak RSS per trainer, log scale "
-                       "([SVG](%s.svg)); medians over the runs in peers.csv." % rel])
-    return {"table": lines, "plot": plot_lines}
 
 
 # ---- main ---------------------------------------------------------------------------
 
-def main(argv=None):
+def parse_args(argv):
     ap = argparse.ArgumentParser(
         description="Regenerate REPORT.md's generated sections and the plots from results/.")
     ap.add_argument("--results", default="results", help="results directory (default results)")
@@ -1171,34 +771,63 @@ def main(argv=None):
     ap.add_argument("--report", default="REPORT.md", help="report file (default REPORT.md)")
     ap.add_argument("--no-plots", action="store_true",
                     help="do not run gnuplot; the plots sections are left as they are")
+    ap.add_argument("--machine", default=os.environ.get("MACHINE") or None,
+                    help="show this machine's runs (id or label; default: the machine "
+                         "running the report when its runs are complete, else the newest "
+                         "complete set; environment MACHINE)")
     ap.add_argument("datasets", nargs="*", metavar="DATASET",
-                    help="data sets (default: every RESULTS/*/runs.csv)")
-    a = ap.parse_args(argv)
-    try:
-        names = a.datasets
+                    help="data sets (default: every RESULTS/* with runs)")
+    return ap.parse_args(argv)
+
+
+def dataset_names(a):
+    names = a.datasets
+    if not names:
+        if os.path.isdir(a.results):
+            names = sorted(d for d in os.listdir(a.results)
+                           if sessions.has_runs(os.path.join(a.results, d))
+                           and not EXPERIMENT_VARIANT.search(d))
         if not names:
-            if os.path.isdir(a.results):
-                names = sorted(d for d in os.listdir(a.results)
-                               if os.path.isfile(os.path.join(a.results, d, "runs.csv"))
-                               and not EXPERIMENT_VARIANT.search(d))
-            if not names:
-                raise ReportError("no %s/*/runs.csv found" % a.results)
-        for n in names:
-            if not n or n in (".", "..") or "/" in n or MARK.match(
-                    "<!-- BEGIN GENERATED: %s/x -->" % n) is None:
-                raise ReportError("bad data set name %r" % n)
-        # Read and check everything before writing anything.
-        sets = [Dataset(n, a.results) for n in names]
-        art_path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "article_tables.csv")
-        article = load_article(art_path)
-        try:
-            with open(a.report, encoding="utf-8", errors="surrogateescape",
-                      newline="") as f:
-                text = f.read()
-            existed = True
-        except FileNotFoundError:
-            text, existed = "# bpebench report\n", False
+            raise ReportError("no %s/*/runs.csv found" % a.results)
+    for n in names:
+        if not n or n in (".", "..") or "/" in n or MARK.match(
+                "<!-- BEGIN GENERATED: %s/x -->" % n) is None:
+            raise ReportError("bad data set name %r" % n)
+    return names
+
+
+def load_datasets(a, names):
+    """Read and check every data set before anything is written."""
+    backends = B.load()
+    here = machine.this_machine()["id"]
+    sets = [Dataset(n, a.results, backends, here, a.machine) for n in names]
+    if a.machine and not any(a.machine in (mid, m.label) for ds in sets
+                             for mid, m in ds.machines.items()):
+        raise ReportError("MACHINE=%s measured none of %s" % (a.machine, ", ".join(names)))
+    return sets
+
+
+def producers_sections(text, a):
+    """The sections other producers own (peers.py, heaps.py), from their results."""
+    import heaps
+    import peers
+    for d in sorted(os.listdir(a.results)) if os.path.isdir(a.results) else []:
+        ps = peers.report_sections(a.results, d, a.plots, a.report, not a.no_plots)
+        if ps is not None:
+            text = update_report(text, "peers-" + d, ps, a.report, peers.SECTIONS)
+    hs = heaps.report_sections(a.results, a.plots, a.report, not a.no_plots)
+    if hs is not None:
+        text = update_report(text, "heaps", hs, a.report, heaps.SECTIONS)
+    return text
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    try:
+        sets = load_datasets(a, dataset_names(a))
+        article = load_article(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                            "article_tables.csv"))
+        text, _ = read_report(a.report)
         parse_markers(text.splitlines(keepends=True), a.report)
         for ds in sets:
             secs = {"context": sec_context(ds), "table1": sec_table1(ds),
@@ -1207,25 +836,9 @@ def main(argv=None):
             if not a.no_plots:
                 made, skipped = make_plots(ds, article, a.plots)
                 secs["plots"] = sec_plots(ds, made, skipped, a.plots, a.report)
-            text = update_report(text, ds.name, secs, a.report)
-        for d in sorted(os.listdir(a.results)) if os.path.isdir(a.results) else []:
-            ps = peers_sections(a.results, d, a.plots, a.report, not a.no_plots)
-            if ps is not None:
-                text = update_report(text, "peers-" + d, ps, a.report, PEERS_ORDER)
-        hs = heaps_sections(a.results, a.plots, a.report, not a.no_plots)
-        if hs is not None:
-            text = update_report(text, "heaps", hs, a.report, HEAPS_ORDER)
-        new = text.encode("utf-8", errors="surrogateescape")
-        old = None
-        if existed:
-            with open(a.report, "rb") as f:
-                old = f.read()
-        if new != old:
-            write_atomic(a.report, new)
-    except ReportError as e:
-        print("report.py: error: %s" % e, file=sys.stderr)
-        return 1
-    except OSError as e:
+            text = update_report(text, ds.name, secs, a.report, SECTIONS)
+        save_report(a.report, producers_sections(text, a))
+    except (ReportError, B.BackendError, ValueError, OSError) as e:
         print("report.py: error: %s" % e, file=sys.stderr)
         return 1
     return 0

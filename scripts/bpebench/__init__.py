@@ -1,0 +1,13 @@
+"""bpebench: what the scripts under scripts/ share.
+
+    tools       where the repository and the binaries are, running a command for its output
+    tables      numbers as REPORT.md prints them, medians, markdown tables
+    gnuplot     drawing one plot as byte-stable SVG and PNG
+    reportfile  REPORT.md's generated sections and atomic file writes
+    backends    the backend list, from bin/bpetrain --list-backends --json
+    runs        run rows: reading both CSV forms, one run identity, appending rows
+    machine     the machine fingerprint and id
+    sessions    bench sessions under results/<dataset>/, and which machine a report shows
+
+Python standard library only.
+"""

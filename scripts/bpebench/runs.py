@@ -1,0 +1,116 @@
+"""Run rows: bpetrain's CSV row plus the bench's columns, in either form, and the one
+identity of a run.
+
+Two forms exist. Rows written before the backends owned their options carry
+`layout,touch,shuffle_chunks` (and `heap_stale`); newer rows carry `backend_opts`
+(every declared option, canonical: `layout=flat;touch=0`) and `backend_counters`
+(`heap_stale=12;...`). normalise() turns an old row into the new form, so every reader
+sees one form; the committed files are read as they are, never rewritten.
+"""
+import csv
+import io
+import os
+
+from .backends import BackendError
+
+# The bench's own columns, after the trainer's.
+BENCH_COLUMNS = ["dataset", "repeat", "bench_started", "kind"]
+# Old columns -> the option they stand for.
+OLD_OPTION_COLUMNS = (("layout", "layout"), ("touch", "touch"), ("shuffle_chunks", "shuffle"))
+OLD_COUNTER_COLUMNS = ("heap_stale",)
+
+
+class Problem:
+    """A line of a runs.csv that cannot be used: where it is and why."""
+
+    def __init__(self, path, line, why):
+        self.path, self.line, self.why = path, line, why
+
+    def __str__(self):
+        return "%s:%d: %s" % (self.path, self.line, self.why)
+
+
+def read_rows(path):
+    """(header, rows, problems) of a CSV file written one complete line per row. Each row
+    is a dict with "_line" (its line number); a line with the wrong number of fields, a
+    CSV error or no newline at the end (a write cut short) becomes a Problem instead."""
+    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+        lines = f.read().split("\n")
+    last_complete = lines[-1] == ""
+    if last_complete:
+        lines.pop()
+    header, rows, problems = None, [], []
+    for i, text in enumerate(lines):
+        line = i + 1
+        if i == len(lines) - 1 and not last_complete:
+            problems.append(Problem(path, line, "truncated: no newline at the end"))
+            break
+        if not text.strip():
+            continue
+        try:
+            fields = next(csv.reader([text]))
+        except csv.Error as e:
+            problems.append(Problem(path, line, "malformed: %s" % e))
+            continue
+        if header is None:
+            header = fields
+            continue
+        if len(fields) != len(header):
+            problems.append(Problem(path, line, "%d fields, the header has %d"
+                                    % (len(fields), len(header))))
+            continue
+        row = dict(zip(header, fields))
+        row["_line"] = line
+        rows.append(row)
+    return header, rows, problems
+
+
+def normalise(row, backends):
+    """An old-form row in the new form (in place): backend_opts from layout, touch and
+    shuffle_chunks (a missing column is the default), backend_counters from heap_stale."""
+    if "backend_opts" not in row:
+        given = {opt: row[col] for col, opt in OLD_OPTION_COLUMNS if row.get(col)}
+        try:
+            declared = backends.option_names(row.get("backend", ""))
+            row["backend_opts"] = backends.canonical_opts(
+                row.get("backend", ""), {k: v for k, v in given.items() if k in declared})
+        except BackendError:
+            row["backend_opts"] = ""      # a backend the registry no longer has
+    if "backend_counters" not in row:
+        row["backend_counters"] = ";".join(
+            "%s=%s" % (c, row[c]) for c in OLD_COUNTER_COLUMNS if row.get(c) not in (None, "", "0"))
+    for col, _ in OLD_OPTION_COLUMNS:
+        row.pop(col, None)
+    for col in OLD_COUNTER_COLUMNS:
+        row.pop(col, None)
+    return row
+
+
+def run_params(row):
+    """The one identity of a run's parameters: two rows with equal params measured the
+    same thing (on whichever machine and binaries their session says)."""
+    return (row.get("kind", ""), row.get("backend", ""), str(row.get("workers", "")),
+            str(row.get("count_workers", "")), row.get("pin") or "none",
+            str(row.get("vocab_size", "")), str(row.get("input_bytes", "")),
+            str(row.get("repeat", "")), row.get("backend_opts", ""))
+
+
+def describe(row):
+    return "%s W=%s pin=%s repeat %s%s" % (
+        row.get("backend"), row.get("workers"), row.get("pin"), row.get("repeat"),
+        " " + row["backend_opts"] if row.get("backend_opts") else "")
+
+
+def append_row(path, header, row):
+    """One complete line (with the header if the file is new) in one write, synced."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+    try:
+        if os.fstat(fd).st_size == 0:
+            w.writerow(header)
+        w.writerow([row.get(k, "") for k in header])
+        os.write(fd, out.getvalue().encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
