@@ -5,39 +5,40 @@ Each run is a separate bpetrain process. Counting is timed in runs of its own
 (--count-only, for each count-worker count); the merge-phase runs load the word
 counts saved once from the same input (bpetrain checks the input's size and
 hash before using them), so a 2 GB corpus is counted once per repeat, not once
-per combination. Every finished run appends one complete row to
-results/<dataset>/runs.csv; an interrupted bench leaves only complete rows, and
-a rerun skips what is already measured unless --force.
+per combination.
+
+Results belong to the machine that measured them. A bench that has something to
+measure opens a session of its own, results/<dataset>/sessions/<id>/, and writes
+there only: context.json (this machine's fingerprint, compiler and flags, the
+binaries' commit, load, input, the plan) and runs.csv (one complete row per
+finished run, each naming its machine and session). No session rewrites another's
+files. A planned run is skipped when a row with the same machine id, the same
+binaries (commit and build flags) and the same parameters exists; --force runs it
+again, and the new session's rows supersede the old ones for every reader.
 
 Usage: scripts/bench.py --dataset NAME [--vocab N] [--backends "..."]
        [--workers "1 2 4 8"] [--repeat 3] [--pin none] [--count-workers "1 2"]
-       [--size 2G] [--force]
+       [--backend-opts k=v,...] [--size 2G] [--force]
 """
 
 import argparse
 import csv
 import datetime
 import hashlib
-import io
 import json
 import os
-import platform
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.environ.get("BPEBENCH_BIN", os.path.join(ROOT, "bin"))
-BPETRAIN = os.path.join(BIN, "bpetrain")
-SYNTHGEN = os.path.join(BIN, "synthgen")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bpebench import backends as B, machine, runs, sessions  # noqa: E402
+from bpebench.reportfile import write_atomic                 # noqa: E402
+from bpebench.tools import BIN, ROOT, binary, run_text       # noqa: E402
 
-# Backends whose select does not depend on a worker count: run at W=1 only.
-SINGLE = {"serial", "heap", "lazyheap"}
-EXTRA = ["dataset", "repeat", "bench_started", "kind"]
-
+BPETRAIN = binary("bpetrain")
+SYNTHGEN = binary("synthgen")
 DEFAULT_VOCAB = {"sample": 2000, "cs336": 500}
 
 
@@ -91,133 +92,173 @@ def resolve_dataset(name, size, seed):
 def sha256_of(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
-        while True:
-            b = f.read(1 << 22)
-            if not b:
-                break
+        for b in iter(lambda: f.read(1 << 22), b""):
             h.update(b)
     return h.hexdigest()
 
 
-def run_text(cmd):
-    try:
-        return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    except OSError:
-        return ""
-
-
-def gather_context(dataset, path, synthetic, args, warnings):
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    governor = None
-    try:
-        with open("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor") as f:
-            governor = f.read().strip()
-    except OSError:
-        pass
-    try:
-        topology = json.loads(run_text([BPETRAIN, "--topology"]) or "{}")
-    except ValueError:
-        topology = {}
+def binaries_of_this_build():
+    """(commit, build flags) of the binaries measured: the skip rule's "same binaries"."""
     flags = ""
     try:
         with open(os.path.join(ROOT, "build/release/.flags")) as f:
             flags = f.read().strip()
     except OSError:
         pass
-    commit = run_text(["git", "rev-parse", "HEAD"])
-    if commit and run_text(["git", "status", "--porcelain", "--untracked-files=no"]):
-        commit += "-dirty"
-    # The binaries measured may come from another checkout (BPEBENCH_BIN):
-    # record which commit they were built from.
-    bin_commit = run_text(["git", "-C", BIN, "rev-parse", "HEAD"]) or commit
+    commit = run_text(["git", "-C", BIN, "rev-parse", "HEAD"]) or run_text(
+        ["git", "rev-parse", "HEAD"])
+    return commit, flags
+
+
+# ---- the command line -----------------------------------------------------------------
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--dataset", default="sample")
+    ap.add_argument("--vocab", type=int, default=0)
+    ap.add_argument("--backends", default="",
+                    help="default: every backend bpetrain --list-backends --json marks bench")
+    ap.add_argument("--workers", default="1 2 4 8")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--pin", default="none")
+    ap.add_argument("--count-workers", default="")
+    ap.add_argument("--size", default="2G", help="synth: corpus size (K/M/G)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--force", action="store_true")
+    ap.add_argument("--backend-opts", default="",
+                    help="options for every backend run (bpetrain --backend-opts)")
+    ap.add_argument("--layout", choices=["flat", "objects"], help="= --backend-opts layout=X")
+    ap.add_argument("--touch", action="store_true", help="= --backend-opts touch")
+    ap.add_argument("--shuffle-chunks", action="store_true", help="= --backend-opts shuffle")
+    ap.add_argument("--tag", default="",
+                    help="results go to results/<dataset>-<tag>/ (for experiment variants)")
+    ap.add_argument("--no-count", action="store_true",
+                    help="skip the counting runs (experiments that vary the merge step only)")
+    ap.add_argument("--results", default=os.path.join(ROOT, "results"))
+    return ap.parse_args()
+
+
+def whole_numbers(text, what):
+    try:
+        v = [int(w) for w in text.split()]
+    except ValueError:
+        die("%s takes whole numbers" % what, 2)
+    if any(w < 1 for w in v):
+        die("worker counts must be at least 1", 2)
+    return v
+
+
+def check_args(args, bk):
+    """Validate the command line against the trainer's backends; fills in the defaults
+    and sets args.opts ({option: value}) and args.canonical ({backend: backend_opts})."""
+    if args.repeat < 1:
+        die("--repeat must be at least 1", 2)
+    args.pus = os.cpu_count() or 1
+    if not args.count_workers:
+        args.count_workers = " ".join(str(i) for i in range(1, args.pus + 1))
+    args.worker_list = whole_numbers(args.workers, "--workers")
+    args.count_list = whole_numbers(args.count_workers, "--count-workers")
+    args.backend_list = args.backends.split() or bk.bench_default()
+    args.opts = B.parse_opts(args.backend_opts)
+    if args.layout:
+        args.opts["layout"] = args.layout
+    if args.touch:
+        args.opts["touch"] = "1"
+    if args.shuffle_chunks:
+        args.opts["shuffle"] = "1"
+    try:
+        args.canonical = {b: bk.canonical_opts(b, args.opts) for b in args.backend_list}
+        args.count_opts = bk.canonical_opts(bk.names()[0], {})
+    except B.BackendError as e:
+        die(str(e), 2)
+
+
+# ---- the plan ---------------------------------------------------------------------------
+
+def plan_runs(args, bk, input_bytes):
+    """Every run to make, as the parameters its row will carry (runs.run_params)."""
+    plan = []
+    common = {"input_bytes": str(input_bytes)}
+    for r in range(0 if args.no_count else args.repeat):
+        for cw in args.count_list:
+            plan.append(dict(common, kind="count", backend=bk.names()[0], workers="1",
+                             count_workers=str(cw), pin="none", vocab_size="0", repeat=str(r),
+                             backend_opts=args.count_opts))
+    for r in range(args.repeat):
+        for b in args.backend_list:
+            for w in ([1] if bk.single(b) else args.worker_list):
+                plan.append(dict(common, kind="merge", backend=b, workers=str(w),
+                                 count_workers=str(args.pus), pin=args.pin,
+                                 vocab_size=str(args.vocab), repeat=str(r),
+                                 backend_opts=args.canonical[b]))
+    return plan
+
+
+def measured(found, machine_id, binaries):
+    """The run parameters this machine already measured with these binaries."""
+    return {runs.run_params(r) for s in found if s.binaries() == binaries
+            for r in s.rows if r["machine_id"] == machine_id}
+
+
+def gather_context(args, dataset, path, synthetic, here, binaries, plan, warnings):
     return {
         "dataset": dataset,
         "synthetic": synthetic,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "host": socket.gethostname(),
-        "cpu_model": cpu,
-        "topology": topology,
-        "governor": governor,
+        "host": here["host"],
+        "machine": here,
+        "cpu_model": here["fingerprint"]["cpu_model"],
+        "topology": args.topology,
+        "governor": read_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
         "loadavg": list(os.getloadavg()),
         "compiler": run_text(["gcc", "--version"]).split("\n")[0],
-        "cflags": flags,
-        "kernel": platform.release(),
-        "git_commit": commit,
-        "binaries": {"dir": os.path.relpath(BIN, ROOT), "commit": bin_commit},
+        "cflags": binaries[1],
+        "kernel": here["fingerprint"]["kernel"],
+        "git_commit": git_commit(),
+        "binaries": {"dir": os.path.relpath(BIN, ROOT), "commit": binaries[0]},
         "input": {"path": os.path.relpath(path, ROOT), "bytes": os.path.getsize(path),
                   "sha256": sha256_of(path)},
         "vocab_size": args.vocab,
         "repeat": args.repeat,
-        "backends": args.backends.split(),
-        "workers": [int(w) for w in args.workers.split()],
-        "count_workers": [int(w) for w in args.count_workers.split()],
+        "backends": args.backend_list,
+        "backend_opts": args.canonical,
+        "workers": args.worker_list,
+        "count_workers": args.count_list,
         "pin": args.pin,
+        "plan": [sessions.plan_key(runs.run_params(p)) for p in plan],
         "warnings": warnings,
     }
 
 
-def write_atomic(path, data):
-    d = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-")
+def read_first_line(path):
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
 
 
-def read_runs(path):
-    if not os.path.exists(path):
-        return None, []
-    with open(path, newline="") as f:
-        r = csv.DictReader(f)
-        return r.fieldnames, list(r)
+def git_commit():
+    commit = run_text(["git", "rev-parse", "HEAD"])
+    if commit and run_text(["git", "status", "--porcelain", "--untracked-files=no"]):
+        commit += "-dirty"
+    return commit
 
 
-def run_key(row):
-    return (row["kind"], row["backend"], row["workers"], row["count_workers"], row["pin"],
-            row["vocab_size"], row["input_bytes"], row["repeat"], row.get("layout") or "flat",
-            row.get("touch") or "0", row.get("shuffle_chunks") or "0")
+def machine_warnings(args):
+    warnings = []
+    over = [w for w in args.worker_list if w > args.pus]
+    if over:
+        warnings.append("workers %s exceed the %d PUs: those runs are oversubscribed"
+                        % (" ".join(map(str, over)), args.pus))
+    load1 = os.getloadavg()[0]
+    if load1 > 0.5 * args.pus:
+        warnings.append("load average %.2f on %d PUs when the bench started: timings may be "
+                        "disturbed" % (load1, args.pus))
+    return warnings
 
 
-def append_row(path, header, row):
-    """One complete line (with the header if the file is new) in one write."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
-    try:
-        if os.fstat(fd).st_size == 0:
-            w.writerow(header)
-        w.writerow([row.get(k, "") for k in header])
-        os.write(fd, out.getvalue().encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def drop_rows(path, header, keys):
-    """--force: remove the rows about to be measured again (atomically)."""
-    _, rows = read_runs(path)
-    kept = [r for r in rows if run_key(r) not in keys]
-    out = io.StringIO()
-    w = csv.DictWriter(out, fieldnames=header, lineterminator="\n", extrasaction="ignore")
-    w.writeheader()
-    w.writerows(kept)
-    write_atomic(path, out.getvalue())
-
+# ---- running ------------------------------------------------------------------------------
 
 class Child:
     """The bpetrain run in progress, so Ctrl-C can stop it cleanly."""
@@ -264,144 +305,34 @@ def fmt_eta(s):
         "%d:%02d" % (s // 60, s % 60)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--dataset", default="sample")
-    ap.add_argument("--vocab", type=int, default=0)
-    ap.add_argument("--backends",
-                    default="serial fork pool spawn pthread openmp heap lazyheap")
-    ap.add_argument("--workers", default="1 2 4 8")
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--pin", default="none")
-    ap.add_argument("--count-workers", default="")
-    ap.add_argument("--size", default="2G", help="synth: corpus size (K/M/G)")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--force", action="store_true")
-    ap.add_argument("--layout", default="flat", choices=["flat", "objects"],
-                    help="process backends' copy of the pairs (bpetrain --layout)")
-    ap.add_argument("--touch", action="store_true", help="bpetrain --touch")
-    ap.add_argument("--shuffle-chunks", action="store_true", help="bpetrain --shuffle-chunks")
-    ap.add_argument("--tag", default="",
-                    help="results go to results/<dataset>-<tag>/ (for experiment variants)")
-    ap.add_argument("--no-count", action="store_true",
-                    help="skip the counting runs (experiments that vary the merge step only)")
-    ap.add_argument("--results", default=os.path.join(ROOT, "results"))
-    args = ap.parse_args()
+def command(item, path, counts):
+    """The bpetrain command line of a planned run, and its progress label."""
+    if item["kind"] == "count":
+        return ([BPETRAIN, "--input", path, "--count-only", "--count-workers",
+                 item["count_workers"]],
+                "count   count_workers=%s repeat %s" % (item["count_workers"], item["repeat"]))
+    cmd = [BPETRAIN, "--input", path, "--load-counts", counts, "--vocab-size",
+           item["vocab_size"], "--backend", item["backend"], "--workers", item["workers"],
+           "--pin", item["pin"]]
+    if item["backend_opts"]:
+        cmd += ["--backend-opts", item["backend_opts"]]
+    return cmd, "%-8s W=%s pin=%s repeat %s" % (item["backend"], item["workers"], item["pin"],
+                                              item["repeat"])
 
-    if not os.access(BPETRAIN, os.X_OK):
-        die("%s not built (run make)" % BPETRAIN)
-    if args.repeat < 1:
-        die("--repeat must be at least 1", 2)
-    pus = os.cpu_count() or 1
-    if not args.count_workers:
-        args.count_workers = " ".join(str(i) for i in range(1, pus + 1))
-    try:
-        workers = [int(w) for w in args.workers.split()]
-        count_workers = [int(w) for w in args.count_workers.split()]
-    except ValueError:
-        die("--workers and --count-workers take whole numbers", 2)
-    if any(w < 1 for w in workers + count_workers):
-        die("worker counts must be at least 1", 2)
-    listed = run_text([BPETRAIN, "--list-backends"]).split("\n")
-    known = {l.split()[0] for l in listed if l.strip()}
-    for b in args.backends.split():
-        if b not in known:
-            die("unknown backend '%s'; known: %s" % (b, " ".join(sorted(known))), 2)
 
-    dataset, path, synthetic = resolve_dataset(args.dataset, args.size, args.seed)
-    if not args.vocab:
-        args.vocab = DEFAULT_VOCAB.get(args.dataset, 10000)
-    base = dataset  # one word-count file per input, whatever the variant
-    if args.tag:
-        dataset = "%s-%s" % (dataset, args.tag)
-    outdir = os.path.join(args.results, dataset)
-    os.makedirs(outdir, exist_ok=True)
-    runs_csv = os.path.join(outdir, "runs.csv")
-
-    warnings = []
-    over = [w for w in workers if w > pus]
-    if over:
-        warnings.append("workers %s exceed the %d PUs: those runs are oversubscribed"
-                        % (" ".join(map(str, over)), pus))
-    load1 = os.getloadavg()[0]
-    if load1 > 0.5 * pus:
-        warnings.append("load average %.2f on %d PUs when the bench started: timings may be "
-                        "disturbed" % (load1, pus))
-    for w in warnings:
-        warn(w)
-    context = gather_context(dataset, path, synthetic, args, warnings)
-    write_atomic(os.path.join(outdir, "context.json"), json.dumps(context, indent=2) + "\n")
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-
-    # The word counts the merge runs start from: made once, checked by bpetrain.
-    counts = os.path.join(ROOT, "data", "counts", "%s.wc" % base)
-    os.makedirs(os.path.dirname(counts), exist_ok=True)
-    tmpcsv = os.path.join(outdir, ".run-%d.csv" % os.getpid())
-
-    plan = []
-    for r in range(args.repeat if not args.no_count else 0):
-        for cw in count_workers:
-            plan.append(("count", "serial", 1, cw, r))
-    for r in range(args.repeat):
-        for b in args.backends.split():
-            for w in ([1] if b in SINGLE else workers):
-                plan.append(("merge", b, w, pus, r))
-
-    started = context["date"]
-    header, rows = read_runs(runs_csv)
-    done = {run_key(x) for x in rows}
-    input_bytes = str(os.path.getsize(os.path.join(ROOT, path)))
-    # Paths in the rows are relative to the repository, as the runs see them.
-    path = os.path.relpath(path, ROOT)
-    counts = os.path.relpath(counts, ROOT)
-
-    variant = []
-    if args.layout != "flat":
-        variant += ["--layout", args.layout]
-    if args.touch:
-        variant += ["--touch"]
-    if args.shuffle_chunks:
-        variant += ["--shuffle-chunks"]
-
-    def key_of(item):
-        kind, b, w, cw, r = item
-        merge = kind == "merge"
-        return (kind, b, str(w), str(cw), args.pin if merge else "none",
-                str(args.vocab) if merge else "0", input_bytes, str(r),
-                args.layout if merge else "flat", "1" if merge and args.touch else "0",
-                "1" if merge and args.shuffle_chunks else "0")
-
-    todo = [p for p in plan if args.force or key_of(p) not in done]
-    if args.force and header:
-        drop_rows(runs_csv, header, {key_of(p) for p in todo})
-    if not todo:
-        sys.stderr.write("bench: all %d runs of %s already measured (use FORCE=1 to redo)\n"
-                         % (len(plan), dataset))
-        check_hashes(runs_csv)
-        return
-    if any(p[0] == "merge" for p in todo):
-        rc = subprocess.call([BPETRAIN, "--input", path, "--count-only", "--save-counts",
-                              counts, "--quiet"], cwd=ROOT)
-        if rc != 0:
-            die("counting for the saved word counts failed (exit %d)" % rc)
-
+def run_plan(todo, bench, session):
+    """Run every planned item, appending each finished run's row to the session's
+    runs.csv; the merges must agree with every run measured before."""
+    runs_csv = os.path.join(session["dir"], "runs.csv")
+    tmpcsv = os.path.join(session["dir"], ".run-%d.csv" % os.getpid())
+    header = None
     tty = sys.stderr.isatty()
     t_start = time.time()
     for k, item in enumerate(todo):
-        kind, b, w, cw, r = item
-        if kind == "count":
-            cmd = [BPETRAIN, "--input", path, "--count-only", "--count-workers", str(cw)]
-            what = "count   count_workers=%d repeat %d" % (cw, r)
-        else:
-            cmd = [BPETRAIN, "--input", path, "--load-counts", counts, "--vocab-size",
-                   str(args.vocab), "--backend", b, "--workers", str(w), "--pin", args.pin
-                   ] + variant
-            what = "%-8s W=%d pin=%s repeat %d" % (b, w, args.pin, r)
+        cmd, what = command(item, bench["path"], bench["counts"])
         elapsed = time.time() - t_start
         eta = "" if k == 0 else " ETA " + fmt_eta(elapsed / k * (len(todo) - k))
-        line = "[%d/%d] %s %s%s" % (k + 1, len(todo), dataset, what, eta)
+        line = "[%d/%d] %s %s%s" % (k + 1, len(todo), bench["dataset"], what, eta)
         if tty:
             sys.stderr.write("\r\033[K" + line)
             sys.stderr.flush()
@@ -409,37 +340,108 @@ def main():
         row = run_one(cmd, tmpcsv)
         if not tty:
             sys.stderr.write("%s: %.2f s\n" % (line, time.time() - t0))
-        row.update({"dataset": dataset, "repeat": str(r), "bench_started": started,
-                    "kind": kind})
-        if kind == "count":
+        row.update({"dataset": bench["dataset"], "repeat": item["repeat"],
+                    "bench_started": session["started"], "kind": item["kind"],
+                    "machine_id": session["machine_id"], "session_id": session["id"]})
+        if item["kind"] == "count":
             row["vocab_size"] = "0"
             row["pin"] = "none"
-        if header is None:
-            header = list(row.keys())
-        append_row(runs_csv, header, row)
-        if kind == "merge":
-            check_hashes(runs_csv)
+        header = header or list(row.keys())
+        runs.append_row(runs_csv, header, row)
+        if item["kind"] == "merge":
+            check_hashes(bench["dir"], bench["backends"])
     if tty:
         sys.stderr.write("\n")
     sys.stderr.write("bench: %d runs of %s in %.0f s -> %s\n"
-                     % (len(todo), dataset, time.time() - t_start, os.path.relpath(runs_csv, ROOT)))
+                     % (len(todo), bench["dataset"], time.time() - t_start,
+                        os.path.relpath(runs_csv, ROOT)))
 
 
-def check_hashes(runs_csv):
-    """Every merge run of one input and vocab must have learned the same merges."""
-    _, rows = read_runs(runs_csv)
+def check_hashes(dataset_dir, bk):
+    """Every merge run of one input and vocab must have learned the same merges, on every
+    machine (superseded rows aside)."""
     groups = {}
-    for r in rows:
-        if r.get("kind") != "merge":
-            continue
-        groups.setdefault((r["input_bytes"], r["vocab_size"]), {}).setdefault(
-            r["merges_hash"], []).append(r)
+    for m in sessions.by_machine(sessions.load(dataset_dir, bk)).values():
+        for r in m.rows():
+            if r.get("kind") == "merge":
+                groups.setdefault((r["input_bytes"], r["vocab_size"]), {}).setdefault(
+                    r["merges_hash"], []).append(r)
     for (size, vocab), by_hash in groups.items():
         if len(by_hash) > 1:
-            desc = "; ".join("%s: %s" % (h, ", ".join(
-                "%s W=%s pin=%s repeat %s" % (r["backend"], r["workers"], r["pin"], r["repeat"])
-                for r in rs[:4])) for h, rs in by_hash.items())
+            desc = "; ".join("%s: %s" % (h, ", ".join(runs.describe(r) for r in rs[:4]))
+                             for h, rs in by_hash.items())
             die("merges differ between runs (vocab %s, input %s bytes): %s" % (vocab, size, desc))
+
+
+# ---- main -------------------------------------------------------------------------------
+
+def setup(args):
+    """Check everything, find the input; returns the bench's description."""
+    if not os.access(BPETRAIN, os.X_OK):
+        die("%s not built (run make)" % BPETRAIN)
+    args.topology = machine.topology(BPETRAIN)
+    try:
+        bk = B.load(BPETRAIN)
+        here = machine.this_machine(args.topology)
+    except (B.BackendError, ValueError) as e:
+        die(str(e), 2)
+    check_args(args, bk)
+    dataset, path, synthetic = resolve_dataset(args.dataset, args.size, args.seed)
+    if not args.vocab:
+        args.vocab = DEFAULT_VOCAB.get(args.dataset, 10000)
+    # One word-count file per input, whatever the variant.
+    counts = os.path.join(ROOT, "data", "counts", "%s.wc" % dataset)
+    if args.tag:
+        dataset = "%s-%s" % (dataset, args.tag)
+    # Paths in the rows are relative to the repository, as the runs see them.
+    return {"dataset": dataset, "dir": os.path.join(args.results, dataset),
+            "path": os.path.relpath(path, ROOT), "synthetic": synthetic,
+            "counts": os.path.relpath(counts, ROOT), "backends": bk, "machine": here}
+
+
+def open_session(args, bench, plan, binaries):
+    """A new session directory with its context.json: {"id", "dir", "started", ...}."""
+    warnings = machine_warnings(args)
+    for w in warnings:
+        warn(w)
+    here = bench["machine"]
+    sid, sdir = sessions.new_session(bench["dir"], here)
+    ctx = gather_context(args, bench["dataset"], os.path.join(ROOT, bench["path"]),
+                         bench["synthetic"], here, binaries, plan, warnings)
+    ctx["session_id"] = sid
+    write_atomic(os.path.join(sdir, "context.json"), json.dumps(ctx, indent=2) + "\n")
+    return {"id": sid, "dir": sdir, "started": ctx["date"], "machine_id": here["id"]}
+
+
+def save_counts(bench):
+    os.makedirs(os.path.join(ROOT, os.path.dirname(bench["counts"])), exist_ok=True)
+    rc = subprocess.call([BPETRAIN, "--input", bench["path"], "--count-only", "--save-counts",
+                          bench["counts"], "--quiet"], cwd=ROOT)
+    if rc != 0:
+        die("counting for the saved word counts failed (exit %d)" % rc)
+
+
+def main():
+    args = parse_args()
+    bench = setup(args)
+    here, bk = bench["machine"], bench["backends"]
+    plan = plan_runs(args, bk, os.path.getsize(os.path.join(ROOT, bench["path"])))
+    binaries = binaries_of_this_build()
+    done = set() if args.force else measured(sessions.load(bench["dir"], bk), here["id"],
+                                             binaries)
+    todo = [p for p in plan if runs.run_params(p) not in done]
+    if not todo:
+        sys.stderr.write("bench: all %d runs of %s already measured on this machine (%s, "
+                         "id %s) with these binaries (use FORCE=1 to redo)\n"
+                         % (len(plan), bench["dataset"], here["label"], here["id"]))
+        check_hashes(bench["dir"], bk)
+        return
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    session = open_session(args, bench, plan, binaries)
+    if any(p["kind"] == "merge" for p in todo):
+        save_counts(bench)
+    run_plan(todo, bench, session)
 
 
 if __name__ == "__main__":

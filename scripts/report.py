@@ -189,18 +189,25 @@ def machine_rows(dataset_dir, backends, here, wanted=None):
                                  problems=problems)
 
 
-def make_groups(merges, backends):
-    """The Groups of merge rows, in registry order, then pin policy, then W."""
-    pins = {}
-    for r in merges:
-        pins.setdefault(r["backend"], set()).add(r["_pin"])
+def make_groups(merges, backends, label_rows=None):
+    """The Groups of merge rows (one per backend, W, pin policy and backend options), in
+    registry order, then pin policy, then W. A label names the pin policy or the options
+    only for a backend measured with several (in label_rows, default merges)."""
+    variants = {}
+    for r in merges if label_rows is None else label_rows:
+        variants.setdefault(r["backend"], set()).add((r["_pin"], r.get("backend_opts", "")))
     by = {}
     for r in merges:
-        by.setdefault((r["backend"], r["_w"], r["_pin"]), []).append(r)
+        by.setdefault((r["backend"], r["_w"], r["_pin"], r.get("backend_opts", "")), []).append(r)
     out = []
-    for (b, w, p) in sorted(by, key=lambda k: (backends.order_key(k[0]), pin_key(k[2]), k[1])):
-        label = b if len(pins[b]) == 1 else "%s pin=%s" % (b, p)
-        out.append(Group(b, w, p, by[(b, w, p)], label))
+    for (b, w, p, o) in sorted(by, key=lambda k: (backends.order_key(k[0]), pin_key(k[2]),
+                                                  k[3], k[1])):
+        label = b
+        if len({v[0] for v in variants[b]}) > 1:
+            label += " pin=%s" % p
+        if len({v[1] for v in variants[b]}) > 1:
+            label += " %s" % (o or "(no options)")
+        out.append(Group(b, w, p, by[(b, w, p, o)], label))
     return out
 
 
@@ -344,6 +351,7 @@ def sec_context(ds):
         rep_s += "; runs per group: %s" % (
             str(ns[0]) if len(ns) == 1 else "%d–%d" % (ns[0], ns[-1]))
     out += [
+        machine_line(ds),
         "- Host: %s" % v(c.get("host")),
         "- CPU: %s" % v(c.get("cpu_model")),
         "- Topology: %s" % topo_s,
@@ -368,7 +376,41 @@ def sec_context(ds):
     out += ["- %s" % x for x in warns]
     if ds.notes:
         out += ["", "Input notes:"] + ["- %s" % x for x in ds.notes]
-    return out
+    return out + across_machines(ds)
+
+
+def machine_line(ds):
+    s = "- Machine: %s, id `%s`" % (ds.machine["label"], ds.machine_id)
+    if len(ds.machines) > 1:
+        s += (" (%s; %d machines measured this data set, compared below; MACHINE=ID "
+              "picks another)" % (ds.chosen_why, len(ds.machines)))
+    return s
+
+
+def across_machines(ds):
+    """Each backend's merge time over serial's, per machine, when several machines
+    measured the data set: which conclusions hold across machines, which are one's."""
+    if len(ds.machines) < 2:
+        return []
+    cols, cells = [], {}
+    every = [r for m in ds.machines.values() for r in m.rows() if r["kind"] == "merge"]
+    for mid, m in ds.machines.items():
+        groups = make_groups([r for r in m.rows() if r["kind"] == "merge"], ds.backends, every)
+        serial = [g for g in groups if g.backend == "serial"]
+        smed = serial[0].med("merge_s") if serial else None
+        cols.append("`%s`" % mid)
+        for g in groups:
+            cells.setdefault((g.label, g.w), {})[mid] = ratio(g.med("merge_s"), smed)
+    order = sorted(cells, key=lambda k: (ds.backends.order_key(k[0].split()[0]), k[0], k[1]))
+    rows = [[lab, w] + [MISSING if cells[(lab, w)].get(mid) is None else
+                        fmt(cells[(lab, w)][mid]) for mid in ds.machines] for lab, w in order]
+    return (["", "#### Across machines: merge time ÷ serial", ""]
+            + table(["Backend", "W"] + cols, rows)
+            + [""] + ["- `%s`%s: %s" % (mid, " (the tables above)" if mid == ds.machine_id
+                                         else "", m.label) for mid, m in ds.machines.items()]
+            + ["", "Each cell: that machine's median merge_s over its own serial median "
+               "(below 1: faster than serial). A ratio on the same side of 1 on every "
+               "machine is a conclusion that holds across these machines."])
 
 
 def version_name(ds, g):

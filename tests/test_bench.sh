@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_bench.sh: the bench runner: complete rows only, reruns skip what is
-# measured, FORCE remeasures, a merges mismatch stops it, Ctrl-C is clean.
+# measured, FORCE remeasures in a session of its own, a merges mismatch stops it,
+# Ctrl-C is clean. (tests/test_machines.sh: several machines.)
 set -u
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -9,23 +10,28 @@ fail() { echo "FAIL $1"; }
 check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
 bench() { python3 scripts/bench.py --results "$tmp/res" --dataset cs336 --repeat 2 \
     --workers "1 2" --backends "serial pool" --count-workers "1 2" "$@"; }
-csv="$tmp/res/cs336/runs.csv"
-rows() { python3 -c "import csv,sys; print(len(list(csv.DictReader(open(sys.argv[1])))))" "$csv"; }
+# Each bench that measures something writes its own session's runs.csv.
+session_csvs() { ls "$tmp"/res/$1/sessions/*/runs.csv 2>/dev/null; }
+rows() { python3 -c "import csv,sys; print(sum(len(list(csv.DictReader(open(p)))) for p in sys.argv[1:]))" $(session_csvs cs336); }
 
 bench 2>"$tmp/b1.err"
 check "bench on cs336: exit 0" test $? -eq 0
 check "bench: 4 count runs + 6 merge runs recorded" test "$(rows)" = 10
-check "bench: context.json written with the input's sha256" \
-    grep -q "$(sha256sum tests/fixtures/cs336/corpus.en | cut -c1-64)" "$tmp/res/cs336/context.json"
+csv=$(session_csvs cs336)
+check "bench: one session, its context.json written with the input's sha256" \
+    bash -c "test $(session_csvs cs336 | wc -l) = 1 && grep -q $(sha256sum tests/fixtures/cs336/corpus.en | cut -c1-64) '$(dirname "$csv")/context.json'"
 check "bench: every merge run has the same merges_hash" \
-    test "$(awk -F, 'NR>1 && $NF=="merge" {print $21}' "$csv" | sort -u | wc -l)" = 1
+    test "$(python3 -c "import csv,sys; print(len({r['merges_hash'] for r in csv.DictReader(open(sys.argv[1])) if r['kind'] == 'merge'}))" "$csv")" = 1
 check "bench: one progress line per run when not on a TTY" \
     test "$(grep -c '^\[[0-9]*/10\]' "$tmp/b1.err")" = 10
 bench 2>"$tmp/b2.err"
 check "rerun: skips what is measured" grep -q "already measured" "$tmp/b2.err"
 check "rerun: no row added" test "$(rows)" = 10
+cp "$csv" "$tmp/first.csv"
 bench --force 2>"$tmp/b3.err"
-check "FORCE: remeasures, still 10 rows" test "$(rows)" = 10
+check "FORCE: remeasures all 10 runs in a new session; the first session's rows untouched" \
+    bash -c "test $(rows) = 20 && test $(session_csvs cs336 | wc -l) = 2 && cmp -s '$csv' '$tmp/first.csv'"
+csv=$(session_csvs cs336 | tail -1)
 
 # A row whose merges differ must stop the bench, naming the runs.
 python3 - "$csv" <<'PY'
@@ -61,7 +67,7 @@ rc=$?
 check "Ctrl-C: the bench exits 130" test "$rc" -eq 130
 finished=$(grep -c '^\[[0-9]*/[0-9]*\].*: [0-9.]* s$' "$tmp/int.err")
 check "Ctrl-C: rows written so far are complete, one per finished run" \
-    python3 - "$tmp/res/sample/runs.csv" "$finished" <<'PY'
+    python3 - "$(session_csvs sample)" "$finished" <<'PY'
 import csv, sys
 lines = open(sys.argv[1]).read().split("\n")
 assert lines[-1] == "", "file does not end with a newline"
@@ -70,6 +76,6 @@ assert all(len(r) == len(rows[0]) for r in rows), "ragged rows"
 assert len(rows) - 1 == int(sys.argv[2]), "rows %d, finished runs %s" % (len(rows) - 1, sys.argv[2])
 assert int(sys.argv[2]) < 4, "the bench was not interrupted"
 PY
-check "Ctrl-C: no temporary CSV left" bash -c "! ls -A '$tmp/res/sample' | grep -q '^\.run-'"
+check "Ctrl-C: no temporary CSV left" test -z "$(find "$tmp/res/sample" -name '.run-*')"
 sleep 0.2
 check "Ctrl-C: no worker left running" bash -c "! pgrep -f 'bpescan [-]-worker' >/dev/null"
