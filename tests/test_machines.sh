@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# test_machines.sh: results belong to the machine that measured them. Machines are
+# simulated with BPEBENCH_FINGERPRINT_OVERRIDE: a second machine's bench measures anew
+# in a session of its own and leaves the first machine's rows and context byte for byte;
+# a rerun on one machine skips; the report picks the machine by its rules, names it,
+# compares machines, never writes results/, and reports a bad runs.csv line with its file
+# and line number. Run from the repository root after make; prints PASS/FAIL lines.
+set -u
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+. tests/lib.sh
+check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
+
+RES=$tmp/res
+A='{"cpu_model": "Test CPU A", "caches": "L2 1024KiB x2"}'
+B='{"cpu_model": "Test CPU B", "caches": "L2 512KiB x2"}'
+C='{"cpu_model": "Test CPU C"}'
+as() { local fp=$1; shift; BPEBENCH_FINGERPRINT_OVERRIDE=$fp "$@"; }
+bench() { python3 scripts/bench.py --results "$RES" --dataset cs336 --repeat 1 --workers "1 2" \
+    --backends "serial pool" --count-workers 1 "$@"; }
+report() { python3 scripts/report.py --results "$RES" --no-plots --report "$tmp/R.md" "$@" cs336; }
+machine_id() {
+    BPEBENCH_FINGERPRINT_OVERRIDE=$1 python3 -c \
+        'import sys; sys.path.insert(0, "scripts"); from bpebench import machine; print(machine.this_machine()["id"])'
+}
+# Every file under results/ with its sha256, to compare before and after.
+snapshot() { (cd "$RES" && find . -type f -print0 | xargs -0 sha256sum | sort); }
+only_added() { test -z "$(comm -23 "$1" "$2")"; }   # every line of snapshot $1 is in $2
+sessions_of() { ls -d "$RES"/cs336/sessions/*-"$1"* 2>/dev/null; }
+column_values() {   # column_values CSV COLUMN: the distinct values of COLUMN
+    python3 -c 'import csv, sys; print(" ".join(sorted({r[sys.argv[2]] for r in csv.DictReader(open(sys.argv[1]))})))' "$@"
+}
+
+ida=$(machine_id "$A"); idb=$(machine_id "$B"); idc=$(machine_id "$C")
+check "three simulated machines have three ids" \
+    test "$(printf '%s\n' "$ida" "$idb" "$idc" | sort -u | wc -l)" = 3
+
+# ---- machine A measures; machine B measures anew ---------------------------------------
+as "$A" bench 2>"$tmp/a.err"
+check "machine A: bench exits 0 and opens one session" \
+    test $? -eq 0 -a "$(sessions_of "$ida" | wc -l)" = 1
+sa=$(sessions_of "$ida")
+check "machine A: every row names machine A and A's session" \
+    test "$(column_values "$sa/runs.csv" machine_id)/$(column_values "$sa/runs.csv" session_id)" \
+         = "$ida/$(basename "$sa")"
+check "machine A: the session's context records A's fingerprint and the plan" \
+    python3 - "$sa/context.json" "$ida" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c["machine"]["id"] == sys.argv[2] and c["machine"]["fingerprint"]["cpu_model"] == "Test CPU A"
+assert len(c["plan"]) == 4, c["plan"]
+EOF
+snapshot >"$tmp/snap.a"
+as "$B" bench 2>"$tmp/b.err"
+check "machine B: bench measures anew (4 runs), nothing skipped" \
+    bash -c "! grep -q 'already measured' '$tmp/b.err' && grep -q '^bench: 4 runs of cs336' '$tmp/b.err'"
+sb=$(sessions_of "$idb")
+check "machine B: a session of its own whose rows name machine B" \
+    test -n "$sb" -a "$(column_values "$sb/runs.csv" machine_id)" = "$idb"
+snapshot >"$tmp/snap.b"
+check "machine A's rows and context are byte-identical after B's bench; B only added files" \
+    only_added "$tmp/snap.a" "$tmp/snap.b"
+
+# ---- reruns skip; FORCE re-measures in a new session -----------------------------------
+as "$B" bench 2>"$tmp/b2.err"
+snapshot >"$tmp/snap.b2"
+check "machine B again: skips everything and writes nothing" \
+    bash -c "grep -q 'all 4 runs of cs336 already measured on this machine' '$tmp/b2.err' && cmp -s '$tmp/snap.b' '$tmp/snap.b2'"
+as "$A" bench --force 2>/dev/null
+snapshot >"$tmp/snap.f"
+check "FORCE on A: a new session; every earlier file byte-identical" \
+    bash -c "test $(sessions_of "$ida" | wc -l) = 2" && only_added "$tmp/snap.b2" "$tmp/snap.f"
+
+# ---- the report picks a machine -------------------------------------------------------
+snapshot >"$tmp/snap.r"
+as "$B" report 2>"$tmp/r.err"
+rc=$?
+check "report on machine B: exit 0, shows B, the machine running it" \
+    bash -c "test $rc -eq 0 && grep '^- Machine: ' '$tmp/R.md' | grep -q 'Test CPU B.*$idb.*the machine running the report'"
+check "report: a table compares the 2 machines, ratios to serial 1.00 on both" \
+    bash -c "grep -q '^#### Across machines' '$tmp/R.md' && grep -q '^| serial | 1 | 1.00 | 1.00 |$' '$tmp/R.md'"
+as "$C" report
+check "report on machine C (no runs): the newest complete set, A's (FORCE ran last)" \
+    bash -c "grep '^- Machine: ' '$tmp/R.md' | grep -q 'Test CPU A.*$ida.*the newest complete set'"
+as "$C" env MACHINE="$idb" python3 scripts/report.py --results "$RES" --no-plots --report "$tmp/R.md" cs336
+check "report with MACHINE=B's id: shows B" \
+    bash -c "grep '^- Machine: ' '$tmp/R.md' | grep -q 'Test CPU B.*$idb.*chosen with MACHINE'"
+as "$C" report --machine nosuch 2>"$tmp/m.err"
+rc=$?
+check "report with an unknown MACHINE: one-line error, non-zero exit" \
+    bash -c "test $rc -ne 0 && test \$(wc -l <'$tmp/m.err') = 1 && grep -q 'MACHINE=nosuch' '$tmp/m.err'"
+check "the report never writes under results/" cmp -s "$tmp/snap.r" <(snapshot)
+# An interrupted bench on B leaves its plan unfinished: B is no longer complete.
+python3 - "$(sessions_of "$idb")/context.json" <<'EOF'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["plan"].append("merge|pool|4|2|none|500|133027|0|layout=flat;touch=0;shuffle=0")
+open(p, "w").write(json.dumps(c, indent=2) + "\n")
+EOF
+as "$B" report
+check "report on B when B's runs are incomplete: falls back to the newest complete set (A)" \
+    bash -c "grep '^- Machine: ' '$tmp/R.md' | grep -q '$ida'"
+
+# ---- results written before sessions: one legacy session, its machine from context.json --
+mkdir -p "$RES/legacy"
+python3 - "$sa" "$RES/legacy" <<'EOF'
+import csv, json, sys
+src, dst = sys.argv[1], sys.argv[2]
+c = json.load(open(src + "/context.json"))
+del c["machine"], c["plan"]
+json.dump(c, open(dst + "/context.json", "w"), indent=2)
+rows = list(csv.DictReader(open(src + "/runs.csv")))
+cols = [k for k in rows[0] if k not in ("machine_id", "session_id")]
+w = csv.DictWriter(open(dst + "/runs.csv", "w", newline=""), cols, extrasaction="ignore",
+                   lineterminator="\n")
+w.writeheader(); w.writerows(rows)
+EOF
+python3 scripts/report.py --results "$RES" --no-plots --report "$tmp/L.md" legacy 2>"$tmp/l.err"
+rc=$?
+check "a legacy runs.csv + context.json: reported as one machine, named from its context" \
+    bash -c "test $rc -eq 0 && grep '^- Machine: ' '$tmp/L.md' | grep -q 'Test CPU A, 2 cores'"
+
+# ---- a truncated and a malformed line: skipped, reported with file and line -------------
+f=$(sessions_of "$ida" | head -1)/runs.csv
+cp "$f" "$tmp/runs.good"
+{ cat "$tmp/runs.good"; echo "serial,1,2"; head -2 "$tmp/runs.good" | tail -1 | head -c 40; } >"$f"
+n=$(wc -l <"$tmp/runs.good")
+as "$A" report 2>"$tmp/bad.err"
+rc=$?
+check "bad lines: the report still runs (exit 0)" test $rc -eq 0
+check "bad lines: a warning names the file and line of each" \
+    bash -c "grep -q \"$f:$((n + 1)): .* fields, the header has\" '$tmp/bad.err' && grep -q \"$f:$((n + 2)): truncated\" '$tmp/bad.err'"
+check "bad lines: REPORT.md's input notes list them" \
+    bash -c "grep -q 'skipped line $((n + 2)) of .*runs.csv: truncated' '$tmp/R.md'"
