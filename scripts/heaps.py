@@ -24,9 +24,9 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from bpebench.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
-from bpebench.reportfile import ReportError, plot_ref  # noqa: E402
+from bpebench.reportfile import ReportError, plot_ref, write_atomic  # noqa: E402
 from bpebench.tables import table  # noqa: E402
-BIN = os.environ.get("BPEBENCH_BIN", os.path.join(ROOT, "bin"))
+from bpebench.tools import BIN  # noqa: E402
 SAMPLE = "data/sample/tinystories_v1_head_1097.txt"
 
 
@@ -143,11 +143,7 @@ def main():
     wr.writerow(["corpus", "kind", "bytes", "words", "initial_pairs"])
     wr.writerows(rows)
     dest = os.path.join(ROOT, "results", "heaps", "heaps.csv")
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix=".tmp-")
-    with os.fdopen(fd, "w") as f:
-        f.write(out.getvalue())
-    os.replace(tmp, dest)
+    write_atomic(dest, out.getvalue())
     sys.stderr.write("heaps: wrote %s\n" % os.path.relpath(dest, ROOT))
 
 

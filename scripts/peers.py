@@ -51,9 +51,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from bpebench.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
-from bpebench.reportfile import plot_ref  # noqa: E402
+from bpebench.reportfile import plot_ref, write_atomic  # noqa: E402
 from bpebench.tables import median, num  # noqa: E402
-BIN = os.environ.get("BPEBENCH_BIN", os.path.join(ROOT, "bin"))
+from bpebench.tools import BIN  # noqa: E402
 COLUMNS = ["dataset", "trainer", "backend", "workers", "vocab_size", "repeat",
            "total_s", "peak_rss_kb", "merges", "notes"]
 
@@ -547,8 +547,7 @@ def write_report(path, dataset, args, inputs, summary, merges_summary, context):
     if args.spm_sample:
         lines.append("- SentencePiece trained on a sample of %d lines (--input_sentence_size), "
                      "not the whole input: its time is not comparable." % args.spm_sample)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+    write_atomic(path, "\n".join(lines) + "\n")
 
 
 # ---- its REPORT.md sections (report.py calls them) -------------------------------
@@ -599,8 +598,155 @@ def report_sections(results_dir, dsname, plots_dir, report_path, plots):
     return {"table": lines, "plot": plot_lines}
 
 
+# ---- the trainers ---------------------------------------------------------------------------
+class Trainer:
+    """One trainer at one configuration: how to start it and how to read what it learned.
+    A new trainer is one subclass and one entry in TRAINERS."""
+    key = ""                 # its name in --trainers
+    name = ""                # its name in peers.csv's trainer column
+    reads_peer_input = True  # trains on the peer input (see --peer-input), not INPUT
+
+    def __init__(self, run, backend, workers):
+        self.run, self.backend, self.workers = run, backend, workers
+        self.outdir = os.path.join(run.work, "%s-%s-w%d" % (self.name, backend, workers))
+
+    @classmethod
+    def unavailable(cls, args):
+        """Why it cannot run with these arguments, or None."""
+        return None
+
+    @classmethod
+    def configs(cls, run):
+        """Its instances for this run, one per (backend, threads)."""
+        raise NotImplementedError
+
+    def command(self):
+        """(argv, environment or None)."""
+        raise NotImplementedError
+
+    def result(self, stdout, stderr):
+        """(merges learned, notes, merges_hash or None) once it exited 0."""
+        raise NotImplementedError
+
+
+class Bpetrain(Trainer):
+    key, name, reads_peer_input = "ours", "bpetrain", False
+
+    @classmethod
+    def unavailable(cls, args):
+        if not os.access(args.bpetrain, os.X_OK):
+            return "no bpetrain at %s (make, or --bpetrain PATH)" % args.bpetrain
+        return None
+
+    @classmethod
+    def configs(cls, run):
+        return [cls(run, b, int(w)) for b in run.args.backends.split()
+                for w in run.args.workers.split()]
+
+    def command(self):
+        a = self.run.args
+        self.csv = os.path.join(self.outdir, "run.csv")
+        if os.path.exists(self.csv):
+            os.unlink(self.csv)
+        return [a.bpetrain, "--input", self.run.src, "--vocab-size", str(a.vocab),
+                "--special-token", a.special_token, "--backend", self.backend,
+                "--workers", str(self.workers), "--count-workers", str(self.workers),
+                "--out", self.outdir, "--csv", self.csv, "--quiet"], None
+
+    def result(self, stdout, stderr):
+        with open(self.csv) as f:
+            r = next(csv.DictReader(f))
+        notes = ["bpetrain total_s %s (count %s, merge %s); merges_hash %s"
+                 % (r["total_s"], r["count_s"], r["merge_s"], r["merges_hash"])]
+        if "no pair left" in tail(stderr, 4000) or r.get("stopped_early") == "1":
+            notes.append("stopped early: no pair left")
+        return r["merges"], notes, r["merges_hash"]
+
+
+class HFTokenizers(Trainer):
+    key, name = "hf", "hf-tokenizers"
+
+    @classmethod
+    def unavailable(cls, args):
+        if args.vocab != 30000:
+            return ("HF's Node binding trains at its default vocab 30000 only: use --vocab "
+                    "30000 or leave hf out (--trainers ours,spm)")
+        if not os.path.exists(os.path.join(ROOT, "peers", "node_modules", "tokenizers",
+                                           "package.json")):
+            return "HF tokenizers not installed: make peers"
+        return None
+
+    @classmethod
+    def configs(cls, run):
+        return [cls(run, "BpeTrainer", os.cpu_count())]
+
+    def command(self):
+        return ["node", os.path.join(ROOT, "peers", "hf_train.js"), self.run.peer_input,
+                self.outdir], None
+
+    def result(self, stdout, stderr):
+        a, j = self.run.args, last_json_line(stdout)
+        notes = ["train() %.3f s; vocab %d = %d bytes seen + %d merges; no special tokens; "
+                 "rayon on %d CPUs" % (j["train_s"], j["vocab_size"],
+                                       j["vocab_size"] - j["merges"], j["merges"],
+                                       os.cpu_count())]
+        if j["vocab_size"] < a.vocab:
+            notes.append("stopped early: no pair left")
+        if a.peer_input == "same":
+            notes.append("counts %s as text" % a.special_token)
+        return j["merges"], notes, None
+
+
+class SentencePiece(Trainer):
+    key, name = "spm", "sentencepiece"
+
+    @classmethod
+    def unavailable(cls, args):
+        if subprocess.call(["sh", "-c", "command -v spm_train >/dev/null"]) != 0:
+            return "spm_train not installed: make peers"
+        return None
+
+    @classmethod
+    def configs(cls, run):
+        return [cls(run, "bpe", 1)]
+
+    def command(self):
+        a = self.run.args
+        return (["bash", os.path.join(ROOT, "peers", "spm_train.sh"), self.run.peer_input,
+                 self.outdir, str(a.vocab)],
+                dict(os.environ, SPM_INPUT_SENTENCE_SIZE=str(a.spm_sample)))
+
+    def result(self, stdout, stderr):
+        a, j = self.run.args, last_json_line(stdout)
+        merges = spm_merges(os.path.join(self.outdir, "spm.vocab"), a.special_token)
+        notes = ["spm_train %.3f s; %d pieces, %d of them merges; not byte-level; one core"
+                 % (j["train_s"], j["vocab_size"], merges)]
+        if a.spm_sample:
+            notes.append("sampled %d lines" % a.spm_sample)
+        return merges, notes, None
+
+
+TRAINERS = {t.key: t for t in (Bpetrain, HFTokenizers, SentencePiece)}
+
+
+def spm_merges(vocab_path, special):
+    """Pieces SentencePiece learned by merging: all but the meta pieces (<unk>,
+    <s>, </s>), the user symbol, the <0xNN> byte pieces and single characters."""
+    n = 0
+    with open(vocab_path, encoding="utf-8") as f:
+        for line in f:
+            piece = line.rstrip("\n").rsplit("\t", 1)[0]
+            if piece in ("<unk>", "<s>", "</s>", special) or len(piece) <= 1:
+                continue
+            if len(piece) == 6 and piece.startswith("<0x") and piece.endswith(">"):
+                continue
+            n += 1
+    return n
+
+
+
 # ---- main ---------------------------------------------------------------------------------
-def main():
+def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("input")
     ap.add_argument("--dataset", help="results/<dataset>/ (default: the input's file name)")
@@ -617,180 +763,135 @@ def main():
     ap.add_argument("--spm-sample", type=int, default=0,
                     help="SentencePiece --input_sentence_size (default 0: every line)")
     ap.add_argument("--no-compare", action="store_true", help="skip the merge comparison")
-    args = ap.parse_args()
+    return ap.parse_args()
 
-    trainers = [t.strip() for t in args.trainers.split(",") if t.strip()]
-    for t in trainers:
-        if t not in ("ours", "hf", "spm"):
-            die("unknown trainer %r (ours, hf, spm)" % t)
-    src = os.path.abspath(args.input)
-    if not os.path.isfile(src):
-        die("no such input: %s" % args.input)
-    dataset = args.dataset or os.path.splitext(os.path.basename(src))[0]
-    if "hf" in trainers and args.vocab != 30000:
-        die("HF's Node binding trains at its default vocab 30000 only: use --vocab 30000 "
-            "or leave hf out (--trainers ours,spm)")
-    if "ours" in trainers and not os.access(args.bpetrain, os.X_OK):
-        die("no bpetrain at %s (make, or --bpetrain PATH)" % args.bpetrain)
-    if "hf" in trainers and not os.path.exists(
-            os.path.join(ROOT, "peers", "node_modules", "tokenizers", "package.json")):
-        die("HF tokenizers not installed: make peers")
-    if "spm" in trainers and subprocess.call(["sh", "-c", "command -v spm_train >/dev/null"]) != 0:
-        die("spm_train not installed: make peers")
 
-    resdir = os.path.join(ROOT, "results", dataset)
-    work = os.path.join(ROOT, "build", "peers", dataset)
-    os.makedirs(resdir, exist_ok=True)
-    os.makedirs(work, exist_ok=True)
+class Run:
+    """What one peers.py invocation works on: arguments, input, directories."""
 
-    if args.peer_input == "stripped":
-        peer_input = stripped_copy(src, args.special_token, dataset)
-        peer_note = "the input with every %s deleted" % args.special_token
-    else:
-        peer_input = src
-        peer_note = "the input itself; HF counts %s as text" % args.special_token
-    with open("/proc/loadavg") as f:
-        load_before = " ".join(f.read().split()[:3])
-    context = {
-        "started": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "host": os.uname().nodename, "cpus": os.cpu_count(), "load_before": load_before,
-    }
-    inputs = {
-        "input": os.path.relpath(src, ROOT), "input_bytes": os.path.getsize(src),
-        "input_sha256": sha256_file(src),
-        "peer_input": os.path.relpath(peer_input, ROOT),
-        "peer_input_bytes": os.path.getsize(peer_input), "peer_input_note": peer_note,
-    }
+    def __init__(self, args):
+        self.args = args
+        self.trainers = [t.strip() for t in args.trainers.split(",") if t.strip()]
+        for t in self.trainers:
+            if t not in TRAINERS:
+                die("unknown trainer %r (%s)" % (t, ", ".join(TRAINERS)))
+        self.src = os.path.abspath(args.input)
+        if not os.path.isfile(self.src):
+            die("no such input: %s" % args.input)
+        self.dataset = args.dataset or os.path.splitext(os.path.basename(self.src))[0]
+        for t in self.trainers:
+            why = TRAINERS[t].unavailable(args)
+            if why:
+                die(why)
+        self.resdir = os.path.join(ROOT, "results", self.dataset)
+        self.work = os.path.join(ROOT, "build", "peers", self.dataset)
+        os.makedirs(self.resdir, exist_ok=True)
+        os.makedirs(self.work, exist_ok=True)
+        if args.peer_input == "stripped":
+            self.peer_input = stripped_copy(self.src, args.special_token, self.dataset)
+            peer_note = "the input with every %s deleted" % args.special_token
+        else:
+            self.peer_input = self.src
+            peer_note = "the input itself; HF counts %s as text" % args.special_token
+        with open("/proc/loadavg") as f:
+            load_before = " ".join(f.read().split()[:3])
+        self.context = {
+            "started": datetime.datetime.now(datetime.timezone.utc).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"),
+            "host": os.uname().nodename, "cpus": os.cpu_count(), "load_before": load_before,
+        }
+        self.inputs = {
+            "input": os.path.relpath(self.src, ROOT), "input_bytes": os.path.getsize(self.src),
+            "input_sha256": sha256_file(self.src),
+            "peer_input": os.path.relpath(self.peer_input, ROOT),
+            "peer_input_bytes": os.path.getsize(self.peer_input), "peer_input_note": peer_note,
+        }
+        # What runs, each writing to build/peers/<dataset>/.
+        self.configs = [c for t in self.trainers for c in TRAINERS[t].configs(self)]
 
-    # What runs: (trainer, backend, threads); each writes to build/peers/<dataset>/.
-    configs = []
-    if "ours" in trainers:
-        for backend in args.backends.split():
-            for w in args.workers.split():
-                configs.append(("bpetrain", backend, int(w)))
-    if "hf" in trainers:
-        configs.append(("hf-tokenizers", "BpeTrainer", os.cpu_count()))
-    if "spm" in trainers:
-        configs.append(("sentencepiece", "bpe", 1))
+    def find(self, cls):
+        return next((c for c in self.configs if isinstance(c, cls)), None)
 
-    csv_path = os.path.join(resdir, "peers.csv")
+
+def measure_one(run, trainer, rep):
+    """Run one trainer once; its peers.csv row."""
+    a = run.args
+    os.makedirs(trainer.outdir, exist_ok=True)
+    so, se = os.path.join(trainer.outdir, "stdout"), os.path.join(trainer.outdir, "stderr")
+    cmd, env = trainer.command()
+    log("repeat %d: %s %s w%d" % (rep, trainer.name, trainer.backend, trainer.workers))
+    rc, wall, rss = run_measured(cmd, so, se, env)
+    if rc != 0:
+        die("%s failed (exit %d): %s" % (" ".join(cmd), rc, tail(se)))
+    merges, notes, merges_hash = trainer.result(so, se)
+    if a.peer_input == "stripped" and trainer.reads_peer_input:
+        notes.append("input without %s" % a.special_token)
+    log("  %.2f s, %d MB" % (wall, rss // 1024))
+    row = {"dataset": run.dataset, "trainer": trainer.name, "backend": trainer.backend,
+           "workers": trainer.workers, "vocab_size": a.vocab, "repeat": rep,
+           "total_s": "%.6f" % wall, "peak_rss_kb": rss, "merges": merges,
+           "notes": "; ".join(notes)}
+    return row, merges_hash
+
+
+def measure(run, csv_path):
+    """Every configuration REPEAT times, each row appended to peers.csv as it finishes."""
+    rows, hashes = [], {}
     new_file = not os.path.exists(csv_path)
-    rows = []
-    hashes = {}
     with open(csv_path, "a", newline="") as csvf:
         writer = csv.DictWriter(csvf, fieldnames=COLUMNS)
         if new_file:
             writer.writeheader()
         # Repeats outermost: every trainer sees the machine in each of its
         # moods, not one trainer all the quiet minutes.
-        for rep in range(args.repeat):
-            for trainer, backend, workers in configs:
-                outdir = os.path.join(work, "%s-%s-w%d" % (trainer, backend, workers))
-                os.makedirs(outdir, exist_ok=True)
-                so, se = os.path.join(outdir, "stdout"), os.path.join(outdir, "stderr")
-                env = None
-                notes = []
-                if trainer == "bpetrain":
-                    runcsv = os.path.join(outdir, "run.csv")
-                    if os.path.exists(runcsv):
-                        os.unlink(runcsv)
-                    cmd = [args.bpetrain, "--input", src, "--vocab-size", str(args.vocab),
-                           "--special-token", args.special_token, "--backend", backend,
-                           "--workers", str(workers), "--count-workers", str(workers),
-                           "--out", outdir, "--csv", runcsv, "--quiet"]
-                elif trainer == "hf-tokenizers":
-                    cmd = ["node", os.path.join(ROOT, "peers", "hf_train.js"), peer_input, outdir]
-                else:
-                    cmd = ["bash", os.path.join(ROOT, "peers", "spm_train.sh"), peer_input, outdir,
-                           str(args.vocab)]
-                    env = dict(os.environ, SPM_INPUT_SENTENCE_SIZE=str(args.spm_sample))
-                log("repeat %d: %s %s w%d" % (rep, trainer, backend, workers))
-                rc, wall, rss = run_measured(cmd, so, se, env)
-                if rc != 0:
-                    die("%s failed (exit %d): %s" % (" ".join(cmd), rc, tail(se)))
-                merges = ""
-                if trainer == "bpetrain":
-                    with open(runcsv) as f:
-                        r = next(csv.DictReader(f))
-                    merges = r["merges"]
-                    hashes.setdefault(r["merges_hash"], []).append("%s-w%d" % (backend, workers))
-                    notes.append("bpetrain total_s %s (count %s, merge %s); merges_hash %s"
-                                 % (r["total_s"], r["count_s"], r["merge_s"], r["merges_hash"]))
-                    if "no pair left" in tail(se, 4000) or r.get("stopped_early") == "1":
-                        notes.append("stopped early: no pair left")
-                elif trainer == "hf-tokenizers":
-                    j = last_json_line(so)
-                    merges = j["merges"]
-                    notes.append("train() %.3f s; vocab %d = %d bytes seen + %d merges; "
-                                 "no special tokens; rayon on %d CPUs"
-                                 % (j["train_s"], j["vocab_size"], j["vocab_size"] - j["merges"],
-                                    j["merges"], os.cpu_count()))
-                    if j["vocab_size"] < args.vocab:
-                        notes.append("stopped early: no pair left")
-                    if args.peer_input == "same":
-                        notes.append("counts %s as text" % args.special_token)
-                else:
-                    j = last_json_line(so)
-                    merges = spm_merges(os.path.join(outdir, "spm.vocab"), args.special_token)
-                    notes.append("spm_train %.3f s; %d pieces, %d of them merges; not byte-level; "
-                                 "one core" % (j["train_s"], j["vocab_size"], merges))
-                    if args.spm_sample:
-                        notes.append("sampled %d lines" % args.spm_sample)
-                if args.peer_input == "stripped" and trainer != "bpetrain":
-                    notes.append("input without %s" % args.special_token)
-                row = {"dataset": dataset, "trainer": trainer, "backend": backend,
-                       "workers": workers, "vocab_size": args.vocab, "repeat": rep,
-                       "total_s": "%.6f" % wall, "peak_rss_kb": rss, "merges": merges,
-                       "notes": "; ".join(notes)}
+        for rep in range(run.args.repeat):
+            for trainer in run.configs:
+                row, h = measure_one(run, trainer, rep)
+                if h is not None:
+                    hashes.setdefault(h, []).append("%s-w%d" % (trainer.backend,
+                                                               trainer.workers))
                 writer.writerow(row)
                 csvf.flush()
                 rows.append(row)
-                log("  %.2f s, %d MB" % (wall, rss // 1024))
     if len(hashes) > 1:
         die("bpetrain runs learned different merges: %s" % hashes)
+    return rows
 
-    merges_summary = None
-    if not args.no_compare and "ours" in trainers and "hf" in trainers:
-        b0, w0 = configs[0][1], configs[0][2]
-        ours_dir = os.path.join(work, "bpetrain-%s-w%d" % (b0, w0))
-        hf_dir = os.path.join(work, "hf-tokenizers-BpeTrainer-w%d" % os.cpu_count())
-        ours = read_our_merges(os.path.join(ours_dir, "merges.txt"))
-        hf, hf_vocab = read_hf_tokenizer(os.path.join(hf_dir, "tokenizer.json"))
-        wc = os.path.join(work, "counts.wc")
-        log("counting words once more for the recount (bpetrain --count-only)")
-        rc = subprocess.call([args.bpetrain, "--input", src, "--vocab-size",
-                              str(args.vocab), "--special-token", args.special_token,
-                              "--count-only", "--save-counts", wc, "--quiet"], cwd=ROOT)
-        words = read_word_counts(wc) if rc == 0 else None
-        log("comparing merges")
-        merges_summary = compare_merges(ours, hf, hf_vocab, words)
-        merges_summary.update({"dataset": dataset, "vocab_size": args.vocab, "inputs": inputs,
-                               "ours": os.path.relpath(ours_dir, ROOT),
-                               "hf": os.path.relpath(hf_dir, ROOT), "caveats": CAVEATS})
-        with open(os.path.join(resdir, "peers-merges.json"), "w", encoding="utf-8") as f:
-            json.dump(merges_summary, f, indent=2, ensure_ascii=False)
-            f.write("\n")
 
-    write_report(os.path.join(resdir, "peers.md"), dataset, args, inputs, summarize(rows),
-                 merges_summary, context)
+def compare(run):
+    """HF's merges against ours (the first bpetrain configuration's), or None."""
+    a = run.args
+    ours_t, hf_t = run.find(Bpetrain), run.find(HFTokenizers)
+    if a.no_compare or ours_t is None or hf_t is None:
+        return None
+    ours = read_our_merges(os.path.join(ours_t.outdir, "merges.txt"))
+    hf, hf_vocab = read_hf_tokenizer(os.path.join(hf_t.outdir, "tokenizer.json"))
+    wc = os.path.join(run.work, "counts.wc")
+    log("counting words once more for the recount (bpetrain --count-only)")
+    rc = subprocess.call([a.bpetrain, "--input", run.src, "--vocab-size", str(a.vocab),
+                          "--special-token", a.special_token, "--count-only",
+                          "--save-counts", wc, "--quiet"], cwd=ROOT)
+    words = read_word_counts(wc) if rc == 0 else None
+    log("comparing merges")
+    summary = compare_merges(ours, hf, hf_vocab, words)
+    summary.update({"dataset": run.dataset, "vocab_size": a.vocab, "inputs": run.inputs,
+                    "ours": os.path.relpath(ours_t.outdir, ROOT),
+                    "hf": os.path.relpath(hf_t.outdir, ROOT), "caveats": CAVEATS})
+    write_atomic(os.path.join(run.resdir, "peers-merges.json"),
+                 json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    return summary
+
+
+def main():
+    run = Run(parse_args())
+    csv_path = os.path.join(run.resdir, "peers.csv")
+    rows = measure(run, csv_path)
+    merges_summary = compare(run)
+    write_report(os.path.join(run.resdir, "peers.md"), run.dataset, run.args, run.inputs,
+                 summarize(rows), merges_summary, run.context)
     log("wrote %s, %s%s" % (os.path.relpath(csv_path, ROOT),
-                            os.path.relpath(os.path.join(resdir, "peers.md"), ROOT),
+                            os.path.relpath(os.path.join(run.resdir, "peers.md"), ROOT),
                             ", peers-merges.json" if merges_summary else ""))
-
-
-def spm_merges(vocab_path, special):
-    """Pieces SentencePiece learned by merging: all but the meta pieces (<unk>,
-    <s>, </s>), the user symbol, the <0xNN> byte pieces and single characters."""
-    n = 0
-    with open(vocab_path, encoding="utf-8") as f:
-        for line in f:
-            piece = line.rstrip("\n").rsplit("\t", 1)[0]
-            if piece in ("<unk>", "<s>", "</s>", special) or len(piece) <= 1:
-                continue
-            if len(piece) == 6 and piece.startswith("<0x") and piece.endswith(">"):
-                continue
-            n += 1
-    return n
 
 
 if __name__ == "__main__":
