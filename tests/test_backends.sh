@@ -9,7 +9,7 @@ TS=data/sample/tinystories_v1_head_1097.txt
 # Sanitizer builds start every process far more slowly (spawn starts one per
 # worker per merge), so they check the TinyStories text at a smaller vocab.
 if [ -n "${SANITIZE:-}" ]; then TS_VOCAB=${TS_VOCAB:-600}; else TS_VOCAB=${TS_VOCAB:-2000}; fi
-BACKENDS=${BACKENDS:-"serial fork pool spawn pthread openmp heap lazyheap fork-deepcopy"}
+BACKENDS=${BACKENDS:-$("$BPETRAIN" --list-backends --json | python3 -c 'import json, sys; print(" ".join(b["name"] for b in json.load(sys.stdin)))' || echo "no-backend-list-from-bpetrain")}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass() { echo "PASS $1"; }
