@@ -102,6 +102,18 @@ def chosen_runs(results, name):
     return _chosen[name]
 
 
+def measured_on(results, names):
+    """'Measured on LABEL (id `ID`).' for the machines whose runs of these result sets the
+    report shows."""
+    shown = {}
+    for n in names:
+        got = chosen_runs(results, n)
+        if got and got.machine_id:
+            shown[got.machine_id] = got.machines[got.machine_id].label
+    return "Measured on %s." % "; ".join("%s (id `%s`)" % (lab, mid)
+                                         for mid, lab in shown.items()) if shown else ""
+
+
 def merge_rows(results, name):
     got = chosen_runs(results, name)
     return [r for r in got.rows if r.get("kind") == "merge"] if got else []
@@ -194,8 +206,10 @@ def sec_touch(results, dataset):
                                 num(r["worker_minflt"]) / num(r["merges"]) for r in g])])
     body.sort(key=lambda r: (r[0], int(r[1]), r[2], r[3]))
     return (["Data set `%s`; each worker's scan timed and its page faults counted inside the "
-             "worker (getrusage), summed over workers and merges; medians (min–max)." % dataset,
-             ""] +
+             "worker (getrusage), summed over workers and merges; medians (min–max). %s"
+             % (dataset, measured_on(results, ["%s-%s%s" % (dataset, layout, "-touch" if t
+                                                            else "")
+                                               for layout, t, _ in sets])), ""] +
             table(["backend", "W", "layout", "refcount writes", "runs", "merge_s", "copy_s",
                      "compute_s", "compute per merge (µs)", "worker minor faults",
                      "faults per merge"], body))
@@ -221,8 +235,10 @@ def sec_pinning(results, dataset):
         t = got.newest.context.get("topology", {})
         topo = (" Topology: %s package(s), %s cores, %s PUs, %s." %
                 (t.get("packages"), t.get("cores"), t.get("pus"), t.get("caches")))
+    names = ["%s-pin-%s" % (dataset, p) for p in ("none", "compact", "scatter")]
     return (["Data set `%s`; each worker bound to one PU by hwloc (recorded as L#:P# per "
-             "worker).%s" % (dataset, topo), ""] +
+             "worker).%s %s" % (dataset, topo, measured_on(results, names + [
+                 "%s-pool-shuffled" % dataset])), ""] +
             table(["backend", "W", "pin", "runs", "merge_s", "max_s", "compute_s",
                      "worker PUs"], body))
 

@@ -2,16 +2,21 @@
 """report.py: REPORT.md tables and gnuplot plots, regenerated from results/ alone.
 
     python3 scripts/report.py [--results DIR] [--plots DIR] [--report FILE] [--no-plots]
-                              [DATASET ...]
+                              [--machine ID] [DATASET ...]
 
-For each data set D (default: every DIR/*/runs.csv) it reads results/D/runs.csv and
-results/D/context.json, draws plots/D/*.svg and *.png with gnuplot, and rewrites the
-generated sections of REPORT.md: everything between the lines
+For each data set D (default: every DIR/* with runs) it reads the bench sessions of
+results/D (scripts/bpebench/sessions.py: sessions/*/ and the legacy runs.csv and
+context.json), picks one machine's runs (--machine or MACHINE, else the machine running
+the report when its runs are complete, else the newest complete set), draws plots/D/*.svg
+and *.png with gnuplot, and rewrites the generated sections of REPORT.md: everything
+between the lines
     <!-- BEGIN GENERATED: D/NAME -->  and  <!-- END GENERATED: D/NAME -->
 for NAME in context, table1, table2, table3, counting, plots. Text outside the markers is
-never touched. Missing sections are added under a heading "## Data set: D". Every file is
-written to a temporary file in its own directory and renamed into place, and the output is
-byte-identical for an identical input (no clock, no host name but the context's).
+never touched. Missing sections are added under a heading "## Data set: D". Nothing under
+results/ is written. Every file is written to a temporary file in its own directory and
+renamed into place, and the output is byte-identical for an identical input (no clock, no
+host name but the context's). heaps.py and peers.py own their sections; this script calls
+them so that `make report` regenerates everything.
 
 Python standard library only. The article's numbers come from scripts/article_tables.csv
 (next to this script): they are the article's, copied, never measured here.

@@ -3,7 +3,8 @@
 Each bench session that measures something writes only its own files:
     results/<dataset>/sessions/<session id>/context.json   (machine, build, plan, input)
     results/<dataset>/sessions/<session id>/runs.csv       (one complete row per run)
-The session id starts with the UTC time it started, so ids sort oldest first. The files
+The session id starts with the UTC time it started (to the millisecond), so ids sort
+oldest first. The files
 results/<dataset>/{runs.csv,context.json} written before sessions existed are read as one
 session, "legacy", older than every other; nothing rewrites them.
 
@@ -92,7 +93,9 @@ def load(dataset_dir, backends):
 def new_session(dataset_dir, machine_rec, now=None):
     """Create the directory of a new session (never an existing one): (id, path)."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
-    base = "%s-%s" % (now.strftime("%Y%m%dT%H%M%SZ"), machine_rec["id"])
+    # Milliseconds: two machines' sessions started within one second still sort by time.
+    base = "%s.%03dZ-%s" % (now.strftime("%Y%m%dT%H%M%S"), now.microsecond // 1000,
+                            machine_rec["id"])
     parent = os.path.join(dataset_dir, SESSIONS_DIR)
     os.makedirs(parent, exist_ok=True)
     for n in range(1, 1000):
