@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import report as R  # noqa: E402  (the bench's data sets as the report reads them)
 from bpebench import backends as B, machine  # noqa: E402
 from bpebench.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
-from bpebench.reportfile import (ReportError, plot_ref, read_report,  # noqa: E402
+from bpebench.reportfile import (ReportError, figure, read_report,  # noqa: E402
                                  save_report, update_report, write_atomic)
 from bpebench.tables import MISSING, fmt, median, mmm, num, table  # noqa: E402
 from bpebench.tools import BIN  # noqa: E402
@@ -353,8 +353,7 @@ def sec_model(results):
 def plot_lines(made, name, caption):
     if name not in made:
         return []
-    rel = plot_ref(os.path.join(PLOTS, name), REPORT)
-    return ["", "![%s](%s.png)" % (name, rel), "", "%s ([SVG](%s.svg))." % (caption, rel)]
+    return [""] + figure(name, os.path.join(PLOTS, name), REPORT, caption, ".")
 
 
 def make_plots():

@@ -24,7 +24,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from bpebench.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
-from bpebench.reportfile import ReportError, plot_ref, write_atomic  # noqa: E402
+from bpebench.reportfile import ReportError, figure, write_atomic  # noqa: E402
 from bpebench.tables import table  # noqa: E402
 from bpebench.tools import BIN  # noqa: E402
 SAMPLE = "data/sample/tinystories_v1_head_1097.txt"
@@ -105,11 +105,8 @@ def report_sections(results_dir, plots_dir, report_path, plots):
                "(real sample)'")
         outbase = os.path.join(plots_dir, "heaps", "heaps")
         errmsg = run_gnuplot(setup, cmd, {"synth": data, "real": real}, outbase)
-        rel = plot_ref(outbase, report_path)
-        plot_lines = (["heaps: not drawn, %s." % errmsg] if errmsg else
-                      ["![heaps](%s.png)" % rel, "",
-                       "Distinct words and initial pairs versus corpus size, log-log "
-                       "([SVG](%s.svg))." % rel])
+        plot_lines = figure("heaps", outbase, report_path, "Distinct words and initial pairs "
+                            "versus corpus size, log-log", ".", errmsg)
     return {"table": table_lines, "plot": plot_lines}
 
 

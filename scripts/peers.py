@@ -51,7 +51,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from bpebench.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
-from bpebench.reportfile import plot_ref, write_atomic  # noqa: E402
+from bpebench.reportfile import figure, write_atomic  # noqa: E402
 from bpebench.tables import median, num  # noqa: E402
 from bpebench.tools import BIN  # noqa: E402
 COLUMNS = ["dataset", "trainer", "backend", "workers", "vocab_size", "repeat",
@@ -590,11 +590,9 @@ def report_sections(results_dir, dsname, plots_dir, report_path, plots):
                "{d} using ($1+0.18):3 with boxes title 'peak RSS (MiB)'")
         outbase = os.path.join(plots_dir, dsname, "peers")
         errmsg = run_gnuplot(setup, cmd, {"d": "\n".join(data) + "\n"}, outbase)
-        rel = plot_ref(outbase, report_path)
-        plot_lines = (["peers: not drawn, %s." % errmsg] if errmsg else
-                      ["![peers](%s.png)" % rel, "",
-                       "Median total time and peak RSS per trainer, log scale "
-                       "([SVG](%s.svg)); medians over the runs in peers.csv." % rel])
+        plot_lines = figure("peers", outbase, report_path, "Median total time and peak RSS "
+                            "per trainer, log scale", "; medians over the runs in peers.csv.",
+                            errmsg)
     return {"table": lines, "plot": plot_lines}
 
 

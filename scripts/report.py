@@ -34,7 +34,7 @@ from bpebench import backends as B                                        # noqa
 from bpebench import gnuplot, machine, runs, sessions                          # noqa: E402
 from bpebench.gnuplot import COMMON, g_, gq, log_axis, run_gnuplot        # noqa: E402
 from bpebench.reportfile import (MARK, ReportError, parse_markers,        # noqa: E402
-                                 plot_ref, read_report, save_report, update_report)
+                                 figure, read_report, save_report, update_report)
 from bpebench.tables import (MISSING, fmt, intval, median, mmm, num,     # noqa: E402
                              ratio, summary, table)
 
@@ -615,12 +615,9 @@ PLOTS = (
 def sec_plots(ds, made, skipped, plots_dir, report_path):
     out = ["### Plots", ""]
     for name, caption in PLOTS:
-        if name in made:
-            rel = plot_ref(os.path.join(plots_dir, ds.name, name), report_path)
-            out += ["![%s](%s.png)" % (name, rel), "",
-                    "%s ([SVG](%s.svg))" % (caption, rel), ""]
-        elif name in skipped:
-            out += ["%s: not drawn, %s." % (name, skipped[name]), ""]
+        if name in made or name in skipped:
+            out += figure(name, os.path.join(plots_dir, ds.name, name), report_path, caption,
+                          error=skipped.get(name)) + [""]
     return out[:-1] if out[-1] == "" else out
 
 

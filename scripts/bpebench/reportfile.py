@@ -147,3 +147,12 @@ def plot_ref(outbase, report_path):
     """outbase (a plot without its extension) relative to the report, with / separators."""
     base = os.path.dirname(os.path.abspath(report_path))
     return os.path.relpath(outbase, base).replace(os.sep, "/")
+
+
+def figure(name, outbase, report_path, caption, after="", error=None):
+    """The REPORT.md lines of a drawn plot: the PNG shown, then the caption with a link to
+    the SVG (`caption ([SVG](...))after`); or one line saying why it was not drawn."""
+    if error:
+        return ["%s: not drawn, %s." % (name, error)]
+    rel = plot_ref(outbase, report_path)
+    return ["![%s](%s.png)" % (name, rel), "", "%s ([SVG](%s.svg))%s" % (caption, rel, after)]
