@@ -133,3 +133,10 @@ check "bad lines: a warning names the file and line of each" \
     bash -c "grep -q \"$f:$((n + 1)): .* fields, the header has\" '$tmp/bad.err' && grep -q \"$f:$((n + 2)): truncated\" '$tmp/bad.err'"
 check "bad lines: REPORT.md's input notes list them" \
     bash -c "grep -q 'skipped line $((n + 2)) of .*runs.csv: truncated' '$tmp/R.md'"
+# A bench that died before its first row leaves a session without rows (or an empty file).
+mkdir -p "$RES/cs336/sessions/29991231T000000.000Z-$idc"
+: >"$RES/cs336/sessions/29991231T000000.000Z-$idc/runs.csv"
+as "$A" report 2>"$tmp/empty.err"
+rc=$?
+check "an empty session runs.csv: a warning with its file, the report still runs on A's rows" \
+    bash -c "test $rc -eq 0 && grep -q '29991231T000000.000Z-$idc/runs.csv:1: empty' '$tmp/empty.err' && grep '^- Machine: ' '$tmp/R.md' | grep -q '$ida'"

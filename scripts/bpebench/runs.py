@@ -62,6 +62,8 @@ def read_rows(path):
         row = dict(zip(header, fields))
         row["_line"] = line
         rows.append(row)
+    if header is None and not problems:
+        problems.append(Problem(path, 1, "empty: no header line"))
     return header, rows, problems
 
 
