@@ -427,8 +427,11 @@ def main():
     here, bk = bench["machine"], bench["backends"]
     plan = plan_runs(args, bk, os.path.getsize(os.path.join(ROOT, bench["path"])))
     binaries = binaries_of_this_build()
-    done = set() if args.force else measured(sessions.load(bench["dir"], bk), here["id"],
-                                             binaries)
+    found = sessions.load(bench["dir"], bk)
+    for s in found:
+        for p in s.problems:
+            warn("%s (line skipped)" % p)
+    done = set() if args.force else measured(found, here["id"], binaries)
     todo = [p for p in plan if runs.run_params(p) not in done]
     if not todo:
         sys.stderr.write("bench: all %d runs of %s already measured on this machine (%s, "
