@@ -359,6 +359,7 @@ def sec_context(ds):
             str(ns[0]) if len(ns) == 1 else "%d–%d" % (ns[0], ns[-1]))
     out += [
         machine_line(ds),
+    ] + sessions_line(ds) + [
         "- Host: %s" % v(c.get("host")),
         "- CPU: %s" % v(c.get("cpu_model")),
         "- Topology: %s" % topo_s,
@@ -386,7 +387,18 @@ def sec_context(ds):
     return out + across_machines(ds)
 
 
+def sessions_line(ds):
+    """The bench sessions the rows come from, when more than one."""
+    ids = sorted({r.get("session_id") for r in ds.merges + ds.counts})
+    if len(ids) < 2:
+        return []
+    return ["- Bench sessions: %s (a later session's row replaces an earlier one's with the "
+            "same parameters)" % ", ".join("`%s`" % i for i in ids)]
+
+
 def machine_line(ds):
+    if ds.machine_id is None:
+        return "- Machine: none (no usable runs)"
     s = "- Machine: %s, id `%s`" % (ds.machine["label"], ds.machine_id)
     if len(ds.machines) > 1:
         s += (" (%s; %d machines measured this data set, compared below; MACHINE=ID "
