@@ -6,6 +6,10 @@
 #   make echo       print the build settings
 #
 # ---- settings ---------------------------------------------------------------
+# The project's own flags live in BPE_* variables; CFLAGS, CPPFLAGS and
+# LDFLAGS from the command line or the environment are appended to them,
+# so `make CFLAGS=-O0` changes the optimisation, not the warnings, the
+# standard or OpenMP.
 ifeq ($(origin CC),default)
   CC := gcc
   # ThreadSanitizer needs an OpenMP runtime it understands: clang's libomp
@@ -16,25 +20,30 @@ ifeq ($(origin CC),default)
 endif
 OPT      ?= -O2
 SANITIZE ?=
+WERROR   ?=
 ARCHER   := $(wildcard /usr/lib/llvm-*/lib/libarcher.so)
-STD      := -std=gnu11
-WARN     := -Wall -Wextra -Wshadow -Wconversion -Wmissing-prototypes \
+BPE_WARN := -Wall -Wextra -Wshadow -Wconversion -Wmissing-prototypes \
             -Wstrict-prototypes -Wpointer-arith -Wcast-qual -Wformat=2 -Wundef \
-            -Wvla -Wnull-dereference
-CPPFLAGS := -Iharness -D_FILE_OFFSET_BITS=64
-CFLAGS   := $(STD) $(OPT) -g $(WARN) -fopenmp -pthread
-LDLIBS   := -lpcre2-8 -lhwloc -lm
-LDFLAGS  := -fopenmp -pthread
+            -Wvla -Wnull-dereference $(if $(filter 1 yes,$(WERROR)),-Werror)
+BPE_CFLAGS   := -std=gnu11 $(OPT) -g $(BPE_WARN) -pthread
+BPE_CPPFLAGS := -D_FILE_OFFSET_BITS=64
+BPE_LDFLAGS  := -pthread
+# Only the openmp backend is compiled with OpenMP; bpetrain and the tests
+# link its runtime, bpescan and the tools do not.
+OMP_FLAGS    := -fopenmp
 DEB_DEPS := libpcre2-dev libhwloc-dev
 
 comma := ,
 ifneq ($(SANITIZE),)
-  CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
-  LDFLAGS += -fsanitize=$(SANITIZE)
+  BPE_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+  BPE_LDFLAGS += -fsanitize=$(SANITIZE)
   VARIANT := san-$(subst $(comma),-,$(SANITIZE))
 else
   VARIANT := release
 endif
+ALL_CFLAGS   = $(BPE_CFLAGS) $(CFLAGS)
+ALL_CPPFLAGS = $(BPE_CPPFLAGS) $(LAYER_INC) $(CPPFLAGS)
+ALL_LDFLAGS  = $(BPE_LDFLAGS) $(LDFLAGS)
 
 BUILD := build/$(VARIANT)
 # The release trainer lives in bin/; a sanitizer build keeps its own copy so
@@ -47,25 +56,54 @@ endif
 BPETRAIN := $(BINDIR)/bpetrain
 BPESCAN  := $(BINDIR)/bpescan
 SYNTHGEN := $(BINDIR)/synthgen
-# Standalone tools: each is one file in tools/ and needs util.o (and its seam) only.
 TOOLS    := $(patsubst tools/%.c,$(BINDIR)/%,$(wildcard tools/*.c))
 
-MAINS       := harness/bpetrain.c harness/bpescan.c
-HARNESS_SRC := $(filter-out $(MAINS),$(wildcard harness/*.c))
-VARIANT_SRC := $(wildcard variants/*.c)
-LIB_OBJ     := $(patsubst %.c,$(BUILD)/%.o,$(HARNESS_SRC) $(VARIANT_SRC))
+# ---- layers -------------------------------------------------------------------
+# Each layer sees its own headers and those of the layers below it, never
+# one above: an upward #include is a build error. base < core < workers <
+# variants < cli; tools see base only, tests see everything.
+INC_base     := -Iharness/base
+INC_core     := -Iharness/core $(INC_base)
+INC_workers  := -Iharness/workers $(INC_core)
+INC_variants := $(INC_workers)
+INC_cli      := -Iharness/cli $(INC_workers)
+INC_tests    := -Itests $(INC_cli)
+$(BUILD)/harness/base/%.o:    LAYER_INC = $(INC_base)
+$(BUILD)/harness/core/%.o:    LAYER_INC = $(INC_core)
+$(BUILD)/harness/workers/%.o: LAYER_INC = $(INC_workers)
+$(BUILD)/variants/%.o:        LAYER_INC = $(INC_variants)
+$(BUILD)/harness/cli/%.o:     LAYER_INC = $(INC_cli)
+$(BUILD)/tools/%.o:           LAYER_INC = $(INC_base)
+$(BUILD)/tests/%.o:           LAYER_INC = $(INC_tests)
+$(BUILD)/variants/openmp.o:   BPE_CFLAGS += $(OMP_FLAGS)
+
+LAYERS   := base core workers variants
+src_of    = $(if $(filter variants,$(1)),$(wildcard variants/*.c),$(wildcard harness/$(1)/*.c))
+lib_of    = $(BUILD)/lib/lib$(1).a
+MAINS    := harness/cli/bpetrain.c harness/cli/bpescan.c
+CLI_SRC  := $(filter-out $(MAINS),$(wildcard harness/cli/*.c))
+CLI_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
+# Link order: a layer's archive before the ones it needs.
+LIBS_ALL     := $(foreach l,variants workers core base,$(call lib_of,$(l)))
+LIBS_WORKER  := $(foreach l,workers core base,$(call lib_of,$(l)))
+LDLIBS_ALL   := -lpcre2-8 -lhwloc -lm
+LDLIBS_WORKER := -lhwloc -lm
+ALL_SRC  := $(foreach l,$(LAYERS),$(call src_of,$(l))) $(CLI_SRC) $(MAINS)
+
 TEST_SRC    := $(wildcard tests/test_*.c)
 TEST_BIN    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_SUPPORT_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 
-.PHONY: all test deps echo clean bench report data experiments heaps fuzz peers valgrind
+.PHONY: all test deps echo help clean bench report data experiments heaps fuzz peers valgrind \
+        FORCE
 # Objects reached through pattern rules are not throw-away intermediates.
 .SECONDARY:
 all: $(BPETRAIN) $(BPESCAN) $(TOOLS)
 
 # ---- dependencies -------------------------------------------------------------
-# A stamp per package set, so the check runs once, not on every build.
+# A stamp per package set, so the check runs once, not on every build; a dry
+# run (make -n) prints the command instead of running it.
 DEPS_STAMP := build/.deps-$(shell echo $(DEB_DEPS) | tr ' ' '_')
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP):
@@ -73,26 +111,44 @@ $(DEPS_STAMP):
 	@mkdir -p build && touch $@
 
 # ---- rebuild everything when the flags change ---------------------------------
+# The stamp is compared and rewritten by a recipe (so `make -n` leaves it
+# alone); its time changes only when the flags do.
 FLAGS_FILE := $(BUILD)/.flags
-FLAGS_NOW  := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
-$(shell mkdir -p $(BUILD); [ "`cat $(FLAGS_FILE) 2>/dev/null`" = "$(FLAGS_NOW)" ] || echo "$(FLAGS_NOW)" > $(FLAGS_FILE))
+FLAGS_NOW   = $(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(OMP_FLAGS) $(ALL_LDFLAGS) $(LDLIBS_ALL)
+$(FLAGS_FILE): FORCE
+	@mkdir -p $(@D)
+	@echo '$(FLAGS_NOW)' | cmp -s - $@ || echo '$(FLAGS_NOW)' > $@
 
 $(BUILD)/%.o: %.c Makefile $(FLAGS_FILE) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(TOOLS): $(BINDIR)/%: $(BUILD)/tools/%.o $(addprefix $(BUILD)/harness/,util.o sys.o cleanup.o)
+# One static archive per layer: each binary links only what it uses.
+define layer_lib
+$(call lib_of,$(1)): $(patsubst %.c,$(BUILD)/%.o,$(call src_of,$(1)))
+	@mkdir -p $$(@D)
+	rm -f $$@ && $(AR) rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_lib,$(l))))
+
+$(BPETRAIN): $(BUILD)/harness/cli/bpetrain.o $(CLI_OBJ) $(LIBS_ALL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ -o $@
+	$(CC) $(ALL_LDFLAGS) $(OMP_FLAGS) $^ $(LDLIBS_ALL) -o $@
 
-$(BINDIR)/%: $(BUILD)/harness/%.o $(LIB_OBJ)
+# The spawned worker: the worker layer and what it needs, no backend, no
+# PCRE2, no OpenMP.
+$(BPESCAN): $(BUILD)/harness/cli/bpescan.o $(LIBS_WORKER)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS_WORKER) -o $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJ) $(TEST_SUPPORT_OBJ)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(TOOLS): $(BINDIR)/%: $(BUILD)/tools/%.o $(call lib_of,base)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ -lm -o $@
 
--include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT_OBJ) $(CLI_OBJ) $(LIBS_ALL)
+	$(CC) $(ALL_LDFLAGS) $(OMP_FLAGS) $^ $(LDLIBS_ALL) -o $@
+
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
 
 # ---- tests ---------------------------------------------------------------------
 test: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(TEST_BIN)
@@ -170,11 +226,11 @@ valgrind: $(BPETRAIN) $(BPESCAN)
 # build/fuzz/ (crash-*), the seeds are tests/fuzz/corpus.
 SECONDS ?= 60
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined \
-               -fno-sanitize-recover=undefined -fopenmp -pthread $(CPPFLAGS) -Itests
-build/fuzz/fuzz_train: $(HARNESS_SRC) $(VARIANT_SRC) tests/naive_bpe.c tests/fuzz/fuzz_train.c \
+               -fno-sanitize-recover=undefined -fopenmp -pthread $(BPE_CPPFLAGS) $(INC_tests)
+build/fuzz/fuzz_train: $(filter-out $(MAINS),$(ALL_SRC)) tests/naive_bpe.c tests/fuzz/fuzz_train.c \
                        | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
+	clang $(FUZZ_CFLAGS) $^ $(LDLIBS_ALL) -o $@
 
 fuzz: build/fuzz/fuzz_train
 	@mkdir -p build/fuzz/corpus
@@ -183,10 +239,10 @@ fuzz: build/fuzz/fuzz_train
 
 echo:
 	@echo "CC       = $(CC)"
-	@echo "CPPFLAGS = $(CPPFLAGS)"
-	@echo "CFLAGS   = $(CFLAGS)"
-	@echo "LDFLAGS  = $(LDFLAGS)"
-	@echo "LDLIBS   = $(LDLIBS)"
+	@echo "CPPFLAGS = $(BPE_CPPFLAGS) $(CPPFLAGS)"
+	@echo "CFLAGS   = $(ALL_CFLAGS)"
+	@echo "LDFLAGS  = $(ALL_LDFLAGS)"
+	@echo "LDLIBS   = $(LDLIBS_ALL)"
 	@echo "VARIANT  = $(VARIANT) -> $(BPETRAIN)"
 
 clean:

@@ -9,14 +9,24 @@ TS=data/sample/tinystories_v1_head_1097.txt
 # Sanitizer builds start every process far more slowly (spawn starts one per
 # worker per merge), so they check the TinyStories text at a smaller vocab.
 if [ -n "${SANITIZE:-}" ]; then TS_VOCAB=${TS_VOCAB:-600}; else TS_VOCAB=${TS_VOCAB:-2000}; fi
-BACKENDS=${BACKENDS:-$("$BPETRAIN" --list-backends --json | python3 -c 'import json, sys; print(" ".join(b["name"] for b in json.load(sys.stdin)))' || echo "no-backend-list-from-bpetrain")}
+# The backends, their kinds and options come from the trainer's own list.
+"$BPETRAIN" --list-backends --json >"${TMPDIR:-/tmp}/backends.$$.json" || exit 1
+backends_where() { python3 -c "import json,sys; print(' '.join(b['name'] for b in json.load(open(sys.argv[1])) if eval(sys.argv[2])))" "${TMPDIR:-/tmp}/backends.$$.json" "$1"; }
+ALL_BACKENDS=$(backends_where True)
+WITH_LAYOUT=$(backends_where "'layout' in [o['name'] for o in b['options']]")
+rm -f "${TMPDIR:-/tmp}/backends.$$.json"
+BACKENDS=${BACKENDS:-$ALL_BACKENDS}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1"; }
 
+[ "$(echo "$ALL_BACKENDS" | wc -w)" -ge 9 ] && pass "--list-backends --json: every backend ($ALL_BACKENDS)" \
+    || fail "--list-backends --json: every backend (got '$ALL_BACKENDS')"
+[ "$WITH_LAYOUT" = "fork pool spawn fork-deepcopy" ] && pass "--list-backends --json: the process backends declare layout" \
+    || fail "--list-backends --json: the process backends declare layout (got '$WITH_LAYOUT')"
 list=$("$BPETRAIN" --list-backends)
-for b in serial fork pool spawn pthread openmp heap lazyheap fork-deepcopy; do
+for b in $ALL_BACKENDS; do
     if echo "$list" | grep -qE "^$b +[^ ].{20,}"; then pass "--list-backends: $b with a description"
     else fail "--list-backends: $b with a description"; fi
 done
@@ -59,7 +69,7 @@ pus=$(sed -n 2p "$tmp/pin.csv" | cut -d, -f"$col")
     || fail "pin compact: the CSV records each worker's PU (got '$pus')"
 
 # ---- layouts, reference-count writes, shuffled chunks ---------------------------------
-for b in fork fork-deepcopy pool spawn; do
+for b in $WITH_LAYOUT; do
     bad=""
     for layout in flat objects; do
         for touch in "" --touch; do
@@ -78,11 +88,23 @@ done
     --shuffle-chunks --out "$tmp/shuf" 2>/dev/null && cmp -s "$tmp/shuf/merges.txt" "$tmp/serial_ts/merges.txt" \
     && pass "pool --shuffle-chunks: merges = serial" || fail "pool --shuffle-chunks: merges = serial"
 "$BPETRAIN" --quiet --input "$D/corpus.en" --vocab-size 300 --backend pthread --touch 2>"$tmp/t.err"
-[ $? -ne 0 ] && grep -q "apply to fork" "$tmp/t.err" && pass "--touch on a thread backend: a clear error" \
-    || fail "--touch on a thread backend: a clear error"
+[ $? -ne 0 ] && grep -qx "bpetrain: backend pthread: unknown option 'touch' (options: none)" "$tmp/t.err" \
+    && pass "--touch on a thread backend: a clear error" || fail "--touch on a thread backend: a clear error"
 "$BPETRAIN" --quiet --input "$D/corpus.en" --vocab-size 300 --backend fork --shuffle-chunks 2>"$tmp/t.err"
-[ $? -ne 0 ] && grep -q "pool backend only" "$tmp/t.err" && pass "--shuffle-chunks on fork: a clear error" \
-    || fail "--shuffle-chunks on fork: a clear error"
+[ $? -ne 0 ] && grep -qx "bpetrain: backend fork: unknown option 'shuffle' (options: layout, touch)" "$tmp/t.err" \
+    && pass "--shuffle-chunks on fork: a clear error" || fail "--shuffle-chunks on fork: a clear error"
+"$BPETRAIN" --quiet --input "$D/corpus.en" --vocab-size 300 --backend pool --backend-opts layout=x 2>"$tmp/t.err"
+[ $? -eq 2 ] && grep -qx "bpetrain: backend pool: option layout expects flat|objects, got 'x'" "$tmp/t.err" \
+    && pass "--backend-opts with a bad value: a clear error" || fail "--backend-opts with a bad value: a clear error"
+"$BPETRAIN" --quiet --input "$D/corpus.en" --vocab-size 300 --backend pool --workers 2 \
+    --backend-opts "layout=objects;touch" --shuffle-chunks --csv "$tmp/opts.csv" 2>/dev/null
+opts=$(python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1])))[0]; print(r['backend_opts'])" "$tmp/opts.csv")
+[ "$opts" = "layout=objects;touch=1;shuffle=1" ] && pass "backend_opts column: every option, canonical" \
+    || fail "backend_opts column: every option, canonical (got '$opts')"
+"$BPETRAIN" --quiet --input "$D/corpus.en" --vocab-size 300 --backend lazyheap --csv "$tmp/lazy.csv"
+counters=$(python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1])))[0]; print(r['backend_counters'])" "$tmp/lazy.csv")
+case "$counters" in heap_stale=[0-9]*) pass "backend_counters column: lazyheap's stale pops" ;;
+    *) fail "backend_counters column: lazyheap's stale pops (got '$counters')" ;; esac
 
 # ---- a worker that dies -------------------------------------------------------------
 for b in fork fork-deepcopy pool spawn; do

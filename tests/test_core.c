@@ -3,6 +3,7 @@
  * with 64-bit counts. */
 #define _GNU_SOURCE
 #include "backend.h"
+#include "registry.h"
 #include "count.h"
 #include "gpt2.h"
 #include "input.h"
@@ -263,16 +264,17 @@ static void test_64bit_counts(void)
     char *eot[] = {"<|endoftext|>"};
     struct vocab v;
     vocab_init(&v, eot, 1);
-    struct backend_config cfg = {.workers = 1};
+    struct merge_params mp = {.vocab_size = 257 + 3, .backend = backend_find("serial"),
+                              .config = {.workers = 1}};
     struct merge_result mr;
     struct merge_stats ms;
-    int rc = merge_train(&wc, &v, 257 + 3, backend_find("serial"), &cfg, &mr, &ms, err,
-                         sizeof err);
+    int rc = merge_train(&wc, &v, &mp, &mr, &ms, err, sizeof err);
     CHECK("64-bit counts: training succeeds", rc == 0 && mr.merges == 3);
     CHECK("64-bit counts: 'c d' (2^32+7) is merged before 'a b' (2^32+5)",
           rc == 0 && v.len[v.n - 3] == 2 && memcmp(vocab_ptr(&v, v.n - 3), "cd", 2) == 0 &&
               memcmp(vocab_ptr(&v, v.n - 2), "ab", 2) == 0);
     merge_result_free(&mr);
+    merge_stats_free(&ms);
     vocab_free(&v);
     word_counts_free(&wc);
 }

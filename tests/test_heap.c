@@ -4,6 +4,7 @@
  * must equal a full scan's and its own invariant check must pass. Then
  * whole trainings with the check run after every merge. */
 #include "backend.h"
+#include "registry.h"
 #include "count.h"
 #include "input.h"
 #include "merge.h"
@@ -142,13 +143,14 @@ static void trained_with_checks(const char *name, const char *path, uint64_t voc
     for (int k = 0; k < 2; k++) {
         struct vocab v;
         vocab_init(&v, eot, 1);
-        struct backend_config cfg = {.workers = 1, .check_each_step = 1};
+        struct merge_params mp = {.vocab_size = vocab_size, .backend = backend_find(names[k]),
+                                  .config = {.workers = 1}, .check_each_step = 1};
         struct merge_result mr;
         struct merge_stats ms;
-        rc |= merge_train(&wc, &v, vocab_size, backend_find(names[k]), &cfg, &mr, &ms, err,
-                          sizeof err);
+        rc |= merge_train(&wc, &v, &mp, &mr, &ms, err, sizeof err);
         hash[k] = mr.hash;
         merge_result_free(&mr);
+        merge_stats_free(&ms);
         vocab_free(&v);
     }
     char d[200];

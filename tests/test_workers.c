@@ -3,6 +3,7 @@
  * not, the trainer must have no child left, running or zombie. */
 #define _GNU_SOURCE
 #include "backend.h"
+#include "registry.h"
 #include "count.h"
 #include "input.h"
 #include "merge.h"
@@ -21,15 +22,17 @@ static int no_children_left(void)
 }
 
 static int train(const struct word_counts *wc, const char *backend, unsigned w,
-                 const char *exe, uint64_t *merges, char *err, size_t errlen)
+                 uint64_t *merges, char *err, size_t errlen)
 {
     char *eot[] = {"<|endoftext|>"};
     struct vocab v;
     vocab_init(&v, eot, 1);
-    struct backend_config cfg = {.workers = w, .pin = PIN_NONE, .self_exe = exe};
+    struct merge_params mp = {.vocab_size = 800, .backend = backend_find(backend),
+                              .config = {.workers = w, .pin = PIN_NONE}};
     struct merge_result mr;
     struct merge_stats ms;
-    int rc = merge_train(wc, &v, 800, backend_find(backend), &cfg, &mr, &ms, err, errlen);
+    int rc = merge_train(wc, &v, &mp, &mr, &ms, err, errlen);
+    merge_stats_free(&ms);
     *merges = mr.merges;
     merge_result_free(&mr);
     vocab_free(&v);
@@ -38,7 +41,12 @@ static int train(const struct word_counts *wc, const char *backend, unsigned w,
 
 int main(void)
 {
+    /* spawn starts the bpescan built beside the bpetrain under test. */
     const char *exe = getenv("BPETRAIN") ? getenv("BPETRAIN") : "bin/bpetrain";
+    char scan[4096];
+    const char *slash = strrchr(exe, '/');
+    snprintf(scan, sizeof scan, "%.*sbpescan", slash ? (int)(slash - exe + 1) : 0, exe);
+    setenv("BPEBENCH_BPESCAN", scan, 1);
     char err[512];
     struct input in;
     struct specials sp;
@@ -58,7 +66,7 @@ int main(void)
         uint64_t merges;
         char d[200];
         unsetenv("BPEBENCH_WORKER_FAIL");
-        int rc = train(&wc, procs[b], 2, exe, &merges, err, sizeof err);
+        int rc = train(&wc, procs[b], 2, &merges, err, sizeof err);
         snprintf(d, sizeof d, "%s: a clean run learns 543 merges and leaves no child", procs[b]);
         CHECK(d, rc == 0 && merges == 543 && no_children_left());
         for (size_t m = 0; m < 4; m++) {
@@ -66,7 +74,7 @@ int main(void)
             snprintf(spec, sizeof spec, "%d:7:%s", m % 2 ? 0 : 1, modes[m]);
             setenv("BPEBENCH_WORKER_FAIL", spec, 1);
             double t0 = now_s();
-            rc = train(&wc, procs[b], 2, exe, &merges, err, sizeof err);
+            rc = train(&wc, procs[b], 2, &merges, err, sizeof err);
             double dt = now_s() - t0;
             char want[64];
             snprintf(want, sizeof want, "backend %s: worker %d failed", procs[b], m % 2 ? 0 : 1);

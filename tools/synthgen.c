@@ -14,6 +14,7 @@
  * Everything the output depends on is integer arithmetic on our own PRNG, so
  * the same sample, seed and size give the same bytes on any machine. */
 #define _GNU_SOURCE
+#include "io.h"
 #include "util.h"
 
 #include <errno.h>
@@ -1127,16 +1128,8 @@ static void gen_run(struct gen *g)
 
 static void write_all_or_die(int fd, const unsigned char *p, size_t n, const char *what)
 {
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            die("cannot write %s: %s", what, strerror(errno));
-        }
-        p += w;
-        n -= (size_t)w;
-    }
+    if (io_write_full(fd, p, n) < 0)
+        die("cannot write %s: %s", what, strerror(errno));
 }
 
 static unsigned char *read_file_or_die(const char *path, size_t *len)

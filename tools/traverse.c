@@ -15,6 +15,7 @@
  * total_s is start of fork/spawn to child reaped (for "parent": the
  * traversal), traverse_s is timed inside whoever traverses. */
 #define _GNU_SOURCE
+#include "io.h"
 #include "util.h"
 
 #include <errno.h>
@@ -115,34 +116,10 @@ static void traverse(const struct data *d, int touch, struct result *r)
     r->sum = sum;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *s = p;
-    while (n) {
-        ssize_t w = write(fd, s, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        s += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
+/* A whole message or nothing: -1 on error or end of input. */
 static int read_all(int fd, void *p, size_t n)
 {
-    char *s = p;
-    while (n) {
-        ssize_t r = read(fd, s, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        s += r;
-        n -= (size_t)r;
-    }
-    return 0;
+    return io_read_full(fd, p, n) == (ssize_t)n ? 0 : -1;
 }
 
 /* The spawned child: read n and the pairs, rebuild them in its own memory
@@ -171,7 +148,7 @@ static int child_main(int objects, int touch)
     }
     struct result r;
     traverse(&d, touch, &r);
-    return write_all(1, &r, sizeof r) < 0 ? 3 : 0;
+    return io_write_full(1, &r, sizeof r) < 0 ? 3 : 0;
 }
 
 static int measure_fork(const struct data *d, int touch, double *total, struct result *r)
@@ -187,7 +164,7 @@ static int measure_fork(const struct data *d, int touch, double *total, struct r
         close(p[0]);
         struct result cr;
         traverse(d, touch, &cr);
-        _exit(write_all(p[1], &cr, sizeof cr) < 0 ? 3 : 0);
+        _exit(io_write_full(p[1], &cr, sizeof cr) < 0 ? 3 : 0);
     }
     close(p[1]);
     int rc = read_all(p[0], r, sizeof *r);
@@ -231,9 +208,9 @@ static int measure_spawn(const char *self, const struct data *d, int touch, doub
         free(wire);
         return -1;
     }
-    int rc = write_all(in[1], &n, sizeof n);
+    int rc = io_write_full(in[1], &n, sizeof n);
     if (rc == 0)
-        rc = write_all(in[1], wire, n * sizeof *wire);
+        rc = io_write_full(in[1], wire, n * sizeof *wire);
     close(in[1]);
     free(wire);
     if (rc == 0)

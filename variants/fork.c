@@ -5,67 +5,45 @@
  * and reduces. */
 #include "backend.h"
 #include "forkscan.h"
+#include "procworkers.h"
 #include "util.h"
 
 #include <stdlib.h>
 
-struct fork_state {
-    struct forkscan f;
-    enum pair_layout layout;
-    struct scan_set copy;
-};
-
-static void fork_destroy(void *state)
-{
-    struct fork_state *s = state;
-    forkscan_free(&s->f);
-    scan_set_free(&s->copy);
-    free(s);
-}
+static const struct backend_option fork_options[] = {PROC_WORKERS_OPTIONS, {NULL, NULL, NULL}};
 
 static int fork_init(void **state, const struct backend_config *cfg,
                      const struct pair_table *pt, char *err, size_t errlen)
 {
     (void)pt;
-    struct fork_state *s = xcalloc(1, sizeof *s);
-    s->layout = cfg->layout;
-    if (forkscan_init(&s->f, "fork", cfg, err, errlen) < 0) {
-        fork_destroy(s);
-        return -1;
-    }
-    *state = s;
-    return 0;
+    struct proc_workers *pw = xcalloc(1, sizeof *pw);
+    *state = pw;
+    return proc_workers_init(pw, cfg, 1, err, errlen);
 }
 
-static int fork_copy(void *state, const struct pair_table *pt, char *err, size_t errlen)
+static void fork_destroy(void *state)
 {
-    (void)err, (void)errlen;
-    struct fork_state *s = state;
-    scan_set_fill(&s->copy, s->layout, pt->live, pt->n_live);
-    return 0;
+    proc_workers_free(state);
+    free(state);
 }
 
 static int fork_select(void *state, const struct pair_table *pt, struct select_result *out,
                        char *err, size_t errlen)
 {
-    struct fork_state *s = state;
-    return forkscan_select(&s->f, pt, pt->vocab, &s->copy, out, err, errlen);
-}
-
-static void fork_report(void *state, struct backend_report *out)
-{
-    struct fork_state *s = state;
-    forkscan_report(&s->f, out);
+    struct proc_workers *pw = state;
+    return forkscan_select(pw, pt, pt->vocab, &pw->copy, out, err, errlen);
 }
 
 const struct merge_backend backend_fork = {
     .name = "fork",
-    .honours_layout = 1,
-    .description = "each merge: copy the live pairs, fork W children that scan their chunk "
-                   "(bpe_v4_mp)",
+    .description = "each merge: copy the live pairs, fork W children that scan their chunk",
+    .kind = BACKEND_PROCESSES,
+    .article = "bpe_v4_mp_time",
+    .bench = 1,
+    .options = fork_options,
     .init = fork_init,
     .destroy = fork_destroy,
-    .copy = fork_copy,
+    .copy = proc_backend_copy,
     .select = fork_select,
-    .report = fork_report,
+    .report = proc_backend_report,
 };

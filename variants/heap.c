@@ -13,9 +13,9 @@ static int heap_init(void **state, const struct backend_config *cfg,
 {
     (void)cfg, (void)err, (void)errlen;
     struct pair_heap *h = xmalloc(sizeof *h);
+    *state = h;
     pair_heap_init(h, pt, 1);
     pair_heap_build(h);
-    *state = h;
     return 0;
 }
 
@@ -58,6 +58,9 @@ const struct merge_backend backend_heap = {
     .name = "heap",
     .description = "indexed 4-ary max-heap of the live pairs, updated on every count change; "
                    "select is a peek",
+    .kind = BACKEND_SINGLE,
+    .article = "",
+    .bench = 1,
     .init = heap_init,
     .destroy = heap_destroy,
     .select = heap_select,

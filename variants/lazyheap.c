@@ -20,9 +20,9 @@ static int lazy_init(void **state, const struct backend_config *cfg,
 {
     (void)cfg, (void)err, (void)errlen;
     struct lazy_state *s = xcalloc(1, sizeof *s);
+    *state = s;
     pair_heap_init(&s->h, pt, 0);
     pair_heap_build(&s->h);
-    *state = s;
     return 0;
 }
 
@@ -70,7 +70,7 @@ static void lazy_count_changed(void *state, const struct pair_table *pt, uint32_
 static void lazy_report(void *state, struct backend_report *out)
 {
     struct lazy_state *s = state;
-    out->heap_stale = s->stale;
+    backend_report_counter(out, "heap_stale", s->stale);
 }
 
 static int lazy_check(void *state, const struct pair_table *pt)
@@ -95,6 +95,9 @@ const struct merge_backend backend_lazyheap = {
     .name = "lazyheap",
     .description = "lazy max-heap (HF tokenizers / rustbpe): push on change, re-push stale "
                    "entries on pop",
+    .kind = BACKEND_SINGLE,
+    .article = "",
+    .bench = 1,
     .init = lazy_init,
     .destroy = lazy_destroy,
     .select = lazy_select,

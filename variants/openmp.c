@@ -1,17 +1,16 @@
 /* openmp.c: backend `openmp`: `#pragma omp parallel for` over the live pair
  * table with a user-declared reduction, W threads, schedule taken from
- * OMP_SCHEDULE (static when unset). No copy. */
+ * OMP_SCHEDULE (static when unset). No copy. The schedule, not chunk_range,
+ * splits the pairs; the reduction applies the same tie-break as scan.h's. */
 #define _GNU_SOURCE
 #include "backend.h"
 #include "pinning.h"
 #include "procs.h"
-#include "scanproto.h"
 #include "util.h"
 
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 struct best {
     int64_t count; /* -1: nothing seen yet */
@@ -48,18 +47,13 @@ static int openmp_init(void **state, const struct backend_config *cfg,
 {
     (void)pt;
     struct omp_state *s = xcalloc(1, sizeof *s);
+    *state = s;
     s->w = (int)cfg->workers;
     s->thread_s = xcalloc(cfg->workers, sizeof *s->thread_s);
     s->thread_minflt = xcalloc(cfg->workers, sizeof *s->thread_minflt);
     s->thread_majflt = xcalloc(cfg->workers, sizeof *s->thread_majflt);
-    if (pin_plan_init(&s->plan, cfg->pin, cfg->workers, err, errlen) < 0) {
-        pin_plan_free(&s->plan);
-        free(s->thread_s);
-        free(s->thread_minflt);
-        free(s->thread_majflt);
-        free(s);
+    if (pin_plan_init(&s->plan, cfg->pin, cfg->workers, err, errlen) < 0)
         return -1;
-    }
     if (!getenv("OMP_SCHEDULE"))
         omp_set_schedule(omp_sched_static, 0);
     /* From here on this process must not fork (see procs.h). */
@@ -68,7 +62,6 @@ static int openmp_init(void **state, const struct backend_config *cfg,
      * so binding each once, from inside itself, lasts the whole run. */
 #pragma omp parallel num_threads(s->w)
     pin_self_thread(&s->plan, (unsigned)omp_get_thread_num());
-    *state = s;
     return 0;
 }
 
@@ -94,9 +87,8 @@ static int openmp_select(void *state, const struct pair_table *pt, struct select
     memset(s->thread_s, 0, (size_t)s->w * sizeof *s->thread_s);
 #pragma omp parallel num_threads(s->w)
     {
-        struct rusage ru0, ru1;
-        getrusage(RUSAGE_THREAD, &ru0);
-        double t0 = now_s();
+        struct thread_clock clock;
+        thread_clock_start(&clock);
 #pragma omp for schedule(runtime) reduction(best_pair : result) nowait
         for (size_t i = 0; i < n; i++) {
             if (live[i].count < result.count)
@@ -105,10 +97,7 @@ static int openmp_select(void *state, const struct pair_table *pt, struct select
             result = better(result, cand);
         }
         int t = omp_get_thread_num();
-        s->thread_s[t] = now_s() - t0;
-        getrusage(RUSAGE_THREAD, &ru1);
-        s->thread_minflt[t] = ru1.ru_minflt - ru0.ru_minflt;
-        s->thread_majflt[t] = ru1.ru_majflt - ru0.ru_majflt;
+        s->thread_s[t] = thread_clock_stop(&clock, &s->thread_minflt[t], &s->thread_majflt[t]);
     }
     out->compute_s = 0;
     for (int t = 0; t < s->w; t++) {
@@ -124,7 +113,7 @@ static int openmp_select(void *state, const struct pair_table *pt, struct select
 static void openmp_report(void *state, struct backend_report *out)
 {
     struct omp_state *s = state;
-    pin_plan_describe(&s->plan, out->worker_pus, sizeof out->worker_pus);
+    pin_plan_describe(&s->plan, &out->worker_pus);
     out->worker_minflt = s->minflt;
     out->worker_majflt = s->majflt;
 }
@@ -133,6 +122,9 @@ const struct merge_backend backend_openmp = {
     .name = "openmp",
     .description = "#pragma omp parallel for with a declared max reduction, W threads, "
                    "OMP_SCHEDULE (default static)",
+    .kind = BACKEND_THREADS,
+    .article = "",
+    .bench = 1,
     .init = openmp_init,
     .destroy = openmp_destroy,
     .select = openmp_select,

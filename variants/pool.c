@@ -5,25 +5,26 @@
  * deserialises into fresh memory, scans and replies. After start-up nothing
  * reaches a worker through inherited memory: that is the comparison. */
 #include "backend.h"
-#include "pinning.h"
-#include "procs.h"
-#include "scanproto.h"
+#include "procworkers.h"
 #include "util.h"
+#include "wire.h"
+#include "worker.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 struct pool_state {
-    unsigned w;
-    struct pin_plan plan;
-    struct proc *procs;
-    struct scan_set copy;
-    struct scan_mode mode;
+    struct proc_workers pw; /* first: the shared copy and report read it */
     int shuffle;
     uint64_t rng;
+    unsigned *order;        /* chunk c goes to worker order[c] */
     struct request_writer request;
-    uint64_t merge;
-    int64_t minflt, majflt;
+};
+
+static const struct backend_option pool_options[] = {
+    PROC_WORKERS_OPTIONS,
+    {"shuffle", bopts_flag_values, "hand the chunks to the workers in a new random order "
+                                   "every merge, as a Pool hands tasks to whichever is free"},
+    {NULL, NULL, NULL},
 };
 
 struct pool_child {
@@ -41,21 +42,19 @@ static int pool_child_main(void *arg, int in_fd, int out_fd)
 static void pool_destroy(void *state)
 {
     struct pool_state *s = state;
+    struct proc_workers *pw = &s->pw;
     char why[128];
-    for (unsigned i = 0; i < s->w; i++)
-        if (s->procs[i].pid > 0 && !s->procs[i].reaped)
-            proc_close_request(&s->procs[i]);
     /* End of input tells each worker to exit; wait for that, then make
      * sure (a worker that failed to exit is killed). */
-    for (unsigned i = 0; i < s->w; i++) {
-        if (s->procs[i].pid > 0 && !s->procs[i].reaped)
-            proc_wait(&s->procs[i], why, sizeof why);
-        proc_kill(&s->procs[i]);
-    }
-    pin_plan_free(&s->plan);
+    for (unsigned i = 0; pw->procs && i < pw->w; i++)
+        if (pw->procs[i].pid > 0 && !pw->procs[i].reaped)
+            proc_close_request(&pw->procs[i]);
+    for (unsigned i = 0; pw->procs && i < pw->w; i++)
+        if (pw->procs[i].pid > 0 && !pw->procs[i].reaped)
+            proc_wait(&pw->procs[i], why, sizeof why);
+    proc_workers_free(pw);
     request_writer_free(&s->request);
-    scan_set_free(&s->copy);
-    free(s->procs);
+    free(s->order);
     free(s);
 }
 
@@ -63,101 +62,74 @@ static int pool_init(void **state, const struct backend_config *cfg,
                      const struct pair_table *pt, char *err, size_t errlen)
 {
     (void)pt;
-    if (procs_fork_is_unsafe())
-        return errf(err, errlen, "backend pool: cannot fork after OpenMP ran in this process");
     struct pool_state *s = xcalloc(1, sizeof *s);
-    s->w = cfg->workers;
-    s->procs = xcalloc(s->w, sizeof *s->procs);
-    s->mode.layout = cfg->layout;
-    s->mode.touch = cfg->touch;
-    s->shuffle = cfg->shuffle_chunks;
-    s->rng = 0x2545F4914F6CDD1DULL;
     *state = s;
-    if (pin_plan_init(&s->plan, cfg->pin, s->w, err, errlen) < 0) {
-        pool_destroy(s);
+    if (proc_workers_init(&s->pw, cfg, 1, err, errlen) < 0)
         return -1;
-    }
+    s->shuffle = bopts_is(cfg->options, "shuffle", "1");
+    s->rng = 0x2545F4914F6CDD1DULL;
+    s->order = xcalloc(s->pw.w, sizeof *s->order);
     char why[256];
-    for (unsigned i = 0; i < s->w; i++) {
-        struct pool_child c = {&s->plan, i};
-        if (proc_fork(&s->procs[i], pool_child_main, &c, 1, why, sizeof why) < 0) {
-            pool_destroy(s);
-            return errf(err, errlen, "backend pool: worker %u: %s", i, why);
-        }
+    for (unsigned i = 0; i < s->pw.w; i++) {
+        struct pool_child c = {&s->pw.plan, i};
+        if (proc_fork(&s->pw.procs[i], pool_child_main, &c, 1, why, sizeof why) < 0)
+            return errf(err, errlen, "worker %u: %s", i, why);
     }
     return 0;
 }
 
-static int pool_copy(void *state, const struct pair_table *pt, char *err, size_t errlen)
+/* The identity, or with the shuffle option a fresh permutation every merge
+ * (the article's proposed test of its cache guess). */
+static void pool_deal(struct pool_state *s)
 {
-    (void)err, (void)errlen;
-    struct pool_state *s = state;
-    scan_set_fill(&s->copy, s->mode.layout, pt->live, pt->n_live);
-    return 0;
+    unsigned w = s->pw.w;
+    for (unsigned c = 0; c < w; c++)
+        s->order[c] = c;
+    for (unsigned c = w; s->shuffle && c > 1; c--) {
+        s->rng ^= s->rng << 13, s->rng ^= s->rng >> 7, s->rng ^= s->rng << 17;
+        unsigned j = (unsigned)(s->rng % c), t = s->order[c - 1];
+        s->order[c - 1] = s->order[j];
+        s->order[j] = t;
+    }
 }
 
 static int pool_select(void *state, const struct pair_table *pt, struct select_result *out,
                        char *err, size_t errlen)
 {
     struct pool_state *s = state;
-    const struct vocab *v = pt->vocab;
+    struct proc_workers *pw = &s->pw;
     char why[256];
-    /* Chunk c goes to worker order[c]: the identity, or with --shuffle-chunks
-     * a fresh permutation every merge, as a Pool hands tasks to whichever
-     * worker is free (the article's proposed test of its cache guess). */
-    unsigned *order = xmalloc(s->w * sizeof *order);
-    for (unsigned c = 0; c < s->w; c++)
-        order[c] = c;
-    for (unsigned c = s->w; s->shuffle && c > 1; c--) {
-        s->rng ^= s->rng << 13, s->rng ^= s->rng >> 7, s->rng ^= s->rng << 17;
-        unsigned j = (unsigned)(s->rng % c), t = order[c - 1];
-        order[c - 1] = order[j];
-        order[j] = t;
-    }
-    for (unsigned c = 0; c < s->w; c++) {
-        unsigned i = order[c];
+    pool_deal(s);
+    for (unsigned c = 0; c < pw->w; c++) {
+        unsigned i = s->order[c];
         size_t begin, end;
-        chunk_range(s->copy.n, s->w, c, &begin, &end);
-        scan_request_build(&s->request, &s->copy, begin, end, v, i, s->merge, s->mode);
-        if (proc_write(&s->procs[i], s->request.out.data, s->request.out.len, why,
+        chunk_range(pw->copy.n, pw->w, c, &begin, &end);
+        scan_request_build(&s->request, &pw->copy, begin, end, pt->vocab, i, pw->merge,
+                           pw->mode);
+        if (proc_write(&pw->procs[i], s->request.out.data, s->request.out.len, why,
                        sizeof why) < 0) {
-            free(order);
-            for (unsigned j = 0; j < s->w; j++)
-                proc_kill(&s->procs[j]);
-            return errf(err, errlen, "backend pool: worker %u failed: %s", i, why);
+            proc_workers_kill(pw);
+            return errf(err, errlen, "worker %u failed: %s", i, why);
         }
     }
-    s->merge++;
+    pw->merge++;
     /* Replies are read per chunk, so the reduction maps each back to its
      * chunk's pairs whichever worker scanned it. */
-    struct proc *by_chunk = xmalloc(s->w * sizeof *by_chunk);
-    for (unsigned c = 0; c < s->w; c++)
-        by_chunk[c] = s->procs[order[c]];
-    int rc = scan_collect("pool", by_chunk, s->w, v, pt->live_id, s->copy.n, out, &s->minflt,
-                          &s->majflt, err, errlen);
-    for (unsigned c = 0; c < s->w; c++)
-        s->procs[order[c]] = by_chunk[c];
-    free(by_chunk);
-    free(order);
-    return rc;
-}
-
-static void pool_report(void *state, struct backend_report *out)
-{
-    struct pool_state *s = state;
-    pin_plan_describe(&s->plan, out->worker_pus, sizeof out->worker_pus);
-    out->worker_minflt = s->minflt;
-    out->worker_majflt = s->majflt;
+    return proc_workers_collect(pw, s->order, pt->vocab, pt->live_id, pw->copy.n, out, err,
+                                errlen);
 }
 
 const struct merge_backend backend_pool = {
     .name = "pool",
-    .honours_layout = 1,
     .description = "W worker processes started once; each merge the chunks are serialised "
-                   "through pipes (bpe_v4_time, Pool)",
+                   "through pipes (Pool)",
+    .kind = BACKEND_PROCESSES,
+    .article = "bpe_v4_time",
+    .bench = 1,
+    .options = pool_options,
     .init = pool_init,
     .destroy = pool_destroy,
-    .copy = pool_copy,
+    .copy = proc_backend_copy,
     .select = pool_select,
-    .report = pool_report,
+    .report = proc_backend_report,
 };

@@ -5,7 +5,7 @@
  * variable and reduces. */
 #include "backend.h"
 #include "pinning.h"
-#include "scanproto.h"
+#include "scan.h"
 #include "sys.h"
 #include "util.h"
 
@@ -105,20 +105,15 @@ static int pthread_init(void **state, const struct backend_config *cfg,
     pthread_cond_init(&s->go, NULL);
     pthread_cond_init(&s->done, NULL);
     *state = s;
-    if (pin_plan_init(&s->plan, cfg->pin, s->w, err, errlen) < 0) {
-        pthread_destroy(s);
+    if (pin_plan_init(&s->plan, cfg->pin, s->w, err, errlen) < 0)
         return -1;
-    }
     for (unsigned i = 0; i < s->w; i++) {
         s->workers[i].s = s;
         s->workers[i].i = i;
         int e = sys_pthread_create(&s->workers[i].thread, NULL, worker_main,
                                    &s->workers[i]);
-        if (e) {
-            pthread_destroy(s);
-            return errf(err, errlen, "backend pthread: cannot start thread %u: %s", i,
-                        strerror(e));
-        }
+        if (e)
+            return errf(err, errlen, "cannot start thread %u: %s", i, strerror(e));
         s->workers[i].started = 1;
     }
     return 0;
@@ -139,21 +134,10 @@ static int pthread_select(void *state, const struct pair_table *pt, struct selec
     pthread_mutex_unlock(&s->mu);
 
     struct scan_reply rep[64], *r = s->w <= 64 ? rep : xmalloc(s->w * sizeof *r);
-    out->compute_s = 0;
-    for (unsigned i = 0; i < s->w; i++) {
+    for (unsigned i = 0; i < s->w; i++)
         r[i] = s->slots[i].r;
-        if (r[i].compute_s > out->compute_s)
-            out->compute_s = r[i].compute_s;
-        s->minflt += r[i].minflt;
-        s->majflt += r[i].majflt;
-    }
-    int best = scan_reduce(pt->vocab, r, s->w);
-    out->pair_id = PAIR_NONE;
-    if (best >= 0) {
-        size_t begin, end;
-        chunk_range(pt->n_live, s->w, (unsigned)best, &begin, &end);
-        out->pair_id = pt->live_id[begin + r[best].index];
-    }
+    (void)scan_replies_reduce(pt->vocab, r, s->w, pt->live_id, pt->n_live, out, &s->minflt,
+                              &s->majflt);
     if (r != rep)
         free(r);
     return 0;
@@ -162,7 +146,7 @@ static int pthread_select(void *state, const struct pair_table *pt, struct selec
 static void pthread_report(void *state, struct backend_report *out)
 {
     struct pthread_state *s = state;
-    pin_plan_describe(&s->plan, out->worker_pus, sizeof out->worker_pus);
+    pin_plan_describe(&s->plan, &out->worker_pus);
     out->worker_minflt = s->minflt;
     out->worker_majflt = s->majflt;
 }
@@ -171,6 +155,9 @@ const struct merge_backend backend_pthread = {
     .name = "pthread",
     .description = "W threads started once scan their slice of the live pairs in place; "
                    "condition-variable rounds",
+    .kind = BACKEND_THREADS,
+    .article = "",
+    .bench = 1,
     .init = pthread_init,
     .destroy = pthread_destroy,
     .select = pthread_select,

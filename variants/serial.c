@@ -30,9 +30,10 @@ static int serial_select(void *state, const struct pair_table *pt, struct select
 const struct merge_backend backend_serial = {
     .name = "serial",
     .description = "full scan of the live pairs each merge, one thread (the article's max)",
+    .kind = BACKEND_SINGLE,
+    .article = "bpe_v3_time",
+    .bench = 1,
     .init = serial_init,
     .destroy = serial_destroy,
-    .copy = NULL,
     .select = serial_select,
-    .count_changed = NULL,
 };

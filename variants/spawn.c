@@ -3,10 +3,9 @@
  * with posix_spawn (no inherited address space); each receives its chunk
  * serialised through a pipe, scans, replies and exits. */
 #include "backend.h"
-#include "pinning.h"
-#include "procs.h"
-#include "scanproto.h"
+#include "procworkers.h"
 #include "util.h"
+#include "wire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,35 +13,25 @@
 #include <unistd.h>
 
 struct spawn_state {
-    unsigned w;
-    struct pin_plan plan;
+    struct proc_workers pw; /* first: the shared copy and report read it */
     char *worker_exe;
-    struct proc *procs;
-    struct scan_set copy;
-    struct scan_mode mode;
     struct request_writer request;
-    uint64_t merge;
-    int64_t minflt, majflt;
 };
 
-static void spawn_destroy(void *state)
-{
-    struct spawn_state *s = state;
-    for (unsigned i = 0; i < s->w; i++)
-        proc_kill(&s->procs[i]);
-    pin_plan_free(&s->plan);
-    request_writer_free(&s->request);
-    free(s->worker_exe);
-    scan_set_free(&s->copy);
-    free(s->procs);
-    free(s);
-}
+static const struct backend_option spawn_options[] = {PROC_WORKERS_OPTIONS, {NULL, NULL, NULL}};
 
-/* bpescan lives next to the running bpetrain (bin/, or a sanitizer
- * build's own bin/), so the two always come from the same build. */
-static char *find_worker_exe(const char *self)
+/* bpescan lives next to the running executable (bin/, or a sanitizer
+ * build's own bin/), so the two always come from the same build. A program
+ * that is not in that directory (a test) names it in BPEBENCH_BPESCAN. */
+static char *find_worker_exe(void)
 {
-    const char *slash = self ? strrchr(self, '/') : NULL;
+    const char *named = getenv("BPEBENCH_BPESCAN");
+    if (named && *named)
+        return xstrdup(named);
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = 0;
+    const char *slash = strrchr(self, '/');
     size_t dir = slash ? (size_t)(slash - self) + 1 : 0;
     char *path = xmalloc(dir + 16);
     memcpy(path, self, dir);
@@ -50,35 +39,44 @@ static char *find_worker_exe(const char *self)
     return path;
 }
 
+static void spawn_destroy(void *state)
+{
+    struct spawn_state *s = state;
+    proc_workers_free(&s->pw);
+    request_writer_free(&s->request);
+    free(s->worker_exe);
+    free(s);
+}
+
 static int spawn_init(void **state, const struct backend_config *cfg,
                       const struct pair_table *pt, char *err, size_t errlen)
 {
     (void)pt;
     struct spawn_state *s = xcalloc(1, sizeof *s);
-    s->w = cfg->workers;
-    s->procs = xcalloc(s->w, sizeof *s->procs);
-    s->worker_exe = find_worker_exe(cfg->self_exe);
-    s->mode.layout = cfg->layout;
-    s->mode.touch = cfg->touch;
     *state = s;
-    if (access(s->worker_exe, X_OK) < 0) {
-        errf(err, errlen, "backend spawn: worker executable %s not found (run make)",
-             s->worker_exe);
-        spawn_destroy(s);
-        return -1;
-    }
-    if (pin_plan_init(&s->plan, cfg->pin, s->w, err, errlen) < 0) {
-        spawn_destroy(s);
-        return -1;
-    }
-    return 0;
+    s->worker_exe = find_worker_exe();
+    if (access(s->worker_exe, X_OK) < 0)
+        return errf(err, errlen, "worker executable %s not found (run make)", s->worker_exe);
+    return proc_workers_init(&s->pw, cfg, 0, err, errlen);
 }
 
-static int spawn_copy(void *state, const struct pair_table *pt, char *err, size_t errlen)
+/* Starts worker i and sends it its one request, then end of input. */
+static int spawn_one(struct spawn_state *s, const struct vocab *v, unsigned i, char *err,
+                     size_t errlen)
 {
-    (void)err, (void)errlen;
-    struct spawn_state *s = state;
-    scan_set_fill(&s->copy, s->mode.layout, pt->live, pt->n_live);
+    struct proc_workers *pw = &s->pw;
+    char why[256], worker[16], pu[16];
+    snprintf(worker, sizeof worker, "%u", i);
+    snprintf(pu, sizeof pu, "%d", pw->plan.pu_os[i]);
+    char *argv[] = {"bpescan", "--worker", worker, "--pu", pu, NULL};
+    if (proc_spawn(&pw->procs[i], s->worker_exe, argv, why, sizeof why) < 0)
+        return errf(err, errlen, "worker %u: %s", i, why);
+    size_t begin, end;
+    chunk_range(pw->copy.n, pw->w, i, &begin, &end);
+    scan_request_build(&s->request, &pw->copy, begin, end, v, i, pw->merge, pw->mode);
+    if (proc_write(&pw->procs[i], s->request.out.data, s->request.out.len, why, sizeof why) < 0)
+        return errf(err, errlen, "worker %u failed: %s", i, why);
+    proc_close_request(&pw->procs[i]);
     return 0;
 }
 
@@ -86,54 +84,31 @@ static int spawn_select(void *state, const struct pair_table *pt, struct select_
                         char *err, size_t errlen)
 {
     struct spawn_state *s = state;
-    const struct vocab *v = pt->vocab;
-    char why[256], worker[16], pu[16];
+    struct proc_workers *pw = &s->pw;
     int rc = 0;
-    for (unsigned i = 0; i < s->w && rc == 0; i++) {
-        snprintf(worker, sizeof worker, "%u", i);
-        snprintf(pu, sizeof pu, "%d", s->plan.pu_os[i]);
-        char *argv[] = {"bpescan", "--worker", worker, "--pu", pu, NULL};
-        if (proc_spawn(&s->procs[i], s->worker_exe, argv, why, sizeof why) < 0) {
-            rc = errf(err, errlen, "backend spawn: worker %u: %s", i, why);
-            break;
-        }
-        size_t begin, end;
-        chunk_range(s->copy.n, s->w, i, &begin, &end);
-        scan_request_build(&s->request, &s->copy, begin, end, v, i, s->merge, s->mode);
-        if (proc_write(&s->procs[i], s->request.out.data, s->request.out.len, why,
-                       sizeof why) < 0)
-            rc = errf(err, errlen, "backend spawn: worker %u failed: %s", i, why);
-        else
-            proc_close_request(&s->procs[i]); /* one request, then end of input */
-    }
+    for (unsigned i = 0; i < pw->w && rc == 0; i++)
+        rc = spawn_one(s, pt->vocab, i, err, errlen);
     if (rc == 0)
-        rc = scan_collect("spawn", s->procs, s->w, v, pt->live_id, s->copy.n, out, &s->minflt,
-                          &s->majflt, err, errlen);
-    for (unsigned i = 0; i < s->w && rc == 0; i++)
-        if (proc_wait(&s->procs[i], why, sizeof why) < 0)
-            rc = errf(err, errlen, "backend spawn: worker %u failed: %s", i, why);
-    for (unsigned i = 0; i < s->w; i++)
-        proc_kill(&s->procs[i]);
-    s->merge++;
+        rc = proc_workers_collect(pw, NULL, pt->vocab, pt->live_id, pw->copy.n, out, err,
+                                  errlen);
+    if (rc == 0)
+        rc = proc_workers_wait(pw, err, errlen);
+    proc_workers_kill(pw);
+    pw->merge++;
     return rc;
-}
-
-static void spawn_report(void *state, struct backend_report *out)
-{
-    struct spawn_state *s = state;
-    pin_plan_describe(&s->plan, out->worker_pus, sizeof out->worker_pus);
-    out->worker_minflt = s->minflt;
-    out->worker_majflt = s->majflt;
 }
 
 const struct merge_backend backend_spawn = {
     .name = "spawn",
-    .honours_layout = 1,
     .description = "each merge: posix_spawn W fresh worker processes and send each its "
-                   "chunk serialised (bpe_v4_mp_spawn)",
+                   "chunk serialised",
+    .kind = BACKEND_PROCESSES,
+    .article = "bpe_v4_mp_spawn_time",
+    .bench = 1,
+    .options = spawn_options,
     .init = spawn_init,
     .destroy = spawn_destroy,
-    .copy = spawn_copy,
+    .copy = proc_backend_copy,
     .select = spawn_select,
-    .report = spawn_report,
+    .report = proc_backend_report,
 };

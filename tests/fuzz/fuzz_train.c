@@ -7,6 +7,7 @@
  * the text: random bytes, invalid UTF-8, special-token pieces. Any
  * difference in merges, or between the serial and heap backends, aborts. */
 #include "backend.h"
+#include "registry.h"
 #include "count.h"
 #include "merge.h"
 #include "naive_bpe.h"
@@ -67,11 +68,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     for (int k = 0; k < 2; k++) {
         struct vocab v;
         vocab_init(&v, sp.tok, (uint32_t)sp.n);
-        struct backend_config cfg = {.workers = 1, .check_each_step = 1};
+        struct merge_params mp = {.vocab_size = vocab_size, .backend = backend_find(names[k]),
+                                  .config = {.workers = 1}, .check_each_step = 1};
         struct merge_result mr;
         struct merge_stats ms;
-        if (merge_train(&wc, &v, vocab_size, backend_find(names[k]), &cfg, &mr, &ms, err,
-                        sizeof err) < 0)
+        if (merge_train(&wc, &v, &mp, &mr, &ms, err, sizeof err) < 0)
             die(err, 0);
         hashes[k] = mr.hash;
         if (k == 0) {
@@ -86,6 +87,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             }
         }
         merge_result_free(&mr);
+        merge_stats_free(&ms);
         vocab_free(&v);
     }
     if (hashes[0] != hashes[1])

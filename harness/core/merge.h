@@ -18,7 +18,7 @@ struct merge_stats {
     uint64_t initial_pairs;
     int stopped_early; /* no pair was left before the vocabulary was full */
     uint64_t live_pairs_sum; /* live pairs at each select, summed (cost model) */
-    struct backend_report backend;
+    struct backend_report backend; /* released by merge_stats_free */
 };
 
 struct merge_result {
@@ -27,12 +27,21 @@ struct merge_result {
     uint64_t hash;     /* FNV-1a over each merge's (len, bytes) of both tokens */
 };
 
+/* What the merge loop is asked to do. */
+struct merge_params {
+    uint64_t vocab_size;              /* stop when the vocabulary holds this many */
+    const struct merge_backend *backend;
+    struct backend_config config;     /* options already canonical (bopts.h) */
+    int check_each_step;              /* tests: run the backend's check after every merge */
+};
+
 /* Learns merges until the vocabulary holds vocab_size tokens or no pair is
  * left. v must hold the specials and the 256 bytes; merged tokens are
- * appended to it. Returns 0, or -1 with a reason (a backend failure). */
-int merge_train(const struct word_counts *wc, struct vocab *v, uint64_t vocab_size,
-                const struct merge_backend *be, const struct backend_config *cfg,
+ * appended to it. Returns 0, or -1 with a reason: a backend's own reason is
+ * prefixed "backend NAME: " here, and nowhere else. */
+int merge_train(const struct word_counts *wc, struct vocab *v, const struct merge_params *p,
                 struct merge_result *res, struct merge_stats *st, char *err, size_t errlen);
 void merge_result_free(struct merge_result *r);
+void merge_stats_free(struct merge_stats *st);
 
 #endif

@@ -1,10 +1,11 @@
-/* backend.h: the contract of a merge-step backend, and the registry.
+/* backend.h: the contract of a merge-step backend.
  *
  * The merge loop (merge.c) owns the words, the pair table and the update
  * step. Each merge it asks the backend for the best live pair, and after the
  * update it reports every pair whose count changed. A backend is one file in
- * variants/ that fills one `struct merge_backend`; the driver only ever sees
- * this struct, found by name in the registry. */
+ * variants/ that fills one `struct merge_backend`, including the options it
+ * accepts; the driver only ever sees this struct, found by name in the
+ * registry (cli/registry.c), and never names a backend itself. */
 #ifndef BACKEND_H
 #define BACKEND_H
 
@@ -12,23 +13,29 @@
 #include <stdint.h>
 
 #include "pairs.h"
+#include "util.h"
 
 enum pin_policy { PIN_NONE, PIN_COMPACT, PIN_SCATTER };
 
-/* How a process backend lays out its per-merge copy (--layout), see
- * scanproto.h. */
-enum pair_layout { LAYOUT_FLAT, LAYOUT_OBJECTS };
+/* What the select step runs on, for --list-backends and the bench: single
+ * (W does not matter), threads of this process, or worker processes. */
+enum backend_kind { BACKEND_SINGLE, BACKEND_THREADS, BACKEND_PROCESSES };
+
+/* One option a backend accepts in --backend-opts: its name and its allowed
+ * values, NULL-terminated, the first being the default. */
+struct backend_option {
+    const char *name;
+    const char *const *values;
+    const char *help;
+};
 
 /* What the driver tells a backend when it starts. */
 struct backend_config {
     unsigned workers;     /* --workers: threads or processes for select */
     enum pin_policy pin;  /* --pin */
-    const char *self_exe; /* path of the running executable (for spawn) */
-    int check_each_step;  /* tests: call the backend's check after each merge */
-    enum pair_layout layout; /* --layout: process backends' copy of the pairs */
-    int touch;            /* --touch: workers write to every entry they visit */
-    int shuffle_chunks;   /* --shuffle-chunks: pool hands chunks to workers in a
-                             new random order every merge */
+    /* Every option the backend declares, checked and in canonical form
+     * ("k=v;k=v", declaration order, defaults filled in; see bopts.h). */
+    const char *options;
 };
 
 /* What select reports besides the chosen pair. */
@@ -38,27 +45,36 @@ struct select_result {
                              inside the worker; the rest of max_s is overhead */
 };
 
-/* What a backend reports once, at the end of the merge loop. */
+/* What a backend reports once, at the end of the merge loop (zeroed by the
+ * caller, released with backend_report_free). Once merge_train returns,
+ * both buffers hold C strings, or NULL when nothing was reported. */
 struct backend_report {
-    char worker_pus[256];  /* "L#:P#" per worker (pinning.h), "" if none */
+    struct buf worker_pus; /* "L#:P#" per worker, ';'-separated (pinning.h) */
+    struct buf counters;   /* its own counters, "k=v;..." (backend_report_counter) */
     int64_t worker_minflt; /* faults the workers took during their scans */
     int64_t worker_majflt;
-    uint64_t heap_stale;   /* lazy heap: stale entries popped and re-pushed */
 };
+
+void backend_report_counter(struct backend_report *r, const char *name, uint64_t value);
+void backend_report_free(struct backend_report *r);
 
 struct merge_backend {
     const char *name;        /* --backend NAME */
     const char *description; /* one line for --list-backends */
-    int honours_layout;      /* 1: its workers scan a copy laid out per --layout,
-                                with --touch (the process backends) */
+    enum backend_kind kind;
+    const char *article;     /* the article's script it stands for, or "" */
+    int bench;               /* 1: `make bench` runs it by default */
+    const struct backend_option *options; /* {NULL}-terminated; NULL: none */
 
-    /* Called once the initial pair table exists. Returns 0, or -1 with a
-     * one-line reason in err. *state is the backend's own. */
+    /* Called once the initial pair table exists. Sets *state as soon as it
+     * has one: from then on the caller calls destroy exactly once, even when
+     * init fails, so init never frees on its way out. Returns 0, or -1 with a
+     * one-line reason in err (the caller prefixes "backend NAME: "). */
     int (*init)(void **state, const struct backend_config *cfg, const struct pair_table *pt,
                 char *err, size_t errlen);
 
     /* Releases everything, including any worker still running: must never
-     * block on a worker that died. Called after a failed select too. */
+     * block on a worker that died. Also called on a partly built state. */
     void (*destroy)(void *state);
 
     /* Optional (NULL = none): the per-merge copy of the live pairs into the
@@ -78,19 +94,12 @@ struct merge_backend {
     void (*count_changed)(void *state, const struct pair_table *pt, uint32_t pair_id,
                           int64_t old_count, int64_t new_count);
 
-    /* Optional: fills what it knows of the report (zeroed by the caller). */
+    /* Optional: fills what it knows of the report. */
     void (*report)(void *state, struct backend_report *out);
 
     /* Optional: verifies the backend's own invariants against the pair
-     * table (tests call it after every step); 0 when they hold. */
+     * table (the merge loop's check_each_step); 0 when they hold. */
     int (*check)(void *state, const struct pair_table *pt);
 };
-
-/* The registry: every backend, in the order --list-backends prints them;
- * entry 0 is the default. */
-extern const struct merge_backend *const backend_registry[];
-extern const size_t backend_registry_len;
-
-const struct merge_backend *backend_find(const char *name);
 
 #endif

@@ -3,6 +3,7 @@
 #include "wordfile.h"
 
 #include "input.h"
+#include "io.h"
 #include "sys.h"
 #include "util.h"
 
@@ -29,20 +30,13 @@ int wordfile_input_hash(const char *path, uint64_t *len, uint64_t *hash, char *e
     uint64_t h = FNV64_OFFSET, total = 0;
     int rc = 0;
     for (;;) {
-        size_t got = 0;
-        while (got < cap) {
-            ssize_t r = sys_read(fd, block + got, cap - got);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r < 0) {
-                rc = errf(err, errlen, "cannot read input %s: %s", path, strerror(errno));
-                break;
-            }
-            if (r == 0)
-                break;
-            got += (size_t)r;
+        ssize_t r = io_read_full(fd, block, cap);
+        if (r < 0) {
+            rc = errf(err, errlen, "cannot read input %s: %s", path, strerror(errno));
+            break;
         }
-        if (rc < 0 || got == 0)
+        size_t got = (size_t)r;
+        if (got == 0)
             break;
         uint64_t b = hash_bytes(block, got);
         h = fnv1a64(h, &b, sizeof b);

@@ -137,21 +137,13 @@ int pin_self_os_index(int pu_os)
     return 0;
 }
 
-void pin_plan_describe(const struct pin_plan *p, char *out, size_t outlen)
+void pin_plan_describe(const struct pin_plan *p, struct buf *out)
 {
-    size_t used = 0;
-    if (outlen)
-        out[0] = 0;
-    for (unsigned i = 0; i < p->workers && used + 1 < outlen; i++) {
-        int n;
+    for (unsigned i = 0; i < p->workers; i++) {
         if (p->pu_logical[i] < 0)
-            n = snprintf(out + used, outlen - used, "%s-", i ? ";" : "");
+            buf_printf(out, "%s-", i ? ";" : "");
         else
-            n = snprintf(out + used, outlen - used, "%sL%d:P%d", i ? ";" : "",
-                         p->pu_logical[i], p->pu_os[i]);
-        if (n < 0)
-            break;
-        used += (size_t)n;
+            buf_printf(out, "%sL%d:P%d", i ? ";" : "", p->pu_logical[i], p->pu_os[i]);
     }
 }
 

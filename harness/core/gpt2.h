@@ -51,6 +51,10 @@ void gpt2_render_merges(struct buf *out, const struct token_list *t, const uint3
 int gpt2_render_tokenizer_json(struct buf *out, const struct token_list *t, size_t n_special,
                                const uint32_t *pairs, size_t n_merges);
 
+/* Appends raw UTF-8 p[0..n) as a JSON string; -1 if it is not valid UTF-8
+ * (JSON cannot carry it). */
+int json_put_utf8(struct buf *out, const unsigned char *p, size_t n);
+
 /* Parse the same formats back. A "#version" first line of merges.txt is
  * skipped. Each merge is returned as two byte strings, tokens 2i and 2i+1. */
 int gpt2_parse_vocab_json(const unsigned char *s, size_t n, struct token_list *out,

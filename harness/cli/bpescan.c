@@ -3,8 +3,8 @@
  * every spawned process would add its own cost to each merge), then serves
  * requests from stdin until end of input, replying on stdout. */
 #include "pinning.h"
-#include "scanproto.h"
 #include "util.h"
+#include "worker.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -343,7 +343,7 @@ static int count_impl(const unsigned char *data, size_t len, const struct specia
     free(w);
     free(bounds);
     st->pretok_s = t1 - t0;
-    st->merge_s = t2 - t1;
+    st->combine_s = t2 - t1;
     st->chunks = n_chunks;
     st->workers = workers;
     return rc;

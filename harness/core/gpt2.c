@@ -353,9 +353,7 @@ bad:
     return errf(err, errlen, "merges.txt: line %zu is not two GPT-2-alphabet tokens", line);
 }
 
-/* A raw UTF-8 string as a JSON string; -1 if it is not valid UTF-8 (JSON
- * cannot carry it). */
-static int put_json_raw(struct buf *out, const unsigned char *p, size_t n)
+int json_put_utf8(struct buf *out, const unsigned char *p, size_t n)
 {
     buf_putc(out, '"');
     for (size_t i = 0; i < n;) {
@@ -385,7 +383,7 @@ int gpt2_render_tokenizer_json(struct buf *out, const struct token_list *t, size
     for (size_t i = 0; i < n_special; i++) {
         buf_printf(out, "%s\n    {\"id\": %lld, \"content\": ", i ? "," : "",
                    (long long)t->id[i]);
-        if (put_json_raw(out, t->bytes.data + t->off[i], t->len[i]) < 0)
+        if (json_put_utf8(out, t->bytes.data + t->off[i], t->len[i]) < 0)
             return -1;
         buf_printf(out, ", \"single_word\": false, \"lstrip\": false, \"rstrip\": false, "
                         "\"normalized\": false, \"special\": true}");

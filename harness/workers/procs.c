@@ -2,8 +2,8 @@
 #define _GNU_SOURCE
 #include "procs.h"
 
-#include "sys.h"
 #include "cleanup.h"
+#include "io.h"
 #include "sys.h"
 #include "util.h"
 
@@ -194,45 +194,28 @@ static void explain_failure(struct proc *p, const char *what, char *why, size_t 
 
 int proc_write(struct proc *p, const void *buf, size_t len, char *why, size_t whylen)
 {
-    const unsigned char *s = buf;
-    while (len) {
-        ssize_t w = sys_write(p->to_fd, s, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            char what[128];
-            snprintf(what, sizeof what, "cannot send it work: %s", strerror(errno));
-            explain_failure(p, what, why, whylen);
-            return -1;
-        }
-        s += w;
-        len -= (size_t)w;
-    }
-    return 0;
+    if (io_write_full(p->to_fd, buf, len) == 0)
+        return 0;
+    char what[128];
+    snprintf(what, sizeof what, "cannot send it work: %s", strerror(errno));
+    explain_failure(p, what, why, whylen);
+    return -1;
 }
 
 int proc_read(struct proc *p, void *buf, size_t len, char *why, size_t whylen)
 {
-    unsigned char *d = buf;
-    size_t want = len, got = 0;
-    while (got < want) {
-        ssize_t r = sys_read(p->from_fd, d + got, want - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            char what[160];
-            if (r < 0)
-                snprintf(what, sizeof what, "cannot read its reply: %s", strerror(errno));
-            else if (got == 0)
-                snprintf(what, sizeof what, "closed its pipe without replying");
-            else
-                snprintf(what, sizeof what, "short reply (%zu of %zu bytes)", got, want);
-            explain_failure(p, what, why, whylen);
-            return -1;
-        }
-        got += (size_t)r;
-    }
-    return 0;
+    ssize_t got = io_read_full(p->from_fd, buf, len);
+    if (got == (ssize_t)len)
+        return 0;
+    char what[160];
+    if (got < 0)
+        snprintf(what, sizeof what, "cannot read its reply: %s", strerror(errno));
+    else if (got == 0)
+        snprintf(what, sizeof what, "closed its pipe without replying");
+    else
+        snprintf(what, sizeof what, "short reply (%zd of %zu bytes)", got, len);
+    explain_failure(p, what, why, whylen);
+    return -1;
 }
 
 void proc_close_request(struct proc *p)

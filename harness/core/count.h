@@ -21,7 +21,7 @@ struct word_counts {
 
 struct count_stats {
     double pretok_s;   /* parallel part: splitting, regex, hashing */
-    double merge_s;    /* merging the per-worker tables */
+    double combine_s;  /* combining the per-worker tables into one */
     size_t chunks;
     unsigned workers;
 };

@@ -15,6 +15,7 @@ struct usage {
 
 struct run_record {
     const char *backend;
+    const char *backend_opts; /* canonical (bopts.h) */
     unsigned workers, count_workers;
     const char *pin;
     const char *input;
@@ -30,8 +31,6 @@ struct run_record {
     char started_at[32];  /* ISO 8601 UTC */
     int count_only;
     const char *counts_from; /* --load-counts file, "" when counted */
-    const char *layout;
-    int touch, shuffle_chunks;
     long count_rss_anon_kb, count_rss_file_kb; /* right after counting */
 };
 

@@ -1,6 +1,6 @@
 /* util.h: small helpers shared by the harness: allocation that cannot
- * return NULL, monotonic time, error strings, a fast string hash, and
- * writing files so that a reader never sees a partial one. */
+ * return NULL, monotonic and per-thread clocks, error strings, hashes,
+ * growable buffers and number parsing. */
 #ifndef UTIL_H
 #define UTIL_H
 
@@ -15,6 +15,16 @@ char *xstrdup(const char *s);
 
 /* Seconds on the monotonic clock. */
 double now_s(void);
+
+/* A scan's time and page faults, measured inside whichever worker runs it
+ * (RUSAGE_THREAD: a thread's own, or a single-threaded process's). */
+struct thread_clock {
+    double t;
+    long minflt, majflt;
+};
+void thread_clock_start(struct thread_clock *c);
+/* Seconds since start; the calling thread's faults since start. */
+double thread_clock_stop(const struct thread_clock *c, int64_t *minflt, int64_t *majflt);
 
 /* snprintf into an error buffer; returns -1 so callers can `return errf(...)`. */
 int errf(char *err, size_t errlen, const char *fmt, ...)
@@ -37,18 +47,9 @@ void buf_put(struct buf *b, const void *p, size_t n);
 void buf_putc(struct buf *b, unsigned char c);
 void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The contents as a C string (a NUL kept after them, not counted in len). */
+const char *buf_cstr(struct buf *b);
 void buf_free(struct buf *b);
-
-/* Writes data to path through a temporary file in the same directory,
- * fsync and rename, so the file is either the old one or complete. */
-int write_file_atomic(const char *path, const void *data, size_t len, char *err,
-                      size_t errlen);
-
-/* Appends one complete line (or header + line when the file is empty) under
- * an exclusive lock with a single write, so concurrent runs never interleave
- * and an interrupted run leaves no partial row. */
-int append_csv_row(const char *path, const char *header, const char *row, char *err,
-                   size_t errlen);
 
 /* Parses a non-negative decimal integer that fits in [min, max]; no sign,
  * no trailing garbage. */

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "backend.h"
+#include "util.h"
 
 struct pin_plan {
     enum pin_policy policy;
@@ -40,7 +41,7 @@ int pin_self_os_index(int pu_os);
 /* The cache levels, e.g. "L1d 32KiB x2, L2 1024KiB x2, L3 32768KiB x1". */
 void pin_describe_caches(const struct pin_plan *p, char *out, size_t outlen);
 
-/* "L#:P#" per worker, ';'-separated ("-" when unpinned), for the CSV. */
-void pin_plan_describe(const struct pin_plan *p, char *out, size_t outlen);
+/* Appends "L#:P#" per worker, ';'-separated ("-" when unpinned), for the CSV. */
+void pin_plan_describe(const struct pin_plan *p, struct buf *out);
 
 #endif

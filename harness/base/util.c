@@ -1,19 +1,14 @@
 /* util.c: helpers shared by the harness (see util.h). */
 #define _GNU_SOURCE
-#include "cleanup.h"
 #include "sys.h"
 #include "util.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
+#include <sys/resource.h>
 #include <time.h>
-#include <unistd.h>
 
 static void out_of_memory(size_t n)
 {
@@ -56,6 +51,25 @@ double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void thread_clock_start(struct thread_clock *c)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_THREAD, &ru);
+    c->minflt = ru.ru_minflt;
+    c->majflt = ru.ru_majflt;
+    c->t = now_s();
+}
+
+double thread_clock_stop(const struct thread_clock *c, int64_t *minflt, int64_t *majflt)
+{
+    double s = now_s() - c->t;
+    struct rusage ru;
+    getrusage(RUSAGE_THREAD, &ru);
+    *minflt = ru.ru_minflt - c->minflt;
+    *majflt = ru.ru_majflt - c->majflt;
+    return s;
 }
 
 int errf(char *err, size_t errlen, const char *fmt, ...)
@@ -179,106 +193,18 @@ void buf_printf(struct buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+const char *buf_cstr(struct buf *b)
+{
+    buf_reserve(b, 1);
+    b->data[b->len] = 0;
+    return (const char *)b->data;
+}
+
 void buf_free(struct buf *b)
 {
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
-}
-
-static int write_all(int fd, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    while (len) {
-        ssize_t w = sys_write(fd, p, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-int write_file_atomic(const char *path, const void *data, size_t len, char *err,
-                      size_t errlen)
-{
-    size_t n = strlen(path);
-    char *tmp = xmalloc(n + 16);
-    memcpy(tmp, path, n);
-    memcpy(tmp + n, ".tmp.XXXXXX", 12);
-    int fd = mkstemp(tmp);
-    if (fd >= 0)
-        cleanup_set_tempfile(tmp);
-    if (fd < 0) {
-        errf(err, errlen, "cannot create a temporary file next to %s: %s", path,
-             strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    /* mkstemp makes 0600; results are meant to be shared like any file. */
-    mode_t mask = umask(0);
-    umask(mask);
-    (void)fchmod(fd, 0666 & ~mask);
-    if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-        errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        cleanup_set_tempfile(NULL);
-        free(tmp);
-        return -1;
-    }
-    if (close(fd) < 0 || sys_rename(tmp, path) < 0) {
-        errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        cleanup_set_tempfile(NULL);
-        free(tmp);
-        return -1;
-    }
-    cleanup_set_tempfile(NULL);
-    free(tmp);
-    return 0;
-}
-
-int append_csv_row(const char *path, const char *header, const char *row, char *err,
-                   size_t errlen)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-    if (fd < 0)
-        return errf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-    if (flock(fd, LOCK_EX) < 0) {
-        close(fd);
-        return errf(err, errlen, "cannot lock %s: %s", path, strerror(errno));
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        close(fd);
-        return errf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
-    }
-    struct buf b = {0};
-    if (st.st_size == 0) {
-        buf_put(&b, header, strlen(header));
-        buf_putc(&b, '\n');
-    }
-    buf_put(&b, row, strlen(row));
-    buf_putc(&b, '\n');
-    /* One write() under O_APPEND: the row lands whole or, on error, we cut
-     * the file back to where it was so no partial row survives. */
-    ssize_t w = sys_write(fd, b.data, b.len);
-    int rc = 0;
-    if (w != (ssize_t)b.len) {
-        int e = w < 0 ? errno : ENOSPC;
-        if (ftruncate(fd, st.st_size) < 0) {
-            /* Nothing better to do: the error below is what matters. */
-        }
-        rc = errf(err, errlen, "cannot append to %s: %s", path, strerror(e));
-    }
-    buf_free(&b);
-    if (close(fd) < 0 && rc == 0)
-        rc = errf(err, errlen, "cannot close %s: %s", path, strerror(errno));
-    return rc;
 }
 
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)

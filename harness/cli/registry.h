@@ -1,0 +1,23 @@
+/* registry.h: every merge-step backend, and their listing (--list-backends,
+ * as text or as the JSON that scripts/ read instead of keeping a list of
+ * their own). */
+#ifndef REGISTRY_H
+#define REGISTRY_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "backend.h"
+
+/* In the order --list-backends prints them; entry 0 is the default. */
+extern const struct merge_backend *const backend_registry[];
+extern const size_t backend_registry_len;
+
+const struct merge_backend *backend_find(const char *name);
+
+/* Name, description and options of each backend, for people. */
+void registry_print_text(FILE *f);
+/* One JSON array: name, description, kind, article, bench, options. */
+void registry_print_json(FILE *f);
+
+#endif
