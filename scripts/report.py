@@ -240,8 +240,11 @@ class Dataset:
         self.serial_med = self.serial.med("merge_s") if self.serial else None
 
     def find(self, backend, w):
-        """The group of backend at w workers (any w when None); pin none preferred."""
+        """The group of backend at w workers (any w when None); pin none and the
+        backend's default options preferred."""
         c = [g for g in self.groups if g.backend == backend and (w is None or g.w == w)]
+        c.sort(key=lambda g: (pin_key(g.pin), not self.backends.is_default_opts(
+            g.backend, g.runs[0].get("backend_opts", ""))))
         return c[0] if c else None
 
     def input_bytes(self):
