@@ -5,8 +5,7 @@
 set -u
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; }
+. tests/lib.sh      # pass, fail, our_workers (only this test's, not other jobs')
 check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
 bench() { python3 scripts/bench.py --results "$tmp/res" --dataset cs336 --repeat 2 \
     --workers "1 2" --backends "serial pool" --count-workers "1 2" "$@"; }
@@ -78,4 +77,4 @@ assert int(sys.argv[2]) < 4, "the bench was not interrupted"
 PY
 check "Ctrl-C: no temporary CSV left" test -z "$(find "$tmp/res/sample" -name '.run-*')"
 sleep 0.2
-check "Ctrl-C: no worker left running" bash -c "! pgrep -f 'bpescan [-]-worker' >/dev/null"
+check "Ctrl-C: no worker left running" test "$(our_workers)" = 0
