@@ -117,8 +117,11 @@ static int newline_cut_ok(const unsigned char *d, size_t len, size_t pos)
            is_ascii_graphic(d[pos - 2]);
 }
 
-size_t count_chunk_bounds(const unsigned char *data, size_t len, const struct specials *sp,
-                          size_t want, size_t *bounds)
+/* Chunk boundaries: start offsets of chunks (first is 0, last is len), at
+ * most `want` chunks, each cut where the global split and pre-tokenization
+ * provably agree with the per-chunk ones. */
+static size_t count_chunk_bounds(const unsigned char *data, size_t len,
+                                 const struct specials *sp, size_t want, size_t *bounds)
 {
     size_t n = 0;
     bounds[n++] = 0;
