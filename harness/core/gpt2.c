@@ -1,6 +1,7 @@
 /* gpt2.c: the GPT-2 byte alphabet and its vocab.json / merges.txt files. */
 #include "gpt2.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,19 +45,22 @@ unsigned char gpt2_byte_at_rank(int rank)
 /* Code point -> byte, built once; 0x144 is one past the alphabet's end. */
 static int decode_table[0x144];
 static unsigned encode_table[256];
-static int tables_ready;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
-static void build_tables(void)
+static void fill_tables(void)
 {
-    if (tables_ready)
-        return;
     for (unsigned i = 0; i < 0x144; i++)
         decode_table[i] = -1;
     for (unsigned b = 0; b < 256; b++) {
         encode_table[b] = gpt2_codepoint_of_byte((unsigned char)b);
         decode_table[encode_table[b]] = (int)b;
     }
-    tables_ready = 1;
+}
+
+/* Once per process, whichever thread (two trainings may run at once). */
+static void build_tables(void)
+{
+    pthread_once(&tables_once, fill_tables);
 }
 
 /* Appends the UTF-8 of bytes p[0..n) in the GPT-2 alphabet. */
