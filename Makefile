@@ -4,6 +4,7 @@
 #   make test       build and run every test; last line "N passed, N failed"
 #   make test SANITIZE=address,undefined   (or SANITIZE=thread)
 #   make echo       print the build settings
+#   make help       every target, one line each
 #
 # ---- settings ---------------------------------------------------------------
 # The project's own flags live in BPE_* variables; CFLAGS, CPPFLAGS and
@@ -75,7 +76,7 @@ $(BUILD)/variants/%.o:        LAYER_INC = $(INC_variants)
 $(BUILD)/harness/cli/%.o:     LAYER_INC = $(INC_cli)
 $(BUILD)/tools/%.o:           LAYER_INC = $(INC_base)
 $(BUILD)/tests/%.o:           LAYER_INC = $(INC_tests)
-$(BUILD)/variants/openmp.o:   BPE_CFLAGS += $(OMP_FLAGS)
+$(BUILD)/variants/openmp.o:   LAYER_CFLAGS = $(OMP_FLAGS)
 
 LAYERS   := base core workers variants
 src_of    = $(if $(filter variants,$(1)),$(wildcard variants/*.c),$(wildcard harness/$(1)/*.c))
@@ -114,14 +115,18 @@ $(DEPS_STAMP):
 # The stamp is compared and rewritten by a recipe (so `make -n` leaves it
 # alone); its time changes only when the flags do.
 FLAGS_FILE := $(BUILD)/.flags
-FLAGS_NOW   = $(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(OMP_FLAGS) $(ALL_LDFLAGS) $(LDLIBS_ALL)
+# (Not ALL_CPPFLAGS: a target's layer variables reach its prerequisites,
+# this stamp among them, and must not make it differ from one object to the
+# next.)
+FLAGS_NOW   = $(CC) $(BPE_CPPFLAGS) $(CPPFLAGS) $(ALL_CFLAGS) $(OMP_FLAGS) $(ALL_LDFLAGS) \
+              $(LDLIBS_ALL)
 $(FLAGS_FILE): FORCE
 	@mkdir -p $(@D)
 	@echo '$(FLAGS_NOW)' | cmp -s - $@ || echo '$(FLAGS_NOW)' > $@
 
 $(BUILD)/%.o: %.c Makefile $(FLAGS_FILE) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LAYER_CFLAGS) -MMD -MP -c $< -o $@
 
 # One static archive per layer: each binary links only what it uses.
 define layer_lib
@@ -166,7 +171,8 @@ DATASET  ?= sample
 REPEAT   ?= 3
 PIN      ?= none
 WORKERS  ?= 1 2 4 8
-BACKENDS ?= serial fork pool spawn pthread openmp heap lazyheap
+# Empty: every backend bin/bpetrain --list-backends --json marks for the bench.
+BACKENDS ?=
 SIZE     ?= 2G
 BENCH_DEPS := gnuplot-nox python3 curl
 BENCH_STAMP := build/.deps-$(shell echo $(BENCH_DEPS) | tr ' ' '_')
@@ -176,7 +182,7 @@ $(BENCH_STAMP):
 
 bench: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(BENCH_STAMP)
 	python3 scripts/bench.py --dataset $(DATASET) --repeat $(REPEAT) --pin $(PIN) \
-	    --workers "$(WORKERS)" --backends "$(BACKENDS)" --size $(SIZE) \
+	    --workers "$(WORKERS)" $(if $(BACKENDS),--backends "$(BACKENDS)") --size $(SIZE) \
 	    $(if $(VOCAB),--vocab $(VOCAB)) $(if $(COUNT_WORKERS),--count-workers "$(COUNT_WORKERS)") \
 	    $(if $(filter 1 yes,$(FORCE)),--force)
 	python3 scripts/report.py
@@ -236,6 +242,25 @@ fuzz: build/fuzz/fuzz_train
 	@mkdir -p build/fuzz/corpus
 	cd build/fuzz && ./fuzz_train -max_total_time=$(SECONDS) -max_len=4096 -print_final_stats=1 \
 	    corpus ../../tests/fuzz/corpus
+
+help:
+	@echo "make                build bin/bpetrain, bin/bpescan and the tools (installs libpcre2-dev, libhwloc-dev if missing)"
+	@echo "make test           build and run every test; last line 'N passed, N failed, N skipped'"
+	@echo "                    SANITIZE=address,undefined or SANITIZE=thread: a sanitizer build of the tests"
+	@echo "                    WERROR=1: warnings are errors (CI); tests/run.sh NAME runs only matching tests"
+	@echo "make bench          benchmark DATASET (default sample) on this machine; results/, plots/, REPORT.md"
+	@echo "                    VOCAB= BACKENDS= WORKERS= REPEAT= PIN= COUNT_WORKERS= SIZE= FORCE=1"
+	@echo "make report         tables, plots and REPORT.md from results/ alone"
+	@echo "make data           download (or, for synth, generate) DATASET"
+	@echo "make experiments    the article's open questions: EXP=traverse|forkcost|touch|pinning|all"
+	@echo "make heaps          distinct words and initial pairs against corpus size"
+	@echo "make peers          install HF tokenizers (npm) and SentencePiece for the comparison"
+	@echo "make valgrind       memcheck of a small training, serial and pool"
+	@echo "make fuzz           libFuzzer: the trainer against the naive reference (SECONDS=60)"
+	@echo "make deps           install the build's Debian packages"
+	@echo "make echo           print the build settings"
+	@echo "make clean          remove build/ and bin/"
+	@echo "make help           this list"
 
 echo:
 	@echo "CC       = $(CC)"

@@ -6,6 +6,7 @@
 #include "registry.h"
 #include "count.h"
 #include "gpt2.h"
+#include "gpt2_parse.h"
 #include "input.h"
 #include "merge.h"
 #include "specials.h"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_faults.sh: every system call behind the seam (harness/sys.h) made to
+# test_faults.sh: every system call behind the seam (harness/base/sys.h) made to
 # fail at several points of a run. Each run must either succeed with
 # complete outputs (a retried EINTR, a call that was never reached) or fail
 # with one error line and a non-zero exit, quickly, leaving no temporary

@@ -1145,20 +1145,13 @@ static unsigned char *read_file_or_die(const char *path, size_t *len)
     /* Token offsets are 32-bit: a sample is a few MB, never 4 GB. */
     if ((uint64_t)st.st_size >= (1ULL << 32) - 1)
         die("sample %s is too large (%lld bytes; at most 4 GiB)", path, (long long)st.st_size);
-    size_t n = (size_t)st.st_size, got = 0;
+    size_t n = (size_t)st.st_size;
     unsigned char *data = xmalloc(n + 1);
-    while (got < n) {
-        ssize_t r = read(fd, data + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            die("cannot read sample %s: %s", path, strerror(errno));
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
+    ssize_t got = io_read_full(fd, data, n);
+    if (got < 0)
+        die("cannot read sample %s: %s", path, strerror(errno));
     close(fd);
-    *len = got;
+    *len = (size_t)got;
     return data;
 }
 

@@ -12,15 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A candidate carries the token table its tie-break needs: a declared
+ * reduction's combiner takes no other argument, and a global would race
+ * between two trainings in one process. */
 struct best {
     int64_t count; /* -1: nothing seen yet */
     uint32_t a, b;
     size_t index;
+    const struct vocab *v;
 };
-
-/* A declared reduction's combiner cannot take arguments, so the token table
- * it needs for the tie-break is published here before each region. */
-static const struct vocab *reduction_vocab;
 
 static struct best better(struct best x, struct best y)
 {
@@ -28,11 +28,11 @@ static struct best better(struct best x, struct best y)
         return x;
     if (x.count < 0)
         return y;
-    return pair_rank_cmp(reduction_vocab, x.count, x.a, x.b, y.count, y.a, y.b) >= 0 ? x : y;
+    return pair_rank_cmp(x.v, x.count, x.a, x.b, y.count, y.a, y.b) >= 0 ? x : y;
 }
 
 #pragma omp declare reduction(best_pair : struct best : omp_out = better(omp_out, omp_in)) \
-    initializer(omp_priv = (struct best){-1, 0, 0, 0})
+    initializer(omp_priv = (struct best){-1, 0, 0, 0, NULL})
 
 struct omp_state {
     int w;
@@ -82,8 +82,7 @@ static int openmp_select(void *state, const struct pair_table *pt, struct select
     struct omp_state *s = state;
     const struct live_pair *live = pt->live;
     size_t n = pt->n_live;
-    struct best result = {-1, 0, 0, 0};
-    reduction_vocab = pt->vocab;
+    struct best result = {-1, 0, 0, 0, NULL};
     memset(s->thread_s, 0, (size_t)s->w * sizeof *s->thread_s);
 #pragma omp parallel num_threads(s->w)
     {
@@ -93,7 +92,7 @@ static int openmp_select(void *state, const struct pair_table *pt, struct select
         for (size_t i = 0; i < n; i++) {
             if (live[i].count < result.count)
                 continue;
-            struct best cand = {live[i].count, live[i].a, live[i].b, i};
+            struct best cand = {live[i].count, live[i].a, live[i].b, i, pt->vocab};
             result = better(result, cand);
         }
         int t = omp_get_thread_num();

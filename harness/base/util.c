@@ -193,6 +193,25 @@ void buf_printf(struct buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+void buf_put_utf8(struct buf *out, unsigned cp)
+{
+    if (cp < 0x80) {
+        buf_putc(out, (unsigned char)cp);
+    } else if (cp < 0x800) {
+        buf_putc(out, (unsigned char)(0xC0 | (cp >> 6)));
+        buf_putc(out, (unsigned char)(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        buf_putc(out, (unsigned char)(0xE0 | (cp >> 12)));
+        buf_putc(out, (unsigned char)(0x80 | ((cp >> 6) & 0x3F)));
+        buf_putc(out, (unsigned char)(0x80 | (cp & 0x3F)));
+    } else {
+        buf_putc(out, (unsigned char)(0xF0 | (cp >> 18)));
+        buf_putc(out, (unsigned char)(0x80 | ((cp >> 12) & 0x3F)));
+        buf_putc(out, (unsigned char)(0x80 | ((cp >> 6) & 0x3F)));
+        buf_putc(out, (unsigned char)(0x80 | (cp & 0x3F)));
+    }
+}
+
 const char *buf_cstr(struct buf *b)
 {
     buf_reserve(b, 1);

@@ -47,6 +47,8 @@ void buf_put(struct buf *b, const void *p, size_t n);
 void buf_putc(struct buf *b, unsigned char c);
 void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends code point cp as UTF-8. */
+void buf_put_utf8(struct buf *out, unsigned cp);
 /* The contents as a C string (a NUL kept after them, not counted in len). */
 const char *buf_cstr(struct buf *b);
 void buf_free(struct buf *b);

@@ -72,11 +72,6 @@ static int print_topology(void)
     return 1;
 }
 
-const char *pin_policy_name(enum pin_policy p)
-{
-    return p == PIN_COMPACT ? "compact" : p == PIN_SCATTER ? "scatter" : "none";
-}
-
 static int parse_pin(const char *arg, enum pin_policy *out)
 {
     static const enum pin_policy all[] = {PIN_NONE, PIN_COMPACT, PIN_SCATTER};

@@ -35,6 +35,4 @@ struct options {
 int options_parse(int argc, char **argv, struct options *o);
 void options_free(struct options *o);
 
-const char *pin_policy_name(enum pin_policy p);
-
 #endif

@@ -8,13 +8,16 @@
 
 #include <string.h>
 
-extern const struct merge_backend backend_serial, backend_fork, backend_pool, backend_spawn,
-    backend_pthread, backend_openmp, backend_heap, backend_lazyheap, backend_fork_deepcopy;
+/* The one list: each entry names the `struct merge_backend backend_NAME` a
+ * file in variants/ defines, in --list-backends order, the default first. */
+#define BACKENDS(X)                                                                          \
+    X(serial) X(fork) X(pool) X(spawn) X(pthread) X(openmp) X(heap) X(lazyheap)              \
+    X(fork_deepcopy)
 
-const struct merge_backend *const backend_registry[] = {
-    &backend_serial, &backend_fork, &backend_pool, &backend_spawn, &backend_pthread,
-    &backend_openmp, &backend_heap, &backend_lazyheap, &backend_fork_deepcopy,
-};
+#define DECLARE(name) extern const struct merge_backend backend_##name;
+BACKENDS(DECLARE)
+#define ADDRESS(name) &backend_##name,
+const struct merge_backend *const backend_registry[] = {BACKENDS(ADDRESS)};
 
 const size_t backend_registry_len = sizeof backend_registry / sizeof backend_registry[0];
 

@@ -117,8 +117,11 @@ static int newline_cut_ok(const unsigned char *d, size_t len, size_t pos)
            is_ascii_graphic(d[pos - 2]);
 }
 
-size_t count_chunk_bounds(const unsigned char *data, size_t len, const struct specials *sp,
-                          size_t want, size_t *bounds)
+/* Chunk boundaries: start offsets of chunks (first is 0, last is len), at
+ * most `want` chunks, each cut where the global split and pre-tokenization
+ * provably agree with the per-chunk ones. */
+static size_t count_chunk_bounds(const unsigned char *data, size_t len,
+                                 const struct specials *sp, size_t want, size_t *bounds)
 {
     size_t n = 0;
     bounds[n++] = 0;
@@ -264,14 +267,9 @@ static void *count_worker_main(void *arg)
     return NULL;
 }
 
-static int count_impl(const unsigned char *data, size_t len, const struct specials *sp,
-                      unsigned workers, int release_pages, struct word_counts *out,
-                      struct count_stats *st, char *err, size_t errlen)
+/* How many chunks to cut len bytes into for `workers` threads. */
+static size_t chunks_wanted(size_t len, unsigned workers)
 {
-    memset(out, 0, sizeof *out);
-    memset(st, 0, sizeof *st);
-    if (workers < 1)
-        workers = 1;
     /* Several chunks per worker so a slow chunk does not leave a core idle;
      * chunks of at least 256 KiB so per-chunk costs stay negligible. */
     size_t want = (size_t)workers * 8;
@@ -281,8 +279,69 @@ static int count_impl(const unsigned char *data, size_t len, const struct specia
         want = len / (64u << 20) + 1;
     if (want > len / (256u << 10))
         want = len / (256u << 10);
-    if (want < 1)
-        want = 1;
+    return want < 1 ? 1 : want;
+}
+
+/* Runs the job on `workers` threads, this one included, and waits for them. */
+static int run_workers(struct count_worker *w, unsigned workers, char *err, size_t errlen)
+{
+    unsigned started = 0;
+    int rc = 0;
+    for (unsigned i = 0; i < workers; i++) {
+        wt_init(&w[i].table);
+        /* Worker 0 runs on this thread: one thread fewer to create, and a
+         * single-worker count involves no thread at all. */
+        if (i == 0)
+            continue;
+        int e = sys_pthread_create(&w[i].thread, NULL, count_worker_main, &w[i]);
+        if (e) {
+            atomic_store(&w[0].job->failed, 1);
+            rc = errf(err, errlen, "cannot start counting thread %u: %s", i, strerror(e));
+            break;
+        }
+        started++;
+    }
+    if (rc == 0)
+        count_worker_main(&w[0]);
+    for (unsigned i = 1; i <= started; i++)
+        pthread_join(w[i].thread, NULL);
+    for (unsigned i = 0; i < workers && rc == 0; i++)
+        if (w[i].rc)
+            rc = errf(err, errlen, "counting worker %u: %s", i, w[i].err);
+    return rc;
+}
+
+/* Adds every worker's table into worker 0's and hands its arrays to out. */
+static void combine_tables(struct count_worker *w, unsigned workers, struct word_counts *out)
+{
+    struct word_table *t = &w[0].table;
+    for (unsigned i = 1; i < workers; i++) {
+        struct word_table *u = &w[i].table;
+        for (size_t j = 0; j < u->n; j++)
+            wt_add(t, u->bytes.data + u->off[j], u->len[j], u->hash[j], u->freq[j]);
+        t->total += u->total;
+    }
+    out->n = t->n;
+    out->bytes = t->bytes.data;
+    out->off = t->off;
+    out->len = t->len;
+    out->freq = t->freq;
+    out->total = t->total;
+    t->bytes.data = NULL;
+    t->off = NULL;
+    t->len = NULL;
+    t->freq = NULL;
+}
+
+static int count_impl(const unsigned char *data, size_t len, const struct specials *sp,
+                      unsigned workers, int release_pages, struct word_counts *out,
+                      struct count_stats *st, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    memset(st, 0, sizeof *st);
+    if (workers < 1)
+        workers = 1;
+    size_t want = chunks_wanted(len, workers);
     size_t *bounds = xmalloc((want + 2) * sizeof *bounds);
     double t0 = now_s();
     size_t n_chunks = count_chunk_bounds(data, len, sp, want, bounds);
@@ -293,50 +352,12 @@ static int count_impl(const unsigned char *data, size_t len, const struct specia
     atomic_init(&job.next_chunk, 0);
     atomic_init(&job.failed, 0);
     struct count_worker *w = xcalloc(workers, sizeof *w);
-    unsigned started = 0;
-    int rc = 0;
-    for (unsigned i = 0; i < workers; i++) {
+    for (unsigned i = 0; i < workers; i++)
         w[i].job = &job;
-        wt_init(&w[i].table);
-        /* Worker 0 runs on this thread: one thread fewer to create, and a
-         * single-worker count involves no thread at all. */
-        if (i == 0)
-            continue;
-        int e = sys_pthread_create(&w[i].thread, NULL, count_worker_main, &w[i]);
-        if (e) {
-            atomic_store(&job.failed, 1);
-            rc = errf(err, errlen, "cannot start counting thread %u: %s", i, strerror(e));
-            break;
-        }
-        started++;
-    }
-    if (rc == 0)
-        count_worker_main(&w[0]);
-    for (unsigned i = 1; i <= started; i++)
-        pthread_join(w[i].thread, NULL);
+    int rc = run_workers(w, workers, err, errlen);
     double t1 = now_s();
-    for (unsigned i = 0; i < workers && rc == 0; i++)
-        if (w[i].rc)
-            rc = errf(err, errlen, "counting worker %u: %s", i, w[i].err);
-    if (rc == 0) {
-        struct word_table *t = &w[0].table;
-        for (unsigned i = 1; i < workers; i++) {
-            struct word_table *u = &w[i].table;
-            for (size_t j = 0; j < u->n; j++)
-                wt_add(t, u->bytes.data + u->off[j], u->len[j], u->hash[j], u->freq[j]);
-            t->total += u->total;
-        }
-        out->n = t->n;
-        out->bytes = t->bytes.data;
-        out->off = t->off;
-        out->len = t->len;
-        out->freq = t->freq;
-        out->total = t->total;
-        t->bytes.data = NULL;
-        t->off = NULL;
-        t->len = NULL;
-        t->freq = NULL;
-    }
+    if (rc == 0)
+        combine_tables(w, workers, out);
     double t2 = now_s();
     for (unsigned i = 0; i < workers; i++)
         wt_free(&w[i].table);

@@ -38,10 +38,4 @@ int count_words_mapped(const unsigned char *data, size_t len, const struct speci
                        char *err, size_t errlen);
 void word_counts_free(struct word_counts *wc);
 
-/* Chunk boundaries: start offsets of chunks (first is 0, last is len), at
- * most `want` chunks, each cut where the global split and pre-tokenization
- * provably agree with the per-chunk ones. Exposed for tests. */
-size_t count_chunk_bounds(const unsigned char *data, size_t len, const struct specials *sp,
-                          size_t want, size_t *bounds);
-
 #endif

@@ -15,8 +15,6 @@ unsigned gpt2_codepoint_of_byte(unsigned char b);
 int gpt2_rank_of_byte(unsigned char b);
 unsigned char gpt2_byte_at_rank(int rank);
 
-/* Appends the UTF-8 of bytes p[0..n) in the GPT-2 alphabet. */
-void gpt2_encode(struct buf *out, const unsigned char *p, size_t n);
 /* Decodes a GPT-2-alphabet UTF-8 string back to bytes; -1 if it holds a
  * character outside the alphabet or malformed UTF-8. */
 int gpt2_decode(struct buf *out, const unsigned char *s, size_t n);
@@ -54,12 +52,5 @@ int gpt2_render_tokenizer_json(struct buf *out, const struct token_list *t, size
 /* Appends raw UTF-8 p[0..n) as a JSON string; -1 if it is not valid UTF-8
  * (JSON cannot carry it). */
 int json_put_utf8(struct buf *out, const unsigned char *p, size_t n);
-
-/* Parse the same formats back. A "#version" first line of merges.txt is
- * skipped. Each merge is returned as two byte strings, tokens 2i and 2i+1. */
-int gpt2_parse_vocab_json(const unsigned char *s, size_t n, struct token_list *out,
-                          char *err, size_t errlen);
-int gpt2_parse_merges(const unsigned char *s, size_t n, struct token_list *out, char *err,
-                      size_t errlen);
 
 #endif

@@ -3,6 +3,7 @@
  * cache's and are dropped under pressure instead of swapped. */
 #include "input.h"
 
+#include "io.h"
 #include "sys.h"
 #include "util.h"
 
@@ -48,18 +49,17 @@ int input_open(struct input *in, const char *path, char *err, size_t errlen)
     struct buf b = {0};
     for (;;) {
         buf_reserve(&b, 1 << 20);
-        ssize_t r = sys_read(fd, b.data + b.len, b.cap - b.len);
-        if (r < 0 && errno == EINTR)
-            continue;
+        size_t room = b.cap - b.len;
+        ssize_t r = io_read_full(fd, b.data + b.len, room);
         if (r < 0) {
             int e = errno;
             close(fd);
             buf_free(&b);
             return errf(err, errlen, "cannot read input %s: %s", path, strerror(e));
         }
-        if (r == 0)
-            break;
         b.len += (size_t)r;
+        if ((size_t)r < room)
+            break;
     }
     close(fd);
     in->data = b.data;

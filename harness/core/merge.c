@@ -243,6 +243,8 @@ static int merge_loop(struct pair_table *pt, struct step *s, struct words *words
 {
     const struct merge_backend *be = p->backend;
     for (uint64_t m = 0; m < want; m++) {
+        if (p->cancel && atomic_load(p->cancel))
+            return errf(err, errlen, "interrupted after %llu merges", (unsigned long long)m);
         uint32_t chosen;
         if (select_pair(be, state, pt, st, &chosen, err, errlen) < 0)
             return -1;

@@ -5,6 +5,7 @@
 #ifndef MERGE_H
 #define MERGE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,8 @@ struct merge_params {
     const struct merge_backend *backend;
     struct backend_config config;     /* options already canonical (bopts.h) */
     int check_each_step;              /* tests: run the backend's check after every merge */
+    const atomic_int *cancel;         /* optional: once set (by another thread), the loop
+                                         stops before the next merge with "interrupted" */
 };
 
 /* Learns merges until the vocabulary holds vocab_size tokens or no pair is

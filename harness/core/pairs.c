@@ -60,18 +60,6 @@ static void rehash(struct pair_table *t)
     t->n_slots = n;
 }
 
-uint32_t pairs_find(const struct pair_table *t, uint32_t a, uint32_t b)
-{
-    uint64_t k = pair_key(a, b);
-    size_t mask = t->n_slots - 1, s = slot_of(k, mask);
-    while (t->slot_key[s]) {
-        if (t->slot_key[s] == k)
-            return t->slot_id[s];
-        s = (s + 1) & mask;
-    }
-    return PAIR_NONE;
-}
-
 uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b)
 {
     uint64_t k = pair_key(a, b);

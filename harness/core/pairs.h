@@ -46,8 +46,6 @@ void pairs_init(struct pair_table *t, const struct vocab *v);
 void pairs_free(struct pair_table *t);
 /* Finds the id of (a, b), creating a record with count 0 if absent. */
 uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b);
-/* Finds the id of (a, b) or PAIR_NONE. */
-uint32_t pairs_find(const struct pair_table *t, uint32_t a, uint32_t b);
 /* Moves a record into or out of the live array after its count changed. */
 void pairs_sync_live(struct pair_table *t, uint32_t id);
 

@@ -65,7 +65,6 @@ void special_cursor_init(struct special_cursor *c, const struct specials *sp,
     c->sp = sp;
     c->data = data;
     c->len = len;
-    c->from = 0;
     c->next = xmalloc((sp->n ? sp->n : 1) * sizeof *c->next);
     for (size_t i = 0; i < sp->n; i++)
         c->next[i] = find_from(sp, i, data, len, 0);
@@ -90,7 +89,6 @@ size_t special_cursor_next(struct special_cursor *c, size_t pos, size_t *match_l
             best_len = c->sp->len[i];
         }
     }
-    c->from = pos;
     *match_len = best_len;
     return best;
 }

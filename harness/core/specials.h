@@ -28,8 +28,8 @@ struct special_cursor {
     const struct specials *sp;
     const unsigned char *data;
     size_t len;
-    size_t *next; /* next[i]: next occurrence of token i at or after `from` */
-    size_t from;
+    size_t *next; /* next[i]: next occurrence of token i at or after the last
+                     position asked for */
 };
 
 void special_cursor_init(struct special_cursor *c, const struct specials *sp,

@@ -14,8 +14,9 @@ void cleanup_install(void);
 void cleanup_add_child(pid_t pid);
 void cleanup_remove_child(pid_t pid);
 
-/* Called by util.c around each temporary file (NULL: none). The string
- * must stay valid until it is cleared. */
+/* The temporary file a fatal signal must remove (NULL: none); the CLI
+ * installs it as io.h's temp-file hook. The string must stay valid until
+ * it is cleared. */
 void cleanup_set_tempfile(const char *path);
 
 /* In a freshly forked worker: default signal actions, nothing to clean

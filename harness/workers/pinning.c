@@ -21,6 +21,11 @@ static void say_unsupported(int e)
                         "running unpinned\n", strerror(e));
 }
 
+const char *pin_policy_name(enum pin_policy p)
+{
+    return p == PIN_COMPACT ? "compact" : p == PIN_SCATTER ? "scatter" : "none";
+}
+
 int pin_plan_init(struct pin_plan *p, enum pin_policy policy, unsigned workers, char *err,
                   size_t errlen)
 {

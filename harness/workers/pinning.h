@@ -24,6 +24,9 @@ struct pin_plan {
     void **cpusets;    /* hwloc_bitmap_t per worker */
 };
 
+/* "none", "compact", "scatter". */
+const char *pin_policy_name(enum pin_policy p);
+
 /* Builds the plan; warns once on stderr when workers exceed PUs. Never
  * fails for lack of binding support: the plan is then "not pinned". */
 int pin_plan_init(struct pin_plan *p, enum pin_policy policy, unsigned workers, char *err,

@@ -138,7 +138,8 @@ int proc_spawn(struct proc *p, const char *path, char *const argv[], char *err,
     return 0;
 }
 
-void proc_describe_status(int status, char *out, size_t outlen)
+/* "exited with status 3", "killed by signal 6 (Aborted)". */
+static void describe_status(int status, char *out, size_t outlen)
 {
     if (WIFEXITED(status))
         snprintf(out, outlen, "exited with status %d", WEXITSTATUS(status));
@@ -181,7 +182,7 @@ static void explain_failure(struct proc *p, const char *what, char *why, size_t 
         usleep(2000);
     if (p->reaped) {
         char st[96];
-        proc_describe_status(p->status, st, sizeof st);
+        describe_status(p->status, st, sizeof st);
         if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0)
             snprintf(why, whylen, "%s (worker exited with status 0)", what);
         else
@@ -230,7 +231,7 @@ int proc_wait(struct proc *p, char *why, size_t whylen)
     close_fd(&p->from_fd);
     if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0)
         return 0;
-    proc_describe_status(p->status, why, whylen);
+    describe_status(p->status, why, whylen);
     return -1;
 }
 

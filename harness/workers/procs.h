@@ -52,8 +52,6 @@ int proc_wait(struct proc *p, char *why, size_t whylen);
  * call on any proc, any number of times. */
 void proc_kill(struct proc *p);
 
-/* "exited with status 3", "killed by signal 6 (Aborted)". */
-void proc_describe_status(int status, char *out, size_t outlen);
 
 /* Whether a process forked now could deadlock: libgomp's thread pool does
  * not survive fork, and a child that enters a parallel region after its

@@ -1,0 +1,137 @@
+/* train.c: one training (see train.h). */
+#define _GNU_SOURCE
+#include "train.h"
+
+#include "count.h"
+#include "input.h"
+#include "pinning.h"
+#include "util.h"
+#include "wordfile.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int train_check_vocab_size(const char *name, uint64_t vocab_size, size_t n_specials, char *err,
+                           size_t errlen)
+{
+    if (vocab_size > 256 + n_specials)
+        return 0;
+    return errf(err, errlen, "%s must exceed 256 bytes + %zu special token%s = %zu, got %" PRIu64,
+                name, n_specials, n_specials == 1 ? "" : "s", 256 + n_specials, vocab_size);
+}
+
+/* Resident anonymous and file-backed memory now (/proc/self/status), to
+ * show that counting does not copy the input into anonymous memory. */
+static void rss_now(long *anon_kb, long *file_kb)
+{
+    *anon_kb = *file_kb = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return;
+    char line[128];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "RssAnon:", 8) == 0)
+            *anon_kb = strtol(line + 8, NULL, 10);
+        else if (strncmp(line, "RssFile:", 8) == 0)
+            *file_kb = strtol(line + 8, NULL, 10);
+    }
+    fclose(f);
+}
+
+/* The counting phase: load saved counts (checked against the input's size
+ * and hash), or map the input, count it and optionally save the counts. The
+ * input is unmapped before returning: the merge phase does not need it, and
+ * fork-based backends should not inherit it. */
+static int obtain_counts(const struct train_request *o, struct word_counts *wc,
+                         struct run_record *rec, char *err, size_t errlen)
+{
+    uint64_t len, hash;
+    if (o->load_counts) {
+        if (wordfile_input_hash(o->input, &len, &hash, err, errlen) < 0)
+            return -1;
+        rec->input_bytes = len;
+        return wordfile_load(o->load_counts, wc, o->specials, len, hash, err, errlen);
+    }
+    struct input in;
+    if (input_open(&in, o->input, err, errlen) < 0)
+        return -1;
+    rec->input_bytes = in.len;
+    int rc = in.mapped ? count_words_mapped(in.data, in.len, o->specials, o->count_workers, wc,
+                                            &rec->count, err, errlen)
+                       : count_words(in.data, in.len, o->specials, o->count_workers, wc, &rec->count,
+                                     err, errlen);
+    rss_now(&rec->count_rss_anon_kb, &rec->count_rss_file_kb);
+    input_close(&in);
+    if (rc < 0)
+        return -1;
+    if (o->save_counts &&
+        (wordfile_input_hash(o->input, &len, &hash, err, errlen) < 0 ||
+         wordfile_save(o->save_counts, wc, o->specials, len, hash, err, errlen) < 0)) {
+        word_counts_free(wc);
+        return -1;
+    }
+    return 0;
+}
+
+/* What the run did, beyond its phase times, for the CSV row. */
+static void fill_record(struct run_record *rec, const struct train_request *rq,
+                        const struct word_counts *wc, const struct merge_result *mr)
+{
+    rec->backend = rq->backend->name;
+    rec->backend_opts = rq->backend_opts;
+    rec->workers = rq->workers;
+    rec->count_workers = rq->count_workers;
+    rec->pin = pin_policy_name(rq->pin);
+    rec->input = rq->input;
+    rec->vocab_size = rq->vocab_size;
+    rec->words = wc->n;
+    rec->pretokens = wc->total;
+    rec->merges_hash = mr->hash;
+    rec->pus = sysconf(_SC_NPROCESSORS_ONLN);
+    rec->count_only = rq->count_only;
+    rec->counts_from = rq->load_counts ? rq->load_counts : "";
+    usage_read(&rec->self, &rec->children);
+}
+
+int train_run(const struct train_request *rq, struct train_result *out, char *err,
+              size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    struct run_record *rec = &out->rec;
+    time_t now = time(NULL);
+    strftime(rec->started_at, sizeof rec->started_at, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    out->merges.hash = FNV64_OFFSET;
+    vocab_init(&out->vocab, rq->specials->tok, (uint32_t)rq->specials->n);
+    double t_start = now_s();
+    struct word_counts wc;
+    if (obtain_counts(rq, &wc, rec, err, errlen) < 0)
+        return -1;
+    rec->count_s = now_s() - t_start;
+    struct merge_params mp = {.vocab_size = rq->vocab_size, .backend = rq->backend,
+                              .config = {.workers = rq->workers, .pin = rq->pin,
+                                         .options = rq->backend_opts},
+                              .cancel = rq->cancel};
+    int rc = 0;
+    if (!rq->count_only)
+        rc = merge_train(&wc, &out->vocab, &mp, &out->merges, &rec->merge, err, errlen);
+    if (rc == 0 && rec->merge.stopped_early)
+        fprintf(stderr, "bpetrain: notice: no pair left after %" PRIu64 " merges; the "
+                        "vocabulary has %u tokens, not the %" PRIu64 " asked for\n",
+                rec->merge.merges, out->vocab.n, rq->vocab_size);
+    rec->total_s = now_s() - t_start;
+    if (rc == 0)
+        fill_record(rec, rq, &wc, &out->merges);
+    word_counts_free(&wc);
+    return rc;
+}
+
+void train_result_free(struct train_result *r)
+{
+    merge_result_free(&r->merges);
+    merge_stats_free(&r->rec.merge);
+    vocab_free(&r->vocab);
+}

@@ -1,0 +1,47 @@
+/* train.h: one training, from the input to the learned merges and the
+ * run's measurements. What bpetrain runs and the Python module calls. */
+#ifndef TRAIN_H
+#define TRAIN_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "merge.h"
+#include "runrow.h"
+#include "specials.h"
+#include "vocab.h"
+
+struct train_request {
+    const char *input;
+    uint64_t vocab_size;
+    const struct specials *specials;
+    const struct merge_backend *backend;
+    const char *backend_opts;   /* canonical (bopts_canonical) */
+    unsigned workers, count_workers;
+    enum pin_policy pin;
+    int count_only;             /* stop after counting */
+    const char *save_counts, *load_counts;
+    const atomic_int *cancel;   /* optional: set it to stop at the next merge */
+};
+
+struct train_result {
+    struct vocab vocab;         /* the specials, the 256 bytes, the merged tokens */
+    struct merge_result merges;
+    struct run_record rec;      /* everything the CSV row says */
+};
+
+/* Whether vocab_size leaves room for a merge; if not -1, with a one-line
+ * reason naming the parameter as `name` (e.g. "--vocab-size"). */
+int train_check_vocab_size(const char *name, uint64_t vocab_size, size_t n_specials, char *err,
+                           size_t errlen);
+
+/* Counts (or loads counts), then merges. Returns 0 with out filled, or -1
+ * with a one-line reason; out is to be released with train_result_free
+ * either way. A notice goes to stderr when no pair is left early. */
+int train_run(const struct train_request *rq, struct train_result *out, char *err,
+              size_t errlen);
+void train_result_free(struct train_result *r);
+
+#endif
