@@ -7,7 +7,7 @@
 # and line number. Run from the repository root after make; prints PASS/FAIL lines.
 set -u
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+[ -n "${KEEP_TMP:-}" ] || trap 'rm -rf "$tmp"' EXIT
 . tests/lib.sh
 check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
 
@@ -103,11 +103,15 @@ check "report on B when B's runs are incomplete: falls back to the newest comple
     bash -c "grep '^- Machine: ' '$tmp/R.md' | grep -q '$ida'"
 
 # ---- results written before sessions: one legacy session, its machine from context.json --
-mkdir -p "$RES/legacy"
-python3 - "$sa" "$RES/legacy" <<'EOF'
+# Made from A's first session as the committed results were made: no machine, no plan,
+# no machine_id/session_id columns, straight under results/<data set>/.
+L=$RES/cs336-old
+mkdir -p "$L"
+python3 - "$sa" "$L" <<'EOF'
 import csv, json, sys
 src, dst = sys.argv[1], sys.argv[2]
 c = json.load(open(src + "/context.json"))
+c["topology"]["caches"] = c["machine"]["fingerprint"]["caches"]   # as the override posed
 del c["machine"], c["plan"]
 json.dump(c, open(dst + "/context.json", "w"), indent=2)
 rows = list(csv.DictReader(open(src + "/runs.csv")))
@@ -116,10 +120,24 @@ w = csv.DictWriter(open(dst + "/runs.csv", "w", newline=""), cols, extrasaction=
                    lineterminator="\n")
 w.writeheader(); w.writerows(rows)
 EOF
-python3 scripts/report.py --results "$RES" --no-plots --report "$tmp/L.md" legacy 2>"$tmp/l.err"
+legacy_report() { python3 scripts/report.py --results "$RES" --no-plots --report "$tmp/L.md" cs336-old; }
+as "$C" legacy_report 2>"$tmp/l.err"
 rc=$?
 check "a legacy runs.csv + context.json: reported as one machine, named from its context" \
     bash -c "test $rc -eq 0 && grep '^- Machine: ' '$tmp/L.md' | grep -q 'Test CPU A, 2 cores'"
+# The machine that made them (its memory size unknown then, as in the legacy context) with
+# the same binaries skips; a new machine (a fresh clone elsewhere) measures and leaves them be.
+A_THEN='{"cpu_model": "Test CPU A", "caches": "L2 1024KiB x2", "memory_gib": null}'
+as "$A_THEN" bench --tag old 2>"$tmp/then.err"
+check "legacy results: their own machine and binaries skip every run" \
+    grep -q 'all 4 runs of cs336-old already measured' "$tmp/then.err"
+(cd "$L" && sha256sum runs.csv context.json) >"$tmp/legacy.sum"
+as "$C" bench --tag old 2>"$tmp/new.err"
+check "legacy results: a new machine measures anew, the legacy files byte-identical" \
+    bash -c "grep -q '^bench: 4 runs of cs336-old' '$tmp/new.err' && (cd '$L' && sha256sum -c --quiet '$tmp/legacy.sum')"
+as "$C" legacy_report
+check "legacy results: the report on the new machine names it, beside the legacy machine" \
+    bash -c "grep '^- Machine: ' '$tmp/L.md' | grep -q 'Test CPU C.*$idc.*the machine running the report' && grep -q '^#### Across machines' '$tmp/L.md'"
 
 # ---- a truncated and a malformed line: skipped, reported with file and line -------------
 f=$(sessions_of "$ida" | head -1)/runs.csv
