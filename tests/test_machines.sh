@@ -7,7 +7,7 @@
 # and line number. Run from the repository root after make; prints PASS/FAIL lines.
 set -u
 tmp=$(mktemp -d)
-[ -n "${KEEP_TMP:-}" ] || trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"' EXIT
 . tests/lib.sh
 check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
 
