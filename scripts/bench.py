@@ -33,9 +33,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bpebench import backends as B, machine, runs, sessions  # noqa: E402
-from bpebench.reportfile import write_atomic                 # noqa: E402
-from bpebench.tools import BIN, ROOT, binary, run_text       # noqa: E402
+from benchlib import backends as B, machine, runs, sessions  # noqa: E402
+from benchlib.reportfile import write_atomic                 # noqa: E402
+from benchlib.tools import BIN, ROOT, binary, run_text       # noqa: E402
 
 BPETRAIN = binary("bpetrain")
 SYNTHGEN = binary("synthgen")

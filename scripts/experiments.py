@@ -27,12 +27,12 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import report as R  # noqa: E402  (the bench's data sets as the report reads them)
-from bpebench import backends as B, machine  # noqa: E402
-from bpebench.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
-from bpebench.reportfile import (ReportError, figure, read_report,  # noqa: E402
+from benchlib import backends as B, machine  # noqa: E402
+from benchlib.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
+from benchlib.reportfile import (ReportError, figure, read_report,  # noqa: E402
                                  save_report, update_report, write_atomic)
-from bpebench.tables import MISSING, fmt, median, mmm, num, table  # noqa: E402
-from bpebench.tools import BIN  # noqa: E402
+from benchlib.tables import MISSING, fmt, median, mmm, num, table  # noqa: E402
+from benchlib.tools import BIN  # noqa: E402
 
 EXP = os.path.join(ROOT, "results", "experiments")
 PLOTS = os.path.join(ROOT, "plots", "experiments")

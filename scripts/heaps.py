@@ -23,10 +23,10 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from bpebench.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
-from bpebench.reportfile import ReportError, figure, write_atomic  # noqa: E402
-from bpebench.tables import table  # noqa: E402
-from bpebench.tools import BIN  # noqa: E402
+from benchlib.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
+from benchlib.reportfile import ReportError, figure, write_atomic  # noqa: E402
+from benchlib.tables import table  # noqa: E402
+from benchlib.tools import BIN  # noqa: E402
 SAMPLE = "data/sample/tinystories_v1_head_1097.txt"
 
 

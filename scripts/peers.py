@@ -50,10 +50,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from bpebench.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
-from bpebench.reportfile import figure, write_atomic  # noqa: E402
-from bpebench.tables import median, num  # noqa: E402
-from bpebench.tools import BIN  # noqa: E402
+from benchlib.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
+from benchlib.reportfile import figure, write_atomic  # noqa: E402
+from benchlib.tables import median, num  # noqa: E402
+from benchlib.tools import BIN  # noqa: E402
 COLUMNS = ["dataset", "trainer", "backend", "workers", "vocab_size", "repeat",
            "total_s", "peak_rss_kb", "merges", "notes"]
 

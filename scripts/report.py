@@ -5,7 +5,7 @@
                               [--machine ID] [DATASET ...]
 
 For each data set D (default: every DIR/* with runs) it reads the bench sessions of
-results/D (scripts/bpebench/sessions.py: sessions/*/ and the legacy runs.csv and
+results/D (scripts/benchlib/sessions.py: sessions/*/ and the legacy runs.csv and
 context.json), picks one machine's runs (--machine or MACHINE, else the machine running
 the report when its runs are complete, else the newest complete set), draws plots/D/*.svg
 and *.png with gnuplot, and rewrites the generated sections of REPORT.md: everything
@@ -30,12 +30,12 @@ import sys
 import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bpebench import backends as B                                        # noqa: E402
-from bpebench import gnuplot, machine, runs, sessions                          # noqa: E402
-from bpebench.gnuplot import COMMON, g_, gq, log_axis, run_gnuplot        # noqa: E402
-from bpebench.reportfile import (MARK, ReportError, parse_markers,        # noqa: E402
+from benchlib import backends as B                                        # noqa: E402
+from benchlib import gnuplot, machine, runs, sessions                          # noqa: E402
+from benchlib.gnuplot import COMMON, g_, gq, log_axis, run_gnuplot        # noqa: E402
+from benchlib.reportfile import (MARK, ReportError, parse_markers,        # noqa: E402
                                  figure, read_report, save_report, update_report)
-from bpebench.tables import (MISSING, fmt, intval, median, mmm, num,     # noqa: E402
+from benchlib.tables import (MISSING, fmt, intval, median, mmm, num,     # noqa: E402
                              ratio, summary, table)
 
 SECTIONS = ("context", "table1", "table2", "table3", "counting", "plots")

@@ -21,7 +21,7 @@ bench() { python3 scripts/bench.py --results "$RES" --dataset cs336 --repeat 1 -
 report() { python3 scripts/report.py --results "$RES" --no-plots --report "$tmp/R.md" "$@" cs336; }
 machine_id() {
     BPEBENCH_FINGERPRINT_OVERRIDE=$1 python3 -c \
-        'import sys; sys.path.insert(0, "scripts"); from bpebench import machine; print(machine.this_machine()["id"])'
+        'import sys; sys.path.insert(0, "scripts"); from benchlib import machine; print(machine.this_machine()["id"])'
 }
 # Every file under results/ with its sha256, to compare before and after.
 snapshot() { (cd "$RES" && find . -type f -print0 | xargs -0 sha256sum | sort); }

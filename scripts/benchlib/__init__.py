@@ -1,4 +1,5 @@
-"""bpebench: what the scripts under scripts/ share.
+"""benchlib: what the scripts under scripts/ share (not to be confused with the bpebench
+Python module of harness/python, the trainer itself).
 
     tools       where the repository and the binaries are, running a command for its output
     tables      numbers as REPORT.md prints them, medians, markdown tables
