@@ -42,6 +42,11 @@ ifneq ($(SANITIZE),)
 else
   VARIANT := release
 endif
+# PIC=1: position-independent objects, for the Python module (make python).
+ifneq ($(PIC),)
+  BPE_CFLAGS += -fPIC
+  VARIANT := $(VARIANT)-pic
+endif
 ALL_CFLAGS   = $(BPE_CFLAGS) $(CFLAGS)
 ALL_CPPFLAGS = $(BPE_CPPFLAGS) $(LAYER_INC) $(CPPFLAGS)
 ALL_LDFLAGS  = $(BPE_LDFLAGS) $(LDFLAGS)
@@ -69,6 +74,7 @@ INC_workers  := -Iharness/workers $(INC_core)
 INC_variants := $(INC_workers)
 INC_cli      := -Iharness/cli $(INC_workers)
 INC_tests    := -Itests $(INC_cli)
+INC_python    = -Iharness/python $(INC_cli) -isystem $(PY_INCLUDE)
 $(BUILD)/harness/base/%.o:    LAYER_INC = $(INC_base)
 $(BUILD)/harness/core/%.o:    LAYER_INC = $(INC_core)
 $(BUILD)/harness/workers/%.o: LAYER_INC = $(INC_workers)
@@ -76,6 +82,7 @@ $(BUILD)/variants/%.o:        LAYER_INC = $(INC_variants)
 $(BUILD)/harness/cli/%.o:     LAYER_INC = $(INC_cli)
 $(BUILD)/tools/%.o:           LAYER_INC = $(INC_base)
 $(BUILD)/tests/%.o:           LAYER_INC = $(INC_tests)
+$(BUILD)/harness/python/%.o:  LAYER_INC = $(INC_python)
 $(BUILD)/variants/openmp.o:   LAYER_CFLAGS = $(OMP_FLAGS)
 
 LAYERS   := base core workers variants
@@ -97,7 +104,7 @@ TEST_SUPPORT_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 
 .PHONY: all test deps echo help clean bench report data experiments heaps fuzz peers valgrind \
-        FORCE
+        python python-module FORCE
 # Objects reached through pattern rules are not throw-away intermediates.
 .SECONDARY:
 all: $(BPETRAIN) $(BPESCAN) $(TOOLS)
@@ -153,11 +160,39 @@ $(TOOLS): $(BINDIR)/%: $(BUILD)/tools/%.o $(call lib_of,base)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT_OBJ) $(CLI_OBJ) $(LIBS_ALL)
 	$(CC) $(ALL_LDFLAGS) $(OMP_FLAGS) $^ $(LDLIBS_ALL) -o $@
 
+# ---- the Python module: import bpebench ------------------------------------------
+# Built against the python3 on PATH (PYTHON=...), from PIC objects of the
+# same sources, into build/python/ (PYTHONPATH=build/python).
+PYTHON      ?= python3
+PY_INCLUDE   = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+PY_SUFFIX    = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
+PY_MODULE_DIR := build/python
+PY_DEPS     := python3-dev
+PY_STAMP    := build/.deps-$(shell echo $(PY_DEPS) | tr ' ' '_')
+$(PY_STAMP):
+	@$(PYTHON) -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+	    || scripts/ensure-deps.sh $(PY_DEPS)
+	@mkdir -p build && touch $@
+python: $(PY_STAMP)
+	$(MAKE) PIC=1 python-module
+# The spawn backend's worker goes beside the module (the module points the
+# backend at it: the running executable is python, not bpetrain).
+python-module: $(BUILD)/harness/python/bpebench_module.o $(CLI_OBJ) $(LIBS_ALL) \
+               $(BUILD)/harness/cli/bpescan.o $(LIBS_WORKER)
+	@mkdir -p $(PY_MODULE_DIR)
+	$(CC) -shared $(ALL_LDFLAGS) $(OMP_FLAGS) $(filter-out %/bpescan.o,$^) $(LDLIBS_ALL) \
+	    -o $(PY_MODULE_DIR)/bpebench$(PY_SUFFIX)
+	$(CC) $(ALL_LDFLAGS) $(BUILD)/harness/cli/bpescan.o $(LIBS_WORKER) $(LDLIBS_WORKER) \
+	    -o $(PY_MODULE_DIR)/bpescan
+
 -include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
 
 # ---- tests ---------------------------------------------------------------------
-test: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(TEST_BIN)
+# The Python module is tested in the release build only (a sanitized module
+# cannot load into an uninstrumented python3).
+test: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(TEST_BIN) $(if $(SANITIZE),,python)
 	@BPETRAIN=$(BPETRAIN) SYNTHGEN=$(SYNTHGEN) TEST_BIN_DIR=$(BUILD)/tests SANITIZE=$(SANITIZE) \
+	    PY_MODULE_DIR=$(PY_MODULE_DIR) \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1 \
 	    $(if $(filter thread,$(SANITIZE)),OMP_TOOL_LIBRARIES=$(firstword $(ARCHER))) \
@@ -254,6 +289,7 @@ help:
 	@echo "make data           download (or, for synth, generate) DATASET"
 	@echo "make experiments    the article's open questions: EXP=traverse|forkcost|touch|pinning|all"
 	@echo "make heaps          distinct words and initial pairs against corpus size"
+	@echo "make python         build the Python module: PYTHONPATH=build/python python3 -c 'import bpebench'"
 	@echo "make peers          install HF tokenizers (npm) and SentencePiece for the comparison"
 	@echo "make valgrind       memcheck of a small training, serial and pool"
 	@echo "make fuzz           libFuzzer: the trainer against the naive reference (SECONDS=60)"

@@ -107,7 +107,9 @@ case "$counters" in heap_stale=[0-9]*) pass "backend_counters column: lazyheap's
     *) fail "backend_counters column: lazyheap's stale pops (got '$counters')" ;; esac
 
 # ---- a worker that dies -------------------------------------------------------------
-for b in fork fork-deepcopy pool spawn; do
+# The time limit (timeout 30) catches a hang; the time taken is reported, not
+# asserted (a loaded machine or a sanitizer build is slower, not wrong).
+for b in $WITH_LAYOUT; do
     for mode in abort exit close short; do
         o="$tmp/fail-$b-$mode"
         start=$(date +%s%N)
@@ -116,7 +118,7 @@ for b in fork fork-deepcopy pool spawn; do
         rc=$?
         ms=$(( ($(date +%s%N) - start) / 1000000 ))
         lines=$(wc -l <"$o.err")
-        if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $ms -lt 5000 ] && [ ! -e "$o" ] \
+        if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ ! -e "$o" ] \
             && [ "$lines" -eq 1 ] && grep -q "backend $b: worker 1 failed" "$o.err"; then
             pass "$b, worker 1 fails ($mode) at merge 20: exit $rc in $ms ms, one-line error, no output"
         else
@@ -143,7 +145,7 @@ rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 if [ -z "$child" ]; then
     fail "pool worker killed with SIGKILL: no worker found to kill"
-elif [ $rc -ne 0 ] && [ $ms -lt 5000 ] && [ ! -e "$tmp/killed/merges.txt" ] \
+elif [ $rc -ne 0 ] && [ $ms -lt 30000 ] && [ ! -e "$tmp/killed/merges.txt" ] \
     && grep -q "killed by signal 9" "$tmp/killed.err"; then
     pass "pool worker killed with SIGKILL: driver exits $rc within $ms ms, names the signal"
 elif [ $rc -eq 0 ] && [ -e "$tmp/killed/merges.txt" ]; then

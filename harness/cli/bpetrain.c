@@ -2,7 +2,6 @@
  * (train.h) with the chosen backend, writes vocab.json, merges.txt and
  * tokenizer.json, and appends the run's measurements to a CSV file. */
 #define _GNU_SOURCE
-#include "bopts.h"
 #include "cleanup.h"
 #include "io.h"
 #include "options.h"
@@ -28,19 +27,10 @@ static int fail(const char *msg)
 static int resolve_backend(const struct options *o, const struct merge_backend **be,
                            struct buf *canonical_opts)
 {
-    *be = backend_find(o->backend);
-    if (!*be) {
-        fprintf(stderr, "bpetrain: unknown backend '%s'; known:", o->backend);
-        for (size_t i = 0; i < backend_registry_len; i++)
-            fprintf(stderr, " %s", backend_registry[i]->name);
-        fprintf(stderr, "\n");
-        return 2;
-    }
     char err[512];
-    if (bopts_canonical(*be, (const char *)o->backend_opts.data, canonical_opts, err,
-                        sizeof err) < 0)
-        return fail(err);
-    return 0;
+    *be = registry_resolve(o->backend, (const char *)o->backend_opts.data, canonical_opts, err,
+                           sizeof err);
+    return *be ? 0 : fail(err);
 }
 
 static void print_summary(const struct options *o, const struct run_record *rec)

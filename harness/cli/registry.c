@@ -3,6 +3,7 @@
  * report, the tests) learns of it from this list. */
 #include "registry.h"
 
+#include "bopts.h"
 #include "gpt2.h"
 #include "util.h"
 
@@ -27,6 +28,21 @@ const struct merge_backend *backend_find(const char *name)
         if (strcmp(backend_registry[i]->name, name) == 0)
             return backend_registry[i];
     return NULL;
+}
+
+const struct merge_backend *registry_resolve(const char *name, const char *spec,
+                                             struct buf *opts, char *err, size_t errlen)
+{
+    const struct merge_backend *be = backend_find(name);
+    if (!be) {
+        struct buf known = {0};
+        for (size_t i = 0; i < backend_registry_len; i++)
+            buf_printf(&known, " %s", backend_registry[i]->name);
+        errf(err, errlen, "unknown backend '%s'; known:%s", name, buf_cstr(&known));
+        buf_free(&known);
+        return NULL;
+    }
+    return bopts_canonical(be, spec, opts, err, errlen) < 0 ? NULL : be;
 }
 
 static const char *const kind_names[] = {"single", "threads", "processes"};

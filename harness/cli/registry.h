@@ -8,12 +8,19 @@
 #include <stdio.h>
 
 #include "backend.h"
+#include "util.h"
 
 /* In the order --list-backends prints them; entry 0 is the default. */
 extern const struct merge_backend *const backend_registry[];
 extern const size_t backend_registry_len;
 
 const struct merge_backend *backend_find(const char *name);
+
+/* The backend called `name` with its options `spec` checked and made
+ * canonical in *opts (bopts.h); NULL, with a one-line reason (an unknown
+ * backend's names the known ones), when either is wrong. */
+const struct merge_backend *registry_resolve(const char *name, const char *spec,
+                                             struct buf *opts, char *err, size_t errlen);
 
 /* Name, description and options of each backend, for people. */
 void registry_print_text(FILE *f);

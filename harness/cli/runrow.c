@@ -43,13 +43,20 @@ static void put_csv_field(struct buf *b, const char *s)
     buf_putc(b, '"');
 }
 
-/* How each kind of column is written. */
-#define PUT_S(b, v) put_csv_field(b, v)
+/* How each kind of column is written, and what it is to a reader:
+ * 's' text, 'i' an integer, 'f' a real number. */
+#define PUT_S(b, v) buf_puts(b, (v) ? (v) : "")
 #define PUT_U(b, v) buf_printf(b, "%llu", (unsigned long long)(v))
 #define PUT_I(b, v) buf_printf(b, "%lld", (long long)(v))
 #define PUT_F(b, v) buf_printf(b, "%.6f", (double)(v))
 #define PUT_F1(b, v) buf_printf(b, "%.1f", (double)(v))
 #define PUT_HEX(b, v) buf_printf(b, "%016llx", (unsigned long long)(v))
+#define KIND_S 's'
+#define KIND_U 'i'
+#define KIND_I 'i'
+#define KIND_F 'f'
+#define KIND_F1 'f'
+#define KIND_HEX 's'
 
 static double avg_live_pairs(const struct merge_stats *m)
 {
@@ -115,16 +122,39 @@ const char *run_csv_header(void)
     return header + 1; /* past the first comma */
 }
 
-#define PUT_COLUMN(name, kind, value)                                                         \
-    buf_putc(&b, ',');                                                                        \
-    PUT_##kind(&b, value);
+#define VISIT_COLUMN(name, kind, value)                                                       \
+    text.len = 0;                                                                             \
+    PUT_##kind(&text, value);                                                                 \
+    fn(ctx, #name, KIND_##kind, buf_cstr(&text));
+
+void run_record_columns(const struct run_record *r, run_column_fn fn, void *ctx)
+{
+    struct buf text = {0};
+    RUN_COLUMNS(VISIT_COLUMN)
+    buf_free(&text);
+}
+
+struct row_writer {
+    struct buf row;
+    size_t fields;
+};
+
+static void append_field(void *ctx, const char *name, char kind, const char *value)
+{
+    (void)name;
+    struct row_writer *w = ctx;
+    if (w->fields++)
+        buf_putc(&w->row, ',');
+    if (kind == 's')
+        put_csv_field(&w->row, value);
+    else
+        buf_puts(&w->row, value);
+}
 
 char *run_csv_row(const struct run_record *r)
 {
-    struct buf b = {0};
-    RUN_COLUMNS(PUT_COLUMN)
-    memmove(b.data, b.data + 1, b.len - 1); /* drop the first comma */
-    b.len--;
-    buf_cstr(&b);
-    return (char *)b.data;
+    struct row_writer w = {{0}, 0};
+    run_record_columns(r, append_field, &w);
+    buf_cstr(&w.row);
+    return (char *)w.row.data;
 }

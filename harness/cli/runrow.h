@@ -38,6 +38,11 @@ struct run_record {
  * (RUSAGE_CHILDREN), which CLOCK_PROCESS_CPUTIME_ID would not include. */
 void usage_read(struct usage *self, struct usage *children);
 
+/* Calls fn once per column, in CSV order, with its name, its kind ('s'
+ * text, 'i' an integer, 'f' a real number) and its value as text. */
+typedef void (*run_column_fn)(void *ctx, const char *name, char kind, const char *value);
+void run_record_columns(const struct run_record *r, run_column_fn fn, void *ctx);
+
 const char *run_csv_header(void);
 /* Renders the row (no newline) into a malloc'd string. */
 char *run_csv_row(const struct run_record *r);

@@ -7,25 +7,29 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_CHILDREN 4096
 
-static volatile pid_t children[MAX_CHILDREN];
+/* Slots are claimed and released with compare-and-swap: two trainings in
+ * one process (the Python module) may start workers at the same time, and
+ * lock-free atomics stay async-signal-safe for the handler. */
+static atomic_int children[MAX_CHILDREN];
 static const char *volatile tempfile;
 static const int fatal[] = {SIGINT, SIGTERM, SIGHUP};
 
 static void on_fatal(int sig)
 {
     for (int i = 0; i < MAX_CHILDREN; i++) {
-        pid_t p = children[i];
+        pid_t p = atomic_load(&children[i]);
         if (p > 0) {
             kill(p, SIGKILL);
             while (waitpid(p, NULL, 0) < 0 && errno == EINTR) {
             }
-            children[i] = 0;
+            atomic_store(&children[i], 0);
         }
     }
     const char *t = tempfile;
@@ -66,11 +70,11 @@ void cleanup_add_child(pid_t pid)
 {
     sigset_t old;
     block(&old);
-    for (int i = 0; i < MAX_CHILDREN; i++)
-        if (children[i] == 0) {
-            children[i] = pid;
+    for (int i = 0; i < MAX_CHILDREN; i++) {
+        int free_slot = 0;
+        if (atomic_compare_exchange_strong(&children[i], &free_slot, pid))
             break;
-        }
+    }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -78,9 +82,10 @@ void cleanup_remove_child(pid_t pid)
 {
     sigset_t old;
     block(&old);
-    for (int i = 0; i < MAX_CHILDREN; i++)
-        if (children[i] == pid)
-            children[i] = 0;
+    for (int i = 0; i < MAX_CHILDREN; i++) {
+        int mine = pid;
+        atomic_compare_exchange_strong(&children[i], &mine, 0);
+    }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -97,6 +102,6 @@ void cleanup_in_child(void)
             signal(fatal[i], SIG_DFL);
     }
     for (int i = 0; i < MAX_CHILDREN; i++)
-        children[i] = 0;
+        atomic_store(&children[i], 0);
     tempfile = NULL;
 }

@@ -1,0 +1,366 @@
+/* bpebench_module.c: `import bpebench`, the trainer as a Python function
+ * with the CS336 signature:
+ *
+ *   vocab, merges = bpebench.train_bpe(input_path, vocab_size, special_tokens,
+ *                                      backend="heap", workers=1, ...)
+ *
+ * It runs the same training as bin/bpetrain (cli/train.h) on a thread of
+ * its own while the calling thread, without the GIL, waits for it and
+ * wakes every 50 ms to let Python see a Ctrl-C: a KeyboardInterrupt sets
+ * the training's cancel flag, and the merge loop stops before its next
+ * merge, killing and reaping any worker on its way out. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h> /* first, as its documentation asks; it defines _GNU_SOURCE */
+
+#include "pinning.h"
+#include "registry.h"
+#include "specials.h"
+#include "train.h"
+#include "util.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The arguments, converted; released by args_free. */
+struct args {
+    PyObject *path;          /* bytes (PyUnicode_FSConverter) */
+    Py_ssize_t vocab_size;
+    PyObject *specials_obj;  /* the caller's sequence, or None */
+    const char *backend, *backend_opts, *pin;
+    Py_ssize_t workers, count_workers;
+    int stats;
+    char **specials;         /* UTF-8 copies */
+    size_t n_specials;
+};
+
+static void args_free(struct args *a)
+{
+    for (size_t i = 0; i < a->n_specials; i++)
+        free(a->specials[i]);
+    free(a->specials);
+    Py_XDECREF(a->path);
+}
+
+static int value_error(const char *msg)
+{
+    PyErr_SetString(PyExc_ValueError, msg);
+    return -1;
+}
+
+/* special_tokens: a sequence of str (or None: no special token). */
+static int convert_specials(struct args *a)
+{
+    if (a->specials_obj == Py_None)
+        return 0;
+    PyObject *seq = PySequence_Fast(a->specials_obj, "special_tokens must be a list of str");
+    if (!seq)
+        return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    a->specials = xcalloc((size_t)n + 1, sizeof *a->specials);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        Py_ssize_t len;
+        const char *utf8 = PyUnicode_Check(item) ? PyUnicode_AsUTF8AndSize(item, &len) : NULL;
+        if (!utf8) {
+            Py_DECREF(seq);
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "special_tokens must be a list of str");
+            return -1;
+        }
+        a->specials[a->n_specials] = xmalloc((size_t)len + 1);
+        memcpy(a->specials[a->n_specials], utf8, (size_t)len + 1);
+        a->n_specials++;
+    }
+    Py_DECREF(seq);
+    return 0;
+}
+
+/* An input that cannot be read is an OSError with its errno, before any
+ * work starts; a directory is one too. */
+static int check_input(PyObject *path)
+{
+    int fd = open(PyBytes_AS_STRING(path), O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        fd = -1;
+        errno = EISDIR;
+    }
+    if (fd < 0) {
+        int e = errno;
+        PyObject *name = PyUnicode_DecodeFSDefaultAndSize(PyBytes_AS_STRING(path),
+                                                          PyBytes_GET_SIZE(path));
+        errno = e;
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, name ? name : path);
+        Py_XDECREF(name);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+static int parse_pin(const char *name, enum pin_policy *pin)
+{
+    static const enum pin_policy all[] = {PIN_NONE, PIN_COMPACT, PIN_SCATTER};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(name, pin_policy_name(all[i])) == 0) {
+            *pin = all[i];
+            return 0;
+        }
+    return value_error("pin expects none, compact or scatter");
+}
+
+/* Everything the training thread needs and leaves behind. */
+struct job {
+    struct train_request rq;
+    struct train_result tr;
+    atomic_int cancel;
+    int rc;
+    char err[512];
+};
+
+static void *train_thread(void *arg)
+{
+    struct job *j = arg;
+    j->rc = train_run(&j->rq, &j->tr, j->err, sizeof j->err);
+    return NULL;
+}
+
+/* Runs the job to its end on a thread of its own. Returns 0 when it
+ * finished, or -1 with a Python error set: KeyboardInterrupt (or whatever
+ * a signal handler raised) after the job was cancelled and has stopped. */
+static int run_job(struct job *j)
+{
+    pthread_t t;
+    int e = pthread_create(&t, NULL, train_thread, j);
+    if (e) {
+        errno = e;
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
+    }
+    int interrupted = 0;
+    for (;;) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 50 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        Py_BEGIN_ALLOW_THREADS
+        e = pthread_timedjoin_np(t, NULL, &until);
+        Py_END_ALLOW_THREADS
+        if (e == 0)
+            break;
+        /* A Ctrl-C raises here (main thread only); keep the exception and
+         * wait for the job to stop, so that no worker outlives the call. */
+        if (!interrupted && PyErr_CheckSignals() < 0) {
+            interrupted = 1;
+            atomic_store(&j->cancel, 1);
+        }
+    }
+    return interrupted ? -1 : 0;
+}
+
+/* vocab: {id: bytes} for every token, specials and bytes first. */
+static PyObject *vocab_dict(const struct vocab *v)
+{
+    PyObject *d = PyDict_New();
+    for (uint32_t id = 0; d && id < v->n; id++) {
+        PyObject *k = PyLong_FromUnsignedLong(id);
+        PyObject *b = PyBytes_FromStringAndSize((const char *)vocab_ptr(v, id), v->len[id]);
+        if (!k || !b || PyDict_SetItem(d, k, b) < 0)
+            Py_CLEAR(d);
+        Py_XDECREF(k);
+        Py_XDECREF(b);
+    }
+    return d;
+}
+
+/* merges: [(bytes, bytes)] in the order they were learned. */
+static PyObject *merges_list(const struct vocab *v, const struct merge_result *mr)
+{
+    PyObject *l = PyList_New((Py_ssize_t)mr->merges);
+    for (uint64_t m = 0; l && m < mr->merges; m++) {
+        uint32_t a = mr->pairs[2 * m], b = mr->pairs[2 * m + 1];
+        PyObject *t = Py_BuildValue("(y#y#)", (const char *)vocab_ptr(v, a), (Py_ssize_t)v->len[a],
+                                    (const char *)vocab_ptr(v, b), (Py_ssize_t)v->len[b]);
+        if (!t)
+            Py_CLEAR(l);
+        else
+            PyList_SET_ITEM(l, (Py_ssize_t)m, t);
+    }
+    return l;
+}
+
+/* stats: every column of bpetrain's CSV row, as int, float or str. */
+static void stats_column(void *ctx, const char *name, char kind, const char *value)
+{
+    PyObject *d = ctx, *v;
+    if (PyErr_Occurred())
+        return;
+    if (kind == 'i')
+        v = PyLong_FromString(value, NULL, 10);
+    else if (kind == 'f')
+        v = PyFloat_FromDouble(strtod(value, NULL));
+    else
+        v = PyUnicode_DecodeFSDefault(value);
+    if (v)
+        PyDict_SetItemString(d, name, v);
+    Py_XDECREF(v);
+}
+
+static PyObject *result_tuple(struct job *j, int stats)
+{
+    PyObject *vocab = vocab_dict(&j->tr.vocab);
+    PyObject *merges = vocab ? merges_list(&j->tr.vocab, &j->tr.merges) : NULL;
+    PyObject *st = stats && merges ? PyDict_New() : NULL;
+    if (st)
+        run_record_columns(&j->tr.rec, stats_column, st);
+    PyObject *out = NULL;
+    if (merges && (!stats || (st && !PyErr_Occurred())))
+        out = stats ? PyTuple_Pack(3, vocab, merges, st) : PyTuple_Pack(2, vocab, merges);
+    Py_XDECREF(vocab);
+    Py_XDECREF(merges);
+    Py_XDECREF(st);
+    return out;
+}
+
+/* What the CLI would refuse, refused the same way, before any work. Fills
+ * the request's backend, options and specials. */
+static int check_args(struct args *a, struct job *j, struct buf *opts, struct specials *sp)
+{
+    char err[512];
+    if (check_input(a->path) < 0)
+        return -1;
+    j->rq.backend = registry_resolve(a->backend, a->backend_opts, opts, err, sizeof err);
+    if (!j->rq.backend)
+        return value_error(err);
+    if (specials_init(sp, a->specials, a->n_specials, err, sizeof err) < 0)
+        return value_error(err);
+    if (a->vocab_size < 0 ||
+        train_check_vocab_size("vocab_size", (uint64_t)a->vocab_size, sp->n, err,
+                               sizeof err) < 0) {
+        specials_free(sp);
+        return value_error(a->vocab_size < 0 ? "vocab_size must not be negative" : err);
+    }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (a->count_workers == 0)
+        a->count_workers = cpus > 0 ? cpus : 1;
+    if (a->workers < 1 || a->workers > 1024 || a->count_workers < 1 || a->count_workers > 1024 ||
+        parse_pin(a->pin, &j->rq.pin) < 0) {
+        specials_free(sp);
+        return PyErr_Occurred() ? -1
+                                : value_error("workers and count_workers must be from 1 to 1024");
+    }
+    return 0;
+}
+
+static PyObject *train_bpe(PyObject *self, PyObject *argv, PyObject *kw)
+{
+    (void)self;
+    static char *names[] = {"input_path", "vocab_size", "special_tokens", "backend", "workers",
+                            "count_workers", "stats", "backend_opts", "pin", NULL};
+    struct args a = {.backend = "heap", .workers = 1, .pin = "none"};
+    PyObject *count_workers = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(argv, kw, "O&nO|$snOpzs", names, PyUnicode_FSConverter,
+                                     &a.path, &a.vocab_size, &a.specials_obj, &a.backend,
+                                     &a.workers, &count_workers, &a.stats, &a.backend_opts,
+                                     &a.pin))
+        return NULL;
+    if (count_workers != Py_None && (a.count_workers = PyLong_AsSsize_t(count_workers)) <= 0 &&
+        !PyErr_Occurred())
+        a.count_workers = -1; /* refused by check_args */
+    struct job *j = xcalloc(1, sizeof *j);
+    struct buf opts = {0};
+    struct specials sp;
+    PyObject *out = NULL;
+    if (!PyErr_Occurred() && convert_specials(&a) == 0 && check_args(&a, j, &opts, &sp) == 0) {
+        j->rq.input = PyBytes_AS_STRING(a.path);
+        j->rq.vocab_size = (uint64_t)a.vocab_size;
+        j->rq.specials = &sp;
+        j->rq.backend_opts = buf_cstr(&opts);
+        j->rq.workers = (unsigned)a.workers;
+        j->rq.count_workers = (unsigned)a.count_workers;
+        j->rq.cancel = &j->cancel;
+        if (run_job(j) == 0) {
+            if (j->rc < 0)
+                PyErr_SetString(PyExc_RuntimeError, j->err);
+            else
+                out = result_tuple(j, a.stats);
+        }
+        train_result_free(&j->tr);
+        specials_free(&sp);
+    }
+    buf_free(&opts);
+    free(j);
+    args_free(&a);
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"train_bpe", (PyCFunction)(void (*)(void))train_bpe, METH_VARARGS | METH_KEYWORDS,
+     "train_bpe(input_path, vocab_size, special_tokens, *, backend='heap', workers=1,\n"
+     "          count_workers=None, stats=False, backend_opts=None, pin='none')\n"
+     "--\n\n"
+     "Trains a byte-level BPE tokenizer exactly as CS336 assignment 1 defines it.\n"
+     "Returns (vocab, merges): vocab maps each id (the special tokens, then the 256\n"
+     "bytes, then the merges) to its bytes; merges lists (bytes, bytes) in the order\n"
+     "learned. With stats=True a third element holds the run's phase times and\n"
+     "counters (bpetrain's CSV columns). Raises OSError for an input that cannot be\n"
+     "read, ValueError for a bad argument, RuntimeError when training fails (a\n"
+     "worker died), KeyboardInterrupt on Ctrl-C (no worker is left behind)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "bpebench",
+    "Byte-level BPE training (CS336 assignment 1) in C, with the merge-step backends of "
+    "bpebench.",
+    -1, methods, NULL, NULL, NULL, NULL,
+};
+
+/* The spawn backend starts bpescan from beside the running executable,
+ * which here is python: make python puts a bpescan beside the module, and
+ * this points the backend at it unless the user named one. */
+static void point_spawn_at_bpescan(void)
+{
+    Dl_info info;
+    if (getenv("BPEBENCH_BPESCAN") || !dladdr((void *)point_spawn_at_bpescan, &info) ||
+        !info.dli_fname)
+        return;
+    const char *slash = strrchr(info.dli_fname, '/');
+    struct buf path = {0};
+    buf_printf(&path, "%.*sbpescan", slash ? (int)(slash - info.dli_fname + 1) : 0,
+               info.dli_fname);
+    if (access(buf_cstr(&path), X_OK) == 0)
+        setenv("BPEBENCH_BPESCAN", buf_cstr(&path), 0);
+    buf_free(&path);
+}
+
+PyMODINIT_FUNC PyInit_bpebench(void);
+PyMODINIT_FUNC PyInit_bpebench(void)
+{
+    point_spawn_at_bpescan();
+    PyObject *m = PyModule_Create(&module);
+    if (m) {
+        PyObject *names = PyList_New(0);
+        for (size_t i = 0; names && i < backend_registry_len; i++) {
+            PyObject *n = PyUnicode_FromString(backend_registry[i]->name);
+            if (!n || PyList_Append(names, n) < 0)
+                Py_CLEAR(names);
+            Py_XDECREF(n);
+        }
+        if (!names || PyModule_AddObject(m, "backends", names) < 0) {
+            Py_XDECREF(names);
+            Py_CLEAR(m);
+        }
+    }
+    return m;
+}
