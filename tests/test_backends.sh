@@ -10,10 +10,7 @@ TS=data/sample/tinystories_v1_head_1097.txt
 # worker per merge), so they check the TinyStories text at a smaller vocab.
 if [ -n "${SANITIZE:-}" ]; then TS_VOCAB=${TS_VOCAB:-600}; else TS_VOCAB=${TS_VOCAB:-2000}; fi
 BACKENDS=${BACKENDS:-"serial fork pool spawn pthread openmp heap lazyheap fork-deepcopy"}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 
 list=$("$BPETRAIN" --list-backends)
 for b in serial fork pool spawn pthread openmp heap lazyheap fork-deepcopy; do

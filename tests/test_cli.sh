@@ -6,12 +6,7 @@ BPETRAIN=${BPETRAIN:-bin/bpetrain}
 FIX=tests/fixtures
 D=$FIX/cs336
 TS=data/sample/tinystories_v1_head_1097.txt
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; }
-check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
+. "$(dirname "$0")/lib.sh"
 
 train() { # train OUTDIR ARGS... : runs quietly, stderr to OUTDIR.err
     local out=$1; shift

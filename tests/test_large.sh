@@ -6,10 +6,7 @@
 set -u
 BPETRAIN=${BPETRAIN:-bin/bpetrain}
 TS=data/sample/tinystories_v1_head_1097.txt
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 
 # Under a sanitizer, counting 4.4 GB takes many minutes; the release build
 # checks this, the sanitizer builds check the same code on small inputs.

@@ -8,12 +8,8 @@ set -u
 SYNTHGEN=${SYNTHGEN:-bin/synthgen}
 BPETRAIN=${BPETRAIN:-bin/bpetrain}
 SAMPLE=data/sample/tinystories_v1_head_1097.txt
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; }
-check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
 fsize() { stat -c %s "$1"; }
 gen() { "$SYNTHGEN" --sample "$SAMPLE" --quiet "$@"; }
 
