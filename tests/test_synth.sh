@@ -160,7 +160,7 @@ interrupted TERM 143
 # check only means something when SIGINT reaches us.
 sigign=$(awk '/^SigIgn:/ { print $2 }' /proc/$$/status 2>/dev/null)
 if [ -n "$sigign" ] && [ $((0x$sigign & 2)) -ne 0 ]; then
-    echo "note: SIGINT is ignored in this environment; SIGINT check skipped"
+    skip "SIGINT during generation: SIGINT is ignored in this environment"
 else
     interrupted INT 130
 fi
