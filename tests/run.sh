@@ -41,8 +41,14 @@ skipped=0
 ran=0
 current=""        # the running test's process group (its `timeout`), if any
 current_mark=""   # the value of BPEBENCH_RUN_MARK that its processes inherit
-reporter=""       # the progress loop's pid
-log=$(mktemp)
+work=$(mktemp -d) || exit 2
+log=$work/log     # the running test's output
+# A pipe whose only writers are the running test's processes: reading it
+# sees end-of-file the moment they have all exited (see watch). Opened
+# read-write first, as opening a FIFO for reading alone would wait for a
+# writer.
+mkfifo "$work/alive" || exit 2
+exec {alive_rw}<>"$work/alive" {alive}<"$work/alive" {alive_rw}>&-
 
 # ---- processes ---------------------------------------------------------------
 
@@ -66,21 +72,11 @@ kill_marked() {
     echo "$pids" | grep -c .
 }
 
-# stop_progress: ends the progress loop (and so its lines) before the test's
-# output is printed.
-stop_progress() {
-    [ -n "$reporter" ] || return 0
-    kill -TERM "$reporter" 2>/dev/null
-    wait "$reporter" 2>/dev/null
-    reporter=""
-}
-
 # stop_current: the runner is leaving while a test runs (Ctrl-C, SIGTERM). The
 # test runs in a session of its own, out of reach of the terminal's signals,
 # so it is stopped here: SIGTERM to its group (its EXIT traps remove its
 # temporary files), a moment to end, then SIGKILL to whatever is left.
 stop_current() {
-    stop_progress
     [ -n "$current" ] || return 0
     kill -TERM -- "-$current" 2>/dev/null
     local _
@@ -93,27 +89,37 @@ stop_current() {
     current=""
 }
 
+# in_main: whether this is the runner's own shell. A subshell (a command
+# substitution) that Ctrl-C reaches before it has reset the traps it
+# inherited runs them too: it must not stop the test or remove $work.
+in_main() { [ "$BASHPID" = "$$" ]; }
+
 on_signal() { # on_signal STATUS
+    in_main || exit "$1"
     echo "run.sh: interrupted; stopped the running test" >&2
     stop_current
     exit "$1"
 }
-trap 'stop_current; rm -f "$log"' EXIT
+trap 'in_main && { stop_current; rm -rf "$work"; }' EXIT
 trap 'on_signal 130' INT
 trap 'on_signal 143' TERM
 trap 'on_signal 129' HUP
 
-# progress NAME START: every TEST_PROGRESS seconds, a line saying NAME still
-# runs, START being $SECONDS when it started. Runs in the background.
-progress() {
-    local s=""
-    trap '[ -z "$s" ] || kill "$s" 2>/dev/null; exit 0' TERM
+# watch NAME START: returns once the running test has ended, with a line
+# saying NAME still runs every TEST_PROGRESS seconds until then (START is
+# $SECONDS when it started). Its output waits in $log, so the lines cannot
+# interleave with it. Reads of one second at most also notice a test that
+# has ended while a process it left behind still holds the pipe.
+watch() {
+    local name=$1 start=$2 next=$(($2 + TEST_PROGRESS))
     while :; do
-        # sleep in the background so that the TERM trap runs at once.
-        sleep "$TEST_PROGRESS" &
-        s=$!
-        wait "$s"
-        echo ".. $1 still running ($((SECONDS - $2)) s)"
+        read -r -t 1 -u "$alive" _
+        [ $? -ne 1 ] || return 0      # end of file: the test and all it started are gone
+        kill -0 "$current" 2>/dev/null || return 0
+        if [ "$SECONDS" -ge "$next" ]; then
+            echo ".. $name still running ($((SECONDS - start)) s)"
+            next=$((next + TEST_PROGRESS))
+        fi
     done
 }
 
@@ -123,17 +129,18 @@ progress() {
 # session of its own (no terminal to stop or steal, one process group to
 # kill) and under the time limit; sets rc.
 run_limited() {
-    local name=$1; shift
+    local name=$1 start=$SECONDS w; shift
     current_mark="bpebench-run.$$.$name"
+    # The test inherits the pipe's write end, which the runner then closes.
+    exec {w}>"$work/alive"
     BPEBENCH_RUN_MARK=$current_mark setsid -w \
-        timeout -k "$TEST_KILL_GRACE" "$TEST_TIMEOUT" "$@" </dev/null >"$log" 2>&1 &
+        timeout -k "$TEST_KILL_GRACE" "$TEST_TIMEOUT" "$@" </dev/null >"$log" 2>&1 {alive}<&- &
     current=$!
-    progress "$name" "$SECONDS" &
-    reporter=$!
+    exec {w}>&-
+    watch "$name" "$start"
     wait "$current"
     rc=$?
     current=""
-    stop_progress
 }
 
 # count_lines WORD: how many lines of $log begin with "WORD ".
