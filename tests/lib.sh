@@ -27,11 +27,20 @@ lib_cleanup=()
 # on_exit 'COMMAND': run COMMAND when the test exits, before $tmp is removed.
 on_exit() { lib_cleanup+=("$1"); }
 lib_exit() {
+    # Only the test's own shell: a subshell killed before it has reset the
+    # traps it inherited runs them too, and must not remove $tmp.
+    [ "$BASHPID" = "$$" ] || return 0
     local c
     for c in "${lib_cleanup[@]}"; do eval "$c"; done
     rm -rf "$tmp"
 }
+# A signal ends the test through lib_exit, and a second one (timeout sends
+# SIGTERM to the test and then to its whole group) must not cut it short.
+lib_signal() { trap '' INT TERM HUP; exit $((128 + $1)); }
 trap lib_exit EXIT
+trap 'lib_signal 1' HUP
+trap 'lib_signal 2' INT
+trap 'lib_signal 15' TERM
 
 # ---- workers -----------------------------------------------------------------
 # Worker processes started by this test inherit the marker, so that workers
