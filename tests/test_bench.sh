@@ -2,11 +2,7 @@
 # test_bench.sh: the bench runner: complete rows only, reruns skip what is
 # measured, FORCE remeasures, a merges mismatch stops it, Ctrl-C is clean.
 set -u
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; }
-check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
+. "$(dirname "$0")/lib.sh"
 bench() { python3 scripts/bench.py --results "$tmp/res" --dataset cs336 --repeat 2 \
     --workers "1 2" --backends "serial pool" --count-workers "1 2" "$@"; }
 csv="$tmp/res/cs336/runs.csv"
