@@ -1,7 +1,7 @@
 # bpebench: byte-level BPE training and its merge-step backends, measured.
 #
 #   make            build bin/bpetrain
-#   make test       build and run every test; last line "N passed, N failed"
+#   make test       build and run every test; last line "N passed, N failed, N skipped"
 #   make test SANITIZE=address,undefined   (or SANITIZE=thread)
 #   make echo       print the build settings
 #   make help       every target, one line each

@@ -9,17 +9,13 @@ TS=data/sample/tinystories_v1_head_1097.txt
 # Sanitizer builds start every process far more slowly (spawn starts one per
 # worker per merge), so they check the TinyStories text at a smaller vocab.
 if [ -n "${SANITIZE:-}" ]; then TS_VOCAB=${TS_VOCAB:-600}; else TS_VOCAB=${TS_VOCAB:-2000}; fi
+. "$(dirname "$0")/lib.sh"
 # The backends, their kinds and options come from the trainer's own list.
-"$BPETRAIN" --list-backends --json >"${TMPDIR:-/tmp}/backends.$$.json" || exit 1
-backends_where() { python3 -c "import json,sys; print(' '.join(b['name'] for b in json.load(open(sys.argv[1])) if eval(sys.argv[2])))" "${TMPDIR:-/tmp}/backends.$$.json" "$1"; }
+"$BPETRAIN" --list-backends --json >"$tmp/backends.json" || exit 1
+backends_where() { python3 -c "import json,sys; print(' '.join(b['name'] for b in json.load(open(sys.argv[1])) if eval(sys.argv[2])))" "$tmp/backends.json" "$1"; }
 ALL_BACKENDS=$(backends_where True)
 WITH_LAYOUT=$(backends_where "'layout' in [o['name'] for o in b['options']]")
-rm -f "${TMPDIR:-/tmp}/backends.$$.json"
 BACKENDS=${BACKENDS:-$ALL_BACKENDS}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; }
 
 [ "$(echo "$ALL_BACKENDS" | wc -w)" -ge 9 ] && pass "--list-backends --json: every backend ($ALL_BACKENDS)" \
     || fail "--list-backends --json: every backend (got '$ALL_BACKENDS')"
@@ -60,6 +56,8 @@ done
 if [ "$(nproc)" -lt 8 ]; then
     grep -q "oversubscribed" "$tmp/over.err" && pass "8 workers on $(nproc) PUs: a warning says so" \
         || fail "8 workers on $(nproc) PUs: a warning says so"
+else
+    skip "oversubscription warning: this machine has $(nproc) PUs, 8 workers fit"
 fi
 "$BPETRAIN" --quiet --input "$D/corpus.en" --vocab-size 300 --backend pool --workers 2 \
     --pin compact --csv "$tmp/pin.csv" 2>/dev/null

@@ -3,10 +3,7 @@
 # measured, FORCE remeasures in a session of its own, a merges mismatch stops it,
 # Ctrl-C is clean. (tests/test_machines.sh: several machines.)
 set -u
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-. tests/lib.sh      # pass, fail, our_workers (only this test's, not other jobs')
-check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
+. "$(dirname "$0")/lib.sh"   # $tmp, check, our_workers (only this test's, not other jobs')
 bench() { python3 scripts/bench.py --results "$tmp/res" --dataset cs336 --repeat 2 \
     --workers "1 2" --backends "serial pool" --count-workers "1 2" "$@"; }
 # Each bench that measures something writes its own session's runs.csv.

@@ -8,8 +8,6 @@ set -u
 BPETRAIN=${BPETRAIN:-bin/bpetrain}
 D=tests/fixtures/cs336
 TS=data/sample/tinystories_v1_head_1097.txt
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/lib.sh"
 
 # name:k[:ERRNO] backend workers

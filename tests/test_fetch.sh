@@ -5,13 +5,7 @@
 set -u
 FETCH=scripts/fetch-data.sh
 unset DATA_URL DATA_SIZE DATA_SHA256 DATA_DIR FORCE CURL
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; }
-check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
-verdict() { local s=$?; if [ "$s" -eq 0 ]; then pass "$1"; else fail "$1"; fi; }  # CONDITION; verdict WHAT
+. "$(dirname "$0")/lib.sh"
 
 # fetch CASE DATASET [VAR=VALUE...]: runs fetch-data.sh with DATA_DIR=$tmp/CASE; its stdout and
 # stderr go to $tmp/CASE.out and $tmp/CASE.err, its exit status to $rc.

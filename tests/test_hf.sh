@@ -4,24 +4,22 @@
 # sample at vocab 2000, then peers/hf_check.js loads tokenizer.json and
 # vocab.json + merges.txt in HF, round-trips the whole sample byte for byte
 # and compares HF's tokens with a reference encoder. Prints PASS/FAIL lines
-# for tests/run.sh. Without node or the package the test is skipped with one
-# PASS line, so a machine without the peers still passes.
+# for tests/run.sh. Without node or the package the test prints one SKIP
+# line, so a machine without the peers still passes, and says it skipped.
 set -u
 BPETRAIN=${BPETRAIN:-bin/bpetrain}
 TS=data/sample/tinystories_v1_head_1097.txt
+. "$(dirname "$0")/lib.sh"
 
 if ! command -v node >/dev/null 2>&1 || [ ! -f peers/node_modules/tokenizers/package.json ]; then
-    echo "PASS HF tokenizers check skipped: node or peers/node_modules missing (make peers)"
+    skip "HF tokenizers check: node or peers/node_modules missing (make peers)"
     exit 0
 fi
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
 if "$BPETRAIN" --quiet --input "$TS" --vocab-size 2000 --out "$tmp/out" 2>"$tmp/err"; then
-    echo "PASS TinyStories sample vocab 2000 with --out: exit 0"
+    pass "TinyStories sample vocab 2000 with --out: exit 0"
 else
-    echo "FAIL TinyStories sample vocab 2000 with --out: $(head -c 300 "$tmp/err")"
+    fail "TinyStories sample vocab 2000 with --out: $(head -c 300 "$tmp/err")"
     exit 1
 fi
 # hf_check.js prints its own PASS/FAIL lines; a crash without a FAIL line is

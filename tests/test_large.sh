@@ -6,20 +6,17 @@
 set -u
 BPETRAIN=${BPETRAIN:-bin/bpetrain}
 TS=data/sample/tinystories_v1_head_1097.txt
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 
 # Under a sanitizer, counting 4.4 GB takes many minutes; the release build
 # checks this, the sanitizer builds check the same code on small inputs.
 if [ -n "${SANITIZE:-}" ]; then
-    pass "4 GiB input: skipped in the ${SANITIZE} build (checked by the release build)"
+    skip "4 GiB input: not run in the ${SANITIZE} build (checked by the release build)"
     exit 0
 fi
 free_kb=$(df -Pk "$tmp" | awk 'NR==2 {print $4}')
 if [ "$free_kb" -lt $((12 * 1024 * 1024)) ]; then
-    pass "4 GiB input: skipped, only $((free_kb / 1024)) MiB free in $tmp"
+    skip "4 GiB input: only $((free_kb / 1024)) MiB free in $tmp"
     exit 0
 fi
 # 100 copies, then 46 copies of those: 4,600 copies, 4.41 GB.

@@ -6,10 +6,7 @@
 # compares machines, never writes results/, and reports a bad runs.csv line with its file
 # and line number. Run from the repository root after make; prints PASS/FAIL lines.
 set -u
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-. tests/lib.sh
-check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
+. "$(dirname "$0")/lib.sh"
 
 RES=$tmp/res
 A='{"cpu_model": "Test CPU A", "caches": "L2 1024KiB x2"}'

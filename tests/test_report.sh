@@ -7,12 +7,8 @@
 set -u
 REPORT=scripts/report.py
 FIX=tests/fixtures/report
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; }
-check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
 has_line() { grep -Fxq -- "$2" "$1"; }               # has_line FILE EXACT-LINE
 # The bytes of FILE outside every generated section (marker lines included).
 outside() {

@@ -9,8 +9,6 @@ set -u
 set -m
 BPETRAIN=${BPETRAIN:-bin/bpetrain}
 TS=data/sample/tinystories_v1_head_1097.txt
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/lib.sh"
 
 big="$tmp/big.txt"

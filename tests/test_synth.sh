@@ -8,12 +8,8 @@ set -u
 SYNTHGEN=${SYNTHGEN:-bin/synthgen}
 BPETRAIN=${BPETRAIN:-bin/bpetrain}
 SAMPLE=data/sample/tinystories_v1_head_1097.txt
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; }
-check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
 fsize() { stat -c %s "$1"; }
 gen() { "$SYNTHGEN" --sample "$SAMPLE" --quiet "$@"; }
 
@@ -164,7 +160,7 @@ interrupted TERM 143
 # check only means something when SIGINT reaches us.
 sigign=$(awk '/^SigIgn:/ { print $2 }' /proc/$$/status 2>/dev/null)
 if [ -n "$sigign" ] && [ $((0x$sigign & 2)) -ne 0 ]; then
-    echo "note: SIGINT is ignored in this environment; SIGINT check skipped"
+    skip "SIGINT during generation: SIGINT is ignored in this environment"
 else
     interrupted INT 130
 fi

@@ -2,9 +2,9 @@
  *
  * Each check prints one line, "PASS <what>" or "FAIL <what> (file:line)".
  * tests/run.sh counts those lines over every test program and prints the
- * closing "N passed, N failed" line that CI reads. A test program also
- * exits non-zero when any of its checks failed, so a crash (no lines,
- * abnormal exit) is counted as a failure by run.sh as well. */
+ * closing "N passed, N failed, N skipped" line that CI reads. A test
+ * program also exits non-zero when any of its checks failed, so a crash (no
+ * lines, abnormal exit) is counted as a failure by run.sh as well. */
 #ifndef TESTHELP_H
 #define TESTHELP_H
 
