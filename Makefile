@@ -223,7 +223,7 @@ bench: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(BENCH_STAMP)
 	python3 scripts/report.py
 	python3 scripts/experiments.py report
 
-report: $(BENCH_STAMP)
+report: $(BPETRAIN) $(BENCH_STAMP)
 	python3 scripts/report.py
 	python3 scripts/experiments.py report
 
@@ -285,7 +285,7 @@ help:
 	@echo "                    WERROR=1: warnings are errors (CI); tests/run.sh NAME runs only matching tests"
 	@echo "make bench          benchmark DATASET (default sample) on this machine; results/, plots/, REPORT.md"
 	@echo "                    VOCAB= BACKENDS= WORKERS= REPEAT= PIN= COUNT_WORKERS= SIZE= FORCE=1"
-	@echo "make report         tables, plots and REPORT.md from results/ alone"
+	@echo "make report         tables, plots and REPORT.md from results/ alone (MACHINE=ID picks a machine)"
 	@echo "make data           download (or, for synth, generate) DATASET"
 	@echo "make experiments    the article's open questions: EXP=traverse|forkcost|touch|pinning|all"
 	@echo "make heaps          distinct words and initial pairs against corpus size"

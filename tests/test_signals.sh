@@ -59,10 +59,14 @@ for sig in INT TERM; do
     fi
 done
 
-for b in fork pool spawn fork-deepcopy pthread openmp; do
+# Every backend with workers of its own (threads or processes), from the
+# trainer's list.
+parallel=$("$BPETRAIN" --list-backends --json | python3 -c "import json,sys; print(' '.join(b['name'] for b in json.load(sys.stdin) if b['kind'] != 'single'))")
+for b in $parallel; do
     for sig in INT TERM; do
         out="$tmp/$b-$sig"
-        case $b in pthread|openmp) what=threads ;; *) what=children ;; esac
+        kind=$("$BPETRAIN" --list-backends --json | python3 -c "import json,sys; print([b['kind'] for b in json.load(sys.stdin) if b['name'] == sys.argv[1]][0])" "$b")
+        case $kind in threads) what=threads ;; *) what=children ;; esac
         "$BPETRAIN" --quiet --input "$TS" --vocab-size 8000 --backend $b --workers 8 \
             --count-workers 1 --out "$out" 2>/dev/null &
         pid=$!
