@@ -50,6 +50,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from benchlib.gpt2 import bytes_to_gpt2, gpt2_to_bytes  # noqa: E402
 from benchlib.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
 from benchlib.reportfile import figure, write_atomic  # noqa: E402
 from benchlib.tables import median, num  # noqa: E402
@@ -90,31 +91,6 @@ def die(msg):
 def log(msg):
     sys.stderr.write("peers: %s\n" % msg)
     sys.stderr.flush()
-
-
-# ---- GPT-2 byte alphabet --------------------------------------------------------------
-def bytes_to_unicode():
-    bs = list(range(0x21, 0x7f)) + list(range(0xa1, 0xad)) + list(range(0xae, 0x100))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return {b: chr(c) for b, c in zip(bs, cs)}
-
-
-BYTE_ENC = bytes_to_unicode()
-BYTE_DEC = {c: b for b, c in BYTE_ENC.items()}
-
-
-def gpt2_to_bytes(s):
-    return bytes(BYTE_DEC[c] for c in s)
-
-
-def bytes_to_gpt2(b):
-    return "".join(BYTE_ENC[x] for x in b)
 
 
 def read_our_merges(path):

@@ -15,6 +15,9 @@ import time
 
 import bpebench
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from benchlib.gpt2 import gpt2_to_bytes  # noqa: E402  (the reference files' alphabet)
+
 FIX = "tests/fixtures/cs336"
 CORPUS = os.path.join(FIX, "corpus.en")
 SAMPLE = "data/sample/tinystories_v1_head_1097.txt"
@@ -26,23 +29,8 @@ def check(what, ok, detail=""):
     print("%s %s%s" % ("PASS" if ok else "FAIL", what, "" if ok or not detail else ": " + detail), flush=True)
 
 
-def gpt2_byte_decoder():
-    """GPT-2's bytes_to_unicode, inverted: the reference files' alphabet."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAC + 1)) + \
-        list(range(0xAE, 0xFF + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return {chr(c): b for b, c in zip(bs, cs)}
-
-
 def reference():
-    dec = gpt2_byte_decoder()
-    to_bytes = lambda s: bytes(dec[c] for c in s)
+    to_bytes = gpt2_to_bytes
     with open(os.path.join(FIX, "train-bpe-reference-merges.txt"), encoding="utf-8") as f:
         merges = [tuple(to_bytes(t) for t in line.rstrip().split(" ")) for line in f]
     with open(os.path.join(FIX, "train-bpe-reference-vocab.json"), encoding="utf-8") as f:

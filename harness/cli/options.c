@@ -74,12 +74,8 @@ static int print_topology(void)
 
 static int parse_pin(const char *arg, enum pin_policy *out)
 {
-    static const enum pin_policy all[] = {PIN_NONE, PIN_COMPACT, PIN_SCATTER};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(arg, pin_policy_name(all[i])) == 0) {
-            *out = all[i];
-            return 0;
-        }
+    if (pin_policy_parse(arg, out) == 0)
+        return 0;
     fprintf(stderr, "bpetrain: --pin expects none, compact or scatter, got '%s'\n", arg);
     return -1;
 }

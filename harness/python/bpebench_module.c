@@ -105,16 +105,6 @@ static int check_input(PyObject *path)
     return 0;
 }
 
-static int parse_pin(const char *name, enum pin_policy *pin)
-{
-    static const enum pin_policy all[] = {PIN_NONE, PIN_COMPACT, PIN_SCATTER};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(name, pin_policy_name(all[i])) == 0) {
-            *pin = all[i];
-            return 0;
-        }
-    return value_error("pin expects none, compact or scatter");
-}
 
 /* Everything the training thread needs and leaves behind. */
 struct job {
@@ -254,7 +244,8 @@ static int check_args(struct args *a, struct job *j, struct buf *opts, struct sp
     if (a->count_workers == 0)
         a->count_workers = cpus > 0 ? cpus : 1;
     if (a->workers < 1 || a->workers > 1024 || a->count_workers < 1 || a->count_workers > 1024 ||
-        parse_pin(a->pin, &j->rq.pin) < 0) {
+        (pin_policy_parse(a->pin, &j->rq.pin) < 0 &&
+         value_error("pin expects none, compact or scatter") < 0)) {
         specials_free(sp);
         return PyErr_Occurred() ? -1
                                 : value_error("workers and count_workers must be from 1 to 1024");

@@ -26,6 +26,17 @@ const char *pin_policy_name(enum pin_policy p)
     return p == PIN_COMPACT ? "compact" : p == PIN_SCATTER ? "scatter" : "none";
 }
 
+int pin_policy_parse(const char *name, enum pin_policy *out)
+{
+    static const enum pin_policy all[] = {PIN_NONE, PIN_COMPACT, PIN_SCATTER};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(name, pin_policy_name(all[i])) == 0) {
+            *out = all[i];
+            return 0;
+        }
+    return -1;
+}
+
 int pin_plan_init(struct pin_plan *p, enum pin_policy policy, unsigned workers, char *err,
                   size_t errlen)
 {

@@ -26,6 +26,8 @@ struct pin_plan {
 
 /* "none", "compact", "scatter". */
 const char *pin_policy_name(enum pin_policy p);
+/* The policy called `name`; -1 when there is none. */
+int pin_policy_parse(const char *name, enum pin_policy *out);
 
 /* Builds the plan; warns once on stderr when workers exceed PUs. Never
  * fails for lack of binding support: the plan is then "not pinned". */

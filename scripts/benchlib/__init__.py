@@ -9,6 +9,7 @@ Python module of harness/python, the trainer itself).
     runs        run rows: reading both CSV forms, one run identity, appending rows
     machine     the machine fingerprint and id
     sessions    bench sessions under results/<dataset>/, and which machine a report shows
+    gpt2        the GPT-2 byte alphabet of merges.txt and vocab.json
 
 Python standard library only.
 """
