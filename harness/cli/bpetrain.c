@@ -155,6 +155,16 @@ static void print_summary(const struct options *o, const struct run_record *rec)
                         "merges_hash %016" PRIx64 "\n",
                 rec->merge.merge_s, rec->merge.copy_s, rec->merge.max_s, rec->merge.compute_s,
                 rec->merge.update_s, rec->merges_hash);
+    if (!o->count_only && rec->merge.merges) {
+        const struct update_counters *u = &rec->merge.upd;
+        double per = 1.0 / (double)rec->merge.merges;
+        fprintf(stderr, "  update work: %" PRIu64 " index entries read (%" PRIu64 " stale), %"
+                        PRIu64 " words visited, %" PRIu64 " pair-count changes, %" PRIu64
+                        " net; per merge %.1f words, %.1f changes; %.1f ns/change\n",
+                u->index_reads, u->index_stale, u->words_visited, u->pair_changes,
+                u->net_changes, (double)u->words_visited * per, (double)u->pair_changes * per,
+                update_ns_per_change(&rec->merge));
+    }
     fprintf(stderr, "  peak RSS %ld KiB\n", rec->self.peak_rss_kb);
 }
 

@@ -56,9 +56,16 @@ static double avg_live_pairs(const struct merge_stats *m)
     return m->merges ? (double)m->live_pairs_sum / (double)m->merges : 0.0;
 }
 
+double update_ns_per_change(const struct merge_stats *m)
+{
+    return m->upd.pair_changes ? m->update_s * 1e9 / (double)m->upd.pair_changes : 0.0;
+}
+
 /* The columns, in order: name, kind, value. The first 21 are the ones
  * every consumer may rely on; the rest are extra detail. Fault and switch
- * counts cover the process and its children. */
+ * counts cover the process and its children. The upd_ counters are run
+ * totals (per merge: divide by merges); upd_ns_per_change is update_s per
+ * elementary pair-count change. */
 #define RUN_COLUMNS(X)                                                                        \
     X(backend, S, r->backend)                                                                 \
     X(workers, U, r->workers)                                                                 \
@@ -105,7 +112,13 @@ static double avg_live_pairs(const struct merge_stats *m)
     X(backend_counters, S, (const char *)r->merge.backend.counters.data)                      \
     X(avg_live_pairs, F1, avg_live_pairs(&r->merge))                                          \
     X(count_rss_anon_kb, I, r->count_rss_anon_kb)                                             \
-    X(count_rss_file_kb, I, r->count_rss_file_kb)
+    X(count_rss_file_kb, I, r->count_rss_file_kb)                                             \
+    X(upd_index_reads, U, r->merge.upd.index_reads)                                           \
+    X(upd_index_stale, U, r->merge.upd.index_stale)                                           \
+    X(upd_words_visited, U, r->merge.upd.words_visited)                                       \
+    X(upd_pair_changes, U, r->merge.upd.pair_changes)                                         \
+    X(upd_net_changes, U, r->merge.upd.net_changes)                                           \
+    X(upd_ns_per_change, F1, update_ns_per_change(&r->merge))
 
 #define HEADER_NAME(name, kind, value) "," #name
 static const char header[] = RUN_COLUMNS(HEADER_NAME);

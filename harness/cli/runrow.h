@@ -38,6 +38,9 @@ struct run_record {
  * (RUSAGE_CHILDREN), which CLOCK_PROCESS_CPUTIME_ID would not include. */
 void usage_read(struct usage *self, struct usage *children);
 
+/* The update's nanoseconds per elementary pair-count change (0 without any). */
+double update_ns_per_change(const struct merge_stats *m);
+
 const char *run_csv_header(void);
 /* Renders the row (no newline) into a malloc'd string. */
 char *run_csv_row(const struct run_record *r);

@@ -25,6 +25,7 @@ struct step {
     uint32_t stamp;
     uint32_t *touched;
     size_t n_touched, cap_touched;
+    struct update_counters *c; /* the run's; NULL while counting the initial pairs */
 };
 
 static void add_word_to_pair(struct pair_rec *r, uint32_t w)
@@ -45,6 +46,8 @@ static void change(struct pair_table *pt, struct step *s, uint32_t a, uint32_t b
 {
     uint32_t id = pairs_intern(pt, a, b);
     struct pair_rec *r = &pt->rec[id];
+    if (s->c)
+        s->c->pair_changes++;
     if (r->stamp != s->stamp) {
         r->stamp = s->stamp;
         r->old_count = r->count;
@@ -97,8 +100,8 @@ static void words_free(struct words *words)
 /* Replaces every non-overlapping (a, b), left to right, in word w by t,
  * recording the pair-count changes. The pair to the left of an occurrence
  * is read from the output, so after "a b a b" -> "t t" the changes net to
- * (a,b) -2, (b,a) -1, (t,t) +1. */
-static void merge_word(struct pair_table *pt, struct step *s, struct words *words, uint32_t w,
+ * (a,b) -2, (b,a) -1, (t,t) +1. Returns the number of occurrences. */
+static uint32_t merge_word(struct pair_table *pt, struct step *s, struct words *words, uint32_t w,
                        uint32_t a, uint32_t b, uint32_t t)
 {
     uint32_t *x = words->tok + words->start[w];
@@ -122,6 +125,7 @@ static void merge_word(struct pair_table *pt, struct step *s, struct words *word
         }
     }
     words->len[w] = o;
+    return (L - o);
 }
 
 static void hash_merge(uint64_t *h, const struct vocab *v, uint32_t id)
@@ -178,12 +182,17 @@ static int apply_merge(struct pair_table *pt, struct step *s, struct words *word
     r->words = NULL;
     r->n_words = r->cap_words = 0;
     s->stamp = (uint32_t)m + 1;
+    s->c->index_reads += n_list;
     for (uint32_t k = 0; k < n_list; k++) {
         uint32_t w = list[k];
-        if (words->seen[w] == s->stamp)
+        if (words->seen[w] == s->stamp) {
+            s->c->index_stale++;
             continue;
+        }
         words->seen[w] = s->stamp;
-        merge_word(pt, s, words, w, a, b, t);
+        s->c->words_visited++;
+        if (merge_word(pt, s, words, w, a, b, t) == 0)
+            s->c->index_stale++;
     }
     free(list);
     /* Every occurrence was merged; anything else is a bug in the inverted
@@ -197,6 +206,7 @@ static int apply_merge(struct pair_table *pt, struct step *s, struct words *word
         if (q->count == q->old_count)
             continue;
         pairs_sync_live(pt, id);
+        s->c->net_changes++;
         if (be->count_changed)
             be->count_changed(state, pt, id, q->old_count, q->count);
     }
@@ -280,6 +290,7 @@ int merge_train(const struct word_counts *wc, struct vocab *v, const struct merg
     pairs_init(&pt, v);
     struct step s = {.stamp = 0};
     count_initial_pairs(&pt, &s, &words);
+    s.c = &st->upd;
     st->initial_pairs = pt.n_live;
 
     const struct merge_backend *be = p->backend;

@@ -12,12 +12,25 @@
 #include "count.h"
 #include "vocab.h"
 
+/* The update step's work, summed over the run (per merge: divide by
+ * merges). Every update strategy counts the same things, so these are the
+ * yardstick the strategies are compared by. */
+struct update_counters {
+    uint64_t index_reads;   /* inverted-index entries read (pair -> word) */
+    uint64_t index_stale;   /* of them: the word no longer held the pair */
+    uint64_t words_visited; /* words whose tokens were scanned */
+    uint64_t pair_changes;  /* elementary pair-count changes, one per +f or -f */
+    uint64_t net_changes;   /* pairs whose count changed in a merge: what the
+                               backend hears (count_changed calls) */
+};
+
 struct merge_stats {
     double copy_s, max_s, compute_s, update_s, merge_s, init_s;
     uint64_t merges;
     uint64_t initial_pairs;
     int stopped_early; /* no pair was left before the vocabulary was full */
     uint64_t live_pairs_sum; /* live pairs at each select, summed (cost model) */
+    struct update_counters upd;
     struct backend_report backend; /* released by merge_stats_free */
 };
 
