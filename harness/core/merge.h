@@ -10,19 +10,9 @@
 
 #include "backend.h"
 #include "count.h"
+#include "shard.h"
+#include "update.h"
 #include "vocab.h"
-
-/* The update step's work, summed over the run (per merge: divide by
- * merges). Every update strategy counts the same things, so these are the
- * yardstick the strategies are compared by. */
-struct update_counters {
-    uint64_t index_reads;   /* inverted-index entries read (pair -> word) */
-    uint64_t index_stale;   /* of them: the word no longer held the pair */
-    uint64_t words_visited; /* words whose tokens were scanned */
-    uint64_t pair_changes;  /* elementary pair-count changes, one per +f or -f */
-    uint64_t net_changes;   /* pairs whose count changed in a merge: what the
-                               backend hears (count_changed calls) */
-};
 
 struct merge_stats {
     double copy_s, max_s, compute_s, update_s, merge_s, init_s;
@@ -31,6 +21,10 @@ struct merge_stats {
     int stopped_early; /* no pair was left before the vocabulary was full */
     uint64_t live_pairs_sum; /* live pairs at each select, summed (cost model) */
     struct update_counters upd;
+    double upd_round_s;   /* inside the strategy's run: the shards' merges */
+    double upd_compute_s; /* the slowest shard's merge, summed over merges */
+    double upd_combine_s; /* adding the deltas up and telling the backend */
+    struct buf upd_pus;   /* the update threads' PUs, as worker_pus */
     struct backend_report backend; /* released by merge_stats_free */
 };
 
@@ -45,6 +39,8 @@ struct merge_params {
     uint64_t vocab_size;              /* stop when the vocabulary holds this many */
     const struct merge_backend *backend;
     struct backend_config config;     /* options already canonical (bopts.h) */
+    const struct update_strategy *update; /* NULL: update_serial */
+    struct update_config update_config;   /* workers 0 means 1 */
     int check_each_step;              /* tests: run the backend's check after every merge */
 };
 

@@ -29,8 +29,6 @@ void pairs_init(struct pair_table *t, const struct vocab *v)
 
 void pairs_free(struct pair_table *t)
 {
-    for (uint32_t i = 0; i < t->n_rec; i++)
-        free(t->rec[i].words);
     free(t->rec);
     free(t->slot_key);
     free(t->slot_id);

@@ -26,8 +26,6 @@ struct pair_rec {
     uint32_t live_pos;  /* index in live[], or PAIR_NONE when count == 0 */
     uint32_t stamp;     /* merge step that last touched it (see merge.c) */
     int64_t old_count;  /* count before that step */
-    uint32_t *words;    /* inverted index: words that may contain the pair */
-    uint32_t n_words, cap_words;
 };
 
 struct pair_table {

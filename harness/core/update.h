@@ -1,0 +1,49 @@
+/* update.h: the contract of an update strategy, the second strategy axis
+ * (the first is the select backend, backend.h). The merge loop owns the
+ * shards of words (shard.h); each merge a strategy runs shard_apply on
+ * every shard and returns once all are done. The merge loop then adds the
+ * shards' deltas up into one net change per pair, which the select
+ * backend hears as before, so every strategy works with every backend and
+ * learns the same merges. */
+#ifndef UPDATE_H
+#define UPDATE_H
+
+#include <stddef.h>
+
+#include "backend.h"
+#include "shard.h"
+#include "util.h"
+
+/* What the driver tells a strategy when it starts. */
+struct update_config {
+    unsigned workers;     /* --update-workers: shards (and threads, if any) */
+    enum pin_policy pin;  /* --pin */
+};
+
+struct update_strategy {
+    const char *name;        /* --update NAME */
+    const char *description; /* one line for --help */
+
+    /* Called once the shards hold their initial lists. Sets *state as soon
+     * as it has one: the caller then calls destroy exactly once, even when
+     * init fails. Returns 0, or -1 with a one-line reason in err. */
+    int (*init)(void **state, const struct update_config *cfg, struct shard *shards,
+                char *err, size_t errlen);
+    void (*destroy)(void *state);
+
+    /* Runs shard_apply(shards[i], m) for every shard; *compute_s is the
+     * longest any one shard took, measured where it ran. */
+    int (*run)(void *state, const struct shard_merge *m, double *compute_s, char *err,
+               size_t errlen);
+
+    /* Optional: "L#:P#" per thread, ';'-separated (pinning.h). */
+    void (*report)(void *state, struct buf *pus);
+};
+
+/* Every shard in turn, on the calling thread. */
+extern const struct update_strategy update_serial;
+
+/* shard_apply timed: its seconds. What every strategy runs per shard. */
+double shard_apply_timed(struct shard *s, const struct shard_merge *m);
+
+#endif
