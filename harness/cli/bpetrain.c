@@ -123,6 +123,8 @@ static void fill_record(struct run_record *rec, const struct options *o,
     rec->backend = be->name;
     rec->backend_opts = opts;
     rec->workers = o->workers;
+    rec->update = o->update->name;
+    rec->update_workers = o->update_workers;
     rec->count_workers = o->count_workers;
     rec->pin = pin_policy_name(o->pin);
     rec->input = o->input;
@@ -160,10 +162,16 @@ static void print_summary(const struct options *o, const struct run_record *rec)
         double per = 1.0 / (double)rec->merge.merges;
         fprintf(stderr, "  update work: %" PRIu64 " index entries read (%" PRIu64 " stale), %"
                         PRIu64 " words visited, %" PRIu64 " pair-count changes, %" PRIu64
-                        " net; per merge %.1f words, %.1f changes; %.1f ns/change\n",
+                        " net; per merge %.1f words, %.1f changes; %.1f ns/change\n"
+                "  update %s, %u shard%s: rounds %.3f s (slowest shard %.3f, so %.2f us a "
+                "merge waking and waiting), combine %.3f s\n",
                 u->index_reads, u->index_stale, u->words_visited, u->pair_changes,
                 u->net_changes, (double)u->words_visited * per, (double)u->pair_changes * per,
-                update_ns_per_change(&rec->merge));
+                update_ns_per_change(&rec->merge), rec->update, rec->update_workers,
+                rec->update_workers == 1 ? "" : "s", rec->merge.upd_round_s,
+                rec->merge.upd_compute_s,
+                (rec->merge.upd_round_s - rec->merge.upd_compute_s) * per * 1e6,
+                rec->merge.upd_combine_s);
     }
     fprintf(stderr, "  peak RSS %ld KiB\n", rec->self.peak_rss_kb);
 }
@@ -191,7 +199,9 @@ static int train(const struct options *o, const struct merge_backend *be, const 
     struct vocab v;
     vocab_init(&v, sp->tok, (uint32_t)sp->n);
     struct merge_params mp = {.vocab_size = o->vocab_size, .backend = be,
-                              .config = {.workers = o->workers, .pin = o->pin, .options = opts}};
+                              .config = {.workers = o->workers, .pin = o->pin, .options = opts},
+                              .update = o->update,
+                              .update_config = {.workers = o->update_workers, .pin = o->pin}};
     struct merge_result mr = {.hash = FNV64_OFFSET};
     int rc = 0;
     if (!o->count_only && merge_train(&wc, &v, &mp, &mr, &rec->merge, err, sizeof err) < 0)

@@ -31,6 +31,10 @@ static void usage(FILE *f)
 "  --workers N           workers of the backend (default 1)\n"
 "  --count-workers N     counting threads (default: online CPUs)\n"
 "  --pin POLICY          none|compact|scatter: CPU binding of backend workers\n"
+"                        and of update threads\n"
+"  --update NAME         update step: serial (default; the shards in turn on the\n"
+"                        main thread) or sharded (one thread per shard)\n"
+"  --update-workers U    shards of the distinct words (default 1)\n"
 "  --layout flat|objects shorthand for --backend-opts layout=...\n"
 "  --touch               shorthand for --backend-opts touch\n"
 "  --shuffle-chunks      shorthand for --backend-opts shuffle\n"
@@ -89,6 +93,18 @@ static int parse_pin(const char *arg, enum pin_policy *out)
     return -1;
 }
 
+static int parse_update(const char *arg, const struct update_strategy **out)
+{
+    if ((*out = update_find(arg)))
+        return 0;
+    fprintf(stderr, "bpetrain: --update expects");
+    for (size_t i = 0; i < update_registry_len; i++)
+        fprintf(stderr, "%s%s", i ? (i + 1 == update_registry_len ? " or " : ", ") : " ",
+                update_registry[i]->name);
+    fprintf(stderr, ", got '%s'\n", arg);
+    return 2;
+}
+
 /* Adds one item to the backend's options, as --backend-opts would. */
 static void add_backend_opt(struct options *o, const char *item)
 {
@@ -96,7 +112,8 @@ static void add_backend_opt(struct options *o, const char *item)
 }
 
 enum { OPT_NO_SPECIALS = 256, OPT_LIST, OPT_JSON, OPT_PIN, OPT_COUNT_ONLY, OPT_SAVE, OPT_LOAD,
-       OPT_TOPOLOGY, OPT_LAYOUT, OPT_TOUCH, OPT_SHUFFLE, OPT_BACKEND_OPTS };
+       OPT_TOPOLOGY, OPT_LAYOUT, OPT_TOUCH, OPT_SHUFFLE, OPT_BACKEND_OPTS, OPT_UPDATE,
+       OPT_UPDATE_WORKERS };
 
 static const struct option longopts[] = {
     {"input", required_argument, 0, 'i'},
@@ -108,6 +125,8 @@ static const struct option longopts[] = {
     {"workers", required_argument, 0, 'w'},
     {"count-workers", required_argument, 0, 'c'},
     {"pin", required_argument, 0, OPT_PIN},
+    {"update", required_argument, 0, OPT_UPDATE},
+    {"update-workers", required_argument, 0, OPT_UPDATE_WORKERS},
     {"out", required_argument, 0, 'o'},
     {"csv", required_argument, 0, 'r'},
     {"quiet", no_argument, 0, 'q'},
@@ -147,6 +166,12 @@ static int take_option(int c, char *arg, struct options *o, int *list)
         o->count_workers = (unsigned)v;
         return 0;
     case OPT_PIN: return parse_pin(arg, &o->pin) < 0 ? 2 : 0;
+    case OPT_UPDATE: return parse_update(arg, &o->update);
+    case OPT_UPDATE_WORKERS:
+        if (parse_count("--update-workers", arg, 1, 1024, &v) < 0)
+            return 2;
+        o->update_workers = (unsigned)v;
+        return 0;
     case 'o': o->out_dir = arg; return 0;
     case 'r': o->csv = arg; return 0;
     case 'q': o->quiet = 1; return 0;
@@ -209,6 +234,8 @@ int options_parse(int argc, char **argv, struct options *o)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o->count_workers = cpus > 0 ? (unsigned)cpus : 1;
     o->workers = 1;
+    o->update = update_registry[0];
+    o->update_workers = 1;
     o->backend = backend_registry[0]->name;
     o->pin = PIN_NONE;
     o->specials = xcalloc((size_t)argc + 1, sizeof *o->specials);

@@ -20,6 +20,8 @@ struct options {
     struct buf backend_opts; /* --backend-opts and its shorthands, as given: a C
                                 string once parsed, data NULL when none */
     unsigned workers;
+    const struct update_strategy *update; /* --update */
+    unsigned update_workers;              /* --update-workers */
     unsigned count_workers;
     enum pin_policy pin;
     const char *out_dir;

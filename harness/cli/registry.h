@@ -8,12 +8,18 @@
 #include <stdio.h>
 
 #include "backend.h"
+#include "update.h"
 
 /* In the order --list-backends prints them; entry 0 is the default. */
 extern const struct merge_backend *const backend_registry[];
 extern const size_t backend_registry_len;
 
 const struct merge_backend *backend_find(const char *name);
+
+/* The update strategies, the default (serial) first. */
+extern const struct update_strategy *const update_registry[];
+extern const size_t update_registry_len;
+const struct update_strategy *update_find(const char *name);
 
 /* Name, description and options of each backend, for people. */
 void registry_print_text(FILE *f);

@@ -65,7 +65,10 @@ double update_ns_per_change(const struct merge_stats *m)
  * every consumer may rely on; the rest are extra detail. Fault and switch
  * counts cover the process and its children. The upd_ counters are run
  * totals (per merge: divide by merges); upd_ns_per_change is update_s per
- * elementary pair-count change. */
+ * elementary pair-count change. upd_round_s is the time the update
+ * strategy's rounds took, upd_compute_s the slowest shard's part of each
+ * (their difference: waking and waiting for the threads), upd_combine_s
+ * the main thread's adding up of the deltas and telling the backend. */
 #define RUN_COLUMNS(X)                                                                        \
     X(backend, S, r->backend)                                                                 \
     X(workers, U, r->workers)                                                                 \
@@ -118,7 +121,13 @@ double update_ns_per_change(const struct merge_stats *m)
     X(upd_words_visited, U, r->merge.upd.words_visited)                                       \
     X(upd_pair_changes, U, r->merge.upd.pair_changes)                                         \
     X(upd_net_changes, U, r->merge.upd.net_changes)                                           \
-    X(upd_ns_per_change, F1, update_ns_per_change(&r->merge))
+    X(upd_ns_per_change, F1, update_ns_per_change(&r->merge))                                \
+    X(update, S, r->update)                                                                   \
+    X(update_workers, U, r->update_workers)                                                   \
+    X(update_pus, S, (const char *)r->merge.upd_pus.data)                                     \
+    X(upd_round_s, F, r->merge.upd_round_s)                                                   \
+    X(upd_compute_s, F, r->merge.upd_compute_s)                                               \
+    X(upd_combine_s, F, r->merge.upd_combine_s)
 
 #define HEADER_NAME(name, kind, value) "," #name
 static const char header[] = RUN_COLUMNS(HEADER_NAME);

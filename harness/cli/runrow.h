@@ -17,6 +17,8 @@ struct run_record {
     const char *backend;
     const char *backend_opts; /* canonical (bopts.h) */
     unsigned workers, count_workers;
+    const char *update;
+    unsigned update_workers;
     const char *pin;
     const char *input;
     uint64_t input_bytes;
