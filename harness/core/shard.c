@@ -11,17 +11,25 @@
  * neighbouring token: (L, a) and (b, R) lose, (L, t) and (t, R) gain. */
 enum { LEFT_OLD, RIGHT_OLD, LEFT_NEW, RIGHT_NEW };
 
+/* A word is its frequency (two 32-bit halves) and length, then its tokens,
+ * so one cache line usually holds all a merge reads of it; start[] points
+ * at the tokens. */
+enum { WORD_HEADER = 3 };
+
+static inline int64_t word_freq(const uint32_t *x)
+{
+    return (int64_t)((uint64_t)x[-2] << 32 | x[-3]);
+}
+
 void shard_build(struct shard *s, const struct word_counts *wc, const struct vocab *v,
                  unsigned i, unsigned n)
 {
     memset(s, 0, sizeof *s);
     s->n_words = (uint32_t)(wc->n / n + (i < wc->n % n));
     s->start = xmalloc((s->n_words ? s->n_words : 1) * sizeof *s->start);
-    s->len = xmalloc((s->n_words ? s->n_words : 1) * sizeof *s->len);
-    s->freq = xmalloc((s->n_words ? s->n_words : 1) * sizeof *s->freq);
     uint64_t total = 0;
     for (size_t w = i; w < wc->n; w += n)
-        total += wc->len[w];
+        total += WORD_HEADER + wc->len[w];
     s->tok = xmalloc((total ? total : 1) * sizeof *s->tok);
     uint32_t byte_id[256];
     for (int c = 0; c < 256; c++)
@@ -29,9 +37,11 @@ void shard_build(struct shard *s, const struct word_counts *wc, const struct voc
     uint64_t pos = 0;
     uint32_t k = 0;
     for (size_t w = i; w < wc->n; w += n, k++) {
+        s->tok[pos] = (uint32_t)wc->freq[w];
+        s->tok[pos + 1] = (uint32_t)(wc->freq[w] >> 32);
+        s->tok[pos + 2] = wc->len[w];
+        pos += WORD_HEADER;
         s->start[k] = pos;
-        s->len[k] = wc->len[w];
-        s->freq[k] = (int64_t)wc->freq[w];
         const unsigned char *p = wc->bytes + wc->off[w];
         for (uint32_t j = 0; j < wc->len[w]; j++)
             s->tok[pos++] = byte_id[p[j]];
@@ -96,8 +106,6 @@ void shard_free(struct shard *s)
     free(s->d);
     free(s->slot);
     free(s->start);
-    free(s->len);
-    free(s->freq);
     free(s->tok);
     memset(s, 0, sizeof *s);
 }
@@ -110,12 +118,13 @@ void shard_count_initial(struct shard *s)
     pairs_init(&local, NULL);
     for (uint32_t w = 0; w < s->n_words; w++) {
         const uint32_t *x = s->tok + s->start[w];
-        for (uint32_t j = 0; j + 1 < s->len[w]; j++) {
+        int64_t f = word_freq(x);
+        for (uint32_t j = 0; j + 1 < x[-1]; j++) {
             uint32_t k = pairs_intern(&local, x[j], x[j + 1]);
             if (k == s->n_d)
                 delta_new(s, x[j], x[j + 1]);
             struct shard_delta *d = &s->d[k];
-            d->delta += s->freq[w];
+            d->delta += f;
             if (!d->words.n || d->words.w[d->words.n - 1] != w)
                 list_push(&d->words, w);
         }
@@ -147,8 +156,8 @@ static void change(struct shard *s, int kind, uint32_t tok, uint32_t a, uint32_t
 static uint32_t merge_word(struct shard *s, uint32_t w, const struct shard_merge *m)
 {
     uint32_t *x = s->tok + s->start[w];
-    uint32_t L = s->len[w], o = 0, i = 0, a = m->a, b = m->b, t = m->t;
-    int64_t f = s->freq[w];
+    uint32_t L = x[-1], o = 0, i = 0, a = m->a, b = m->b, t = m->t;
+    int64_t f = word_freq(x);
     while (i < L) {
         if (i + 1 < L && x[i] == a && x[i + 1] == b) {
             if (o > 0 && x[o - 1] == t) {
@@ -170,7 +179,7 @@ static uint32_t merge_word(struct shard *s, uint32_t w, const struct shard_merge
             x[o++] = x[i++];
         }
     }
-    s->len[w] = o;
+    x[-1] = o;
     return L - o;
 }
 

@@ -56,9 +56,7 @@ struct shard_slot {
 struct shard {
     uint32_t n_words;
     uint64_t *start;      /* where word i's tokens begin in tok */
-    uint32_t *len;        /* its current number of tokens */
-    int64_t *freq;
-    uint32_t *tok;
+    uint32_t *tok;        /* each word: frequency, length, tokens (shard.c) */
     struct word_list *index; /* by stable pair id */
     uint32_t n_index;
     struct shard_delta *d;   /* this step's deltas; d[0] is the chosen pair's */
