@@ -125,6 +125,7 @@ static void fill_record(struct run_record *rec, const struct options *o,
     rec->workers = o->workers;
     rec->update = o->update->name;
     rec->update_workers = o->update_workers;
+    rec->update_min_words = o->update_min_words;
     rec->count_workers = o->count_workers;
     rec->pin = pin_policy_name(o->pin);
     rec->input = o->input;
@@ -163,15 +164,18 @@ static void print_summary(const struct options *o, const struct run_record *rec)
         fprintf(stderr, "  update work: %" PRIu64 " index entries read (%" PRIu64 " stale), %"
                         PRIu64 " words visited, %" PRIu64 " pair-count changes, %" PRIu64
                         " net; per merge %.1f words, %.1f changes; %.1f ns/change\n"
-                "  update %s, %u shard%s: rounds %.3f s (slowest shard %.3f, so %.2f us a "
-                "merge waking and waiting), combine %.3f s\n",
+                "  update %s, %u shard%s: %.3f s in the shards' merges, of it %.3f s "
+                "waking and waiting in %" PRIu64 " rounds (%.2f us a round); combine %.3f s, "
+                "notify %.3f s\n",
                 u->index_reads, u->index_stale, u->words_visited, u->pair_changes,
                 u->net_changes, (double)u->words_visited * per, (double)u->pair_changes * per,
                 update_ns_per_change(&rec->merge), rec->update, rec->update_workers,
                 rec->update_workers == 1 ? "" : "s", rec->merge.upd_round_s,
-                rec->merge.upd_compute_s,
-                (rec->merge.upd_round_s - rec->merge.upd_compute_s) * per * 1e6,
-                rec->merge.upd_combine_s);
+                rec->merge.upd_round_s - rec->merge.upd_compute_s, rec->merge.upd_rounds,
+                rec->merge.upd_rounds ? (rec->merge.upd_round_s - rec->merge.upd_compute_s) /
+                                            (double)rec->merge.upd_rounds * 1e6
+                                      : 0.0,
+                rec->merge.upd_combine_s, rec->merge.upd_notify_s);
     }
     fprintf(stderr, "  peak RSS %ld KiB\n", rec->self.peak_rss_kb);
 }
@@ -201,7 +205,8 @@ static int train(const struct options *o, const struct merge_backend *be, const 
     struct merge_params mp = {.vocab_size = o->vocab_size, .backend = be,
                               .config = {.workers = o->workers, .pin = o->pin, .options = opts},
                               .update = o->update,
-                              .update_config = {.workers = o->update_workers, .pin = o->pin}};
+                              .update_config = {.workers = o->update_workers, .pin = o->pin,
+                                                .min_words = o->update_min_words}};
     struct merge_result mr = {.hash = FNV64_OFFSET};
     int rc = 0;
     if (!o->count_only && merge_train(&wc, &v, &mp, &mr, &rec->merge, err, sizeof err) < 0)

@@ -35,6 +35,8 @@ static void usage(FILE *f)
 "  --update NAME         update step: serial (default; the shards in turn on the\n"
 "                        main thread) or sharded (one thread per shard)\n"
 "  --update-workers U    shards of the distinct words (default 1)\n"
+"  --update-min-words N  sharded: a merge of fewer words runs on the main thread\n"
+"                        without waking the threads (default 0: every merge)\n"
 "  --layout flat|objects shorthand for --backend-opts layout=...\n"
 "  --touch               shorthand for --backend-opts touch\n"
 "  --shuffle-chunks      shorthand for --backend-opts shuffle\n"
@@ -113,7 +115,7 @@ static void add_backend_opt(struct options *o, const char *item)
 
 enum { OPT_NO_SPECIALS = 256, OPT_LIST, OPT_JSON, OPT_PIN, OPT_COUNT_ONLY, OPT_SAVE, OPT_LOAD,
        OPT_TOPOLOGY, OPT_LAYOUT, OPT_TOUCH, OPT_SHUFFLE, OPT_BACKEND_OPTS, OPT_UPDATE,
-       OPT_UPDATE_WORKERS };
+       OPT_UPDATE_WORKERS, OPT_UPDATE_MIN_WORDS };
 
 static const struct option longopts[] = {
     {"input", required_argument, 0, 'i'},
@@ -127,6 +129,7 @@ static const struct option longopts[] = {
     {"pin", required_argument, 0, OPT_PIN},
     {"update", required_argument, 0, OPT_UPDATE},
     {"update-workers", required_argument, 0, OPT_UPDATE_WORKERS},
+    {"update-min-words", required_argument, 0, OPT_UPDATE_MIN_WORDS},
     {"out", required_argument, 0, 'o'},
     {"csv", required_argument, 0, 'r'},
     {"quiet", no_argument, 0, 'q'},
@@ -172,6 +175,9 @@ static int take_option(int c, char *arg, struct options *o, int *list)
             return 2;
         o->update_workers = (unsigned)v;
         return 0;
+    case OPT_UPDATE_MIN_WORDS:
+        return parse_count("--update-min-words", arg, 0, UINT32_MAX, &o->update_min_words) ? 2
+                                                                                           : 0;
     case 'o': o->out_dir = arg; return 0;
     case 'r': o->csv = arg; return 0;
     case 'q': o->quiet = 1; return 0;

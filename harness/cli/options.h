@@ -22,6 +22,7 @@ struct options {
     unsigned workers;
     const struct update_strategy *update; /* --update */
     unsigned update_workers;              /* --update-workers */
+    uint64_t update_min_words;            /* --update-min-words */
     unsigned count_workers;
     enum pin_policy pin;
     const char *out_dir;

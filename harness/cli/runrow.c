@@ -67,8 +67,9 @@ double update_ns_per_change(const struct merge_stats *m)
  * totals (per merge: divide by merges); upd_ns_per_change is update_s per
  * elementary pair-count change. upd_round_s is the time the update
  * strategy's rounds took, upd_compute_s the slowest shard's part of each
- * (their difference: waking and waiting for the threads), upd_combine_s
- * the main thread's adding up of the deltas and telling the backend. */
+ * (their difference: waking and waiting for the threads, over upd_rounds
+ * rounds), upd_combine_s the main thread's adding up of the deltas,
+ * upd_notify_s its keeping the live array and telling the backend. */
 #define RUN_COLUMNS(X)                                                                        \
     X(backend, S, r->backend)                                                                 \
     X(workers, U, r->workers)                                                                 \
@@ -127,7 +128,10 @@ double update_ns_per_change(const struct merge_stats *m)
     X(update_pus, S, (const char *)r->merge.upd_pus.data)                                     \
     X(upd_round_s, F, r->merge.upd_round_s)                                                   \
     X(upd_compute_s, F, r->merge.upd_compute_s)                                               \
-    X(upd_combine_s, F, r->merge.upd_combine_s)
+    X(upd_combine_s, F, r->merge.upd_combine_s)                                               \
+    X(upd_notify_s, F, r->merge.upd_notify_s)                                                 \
+    X(upd_rounds, U, r->merge.upd_rounds)                                                     \
+    X(update_min_words, U, r->update_min_words)
 
 #define HEADER_NAME(name, kind, value) "," #name
 static const char header[] = RUN_COLUMNS(HEADER_NAME);

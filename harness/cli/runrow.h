@@ -19,6 +19,7 @@ struct run_record {
     unsigned workers, count_workers;
     const char *update;
     unsigned update_workers;
+    uint64_t update_min_words;
     const char *pin;
     const char *input;
     uint64_t input_bytes;

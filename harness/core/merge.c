@@ -24,7 +24,16 @@ struct updater {
     unsigned n;
     const struct update_strategy *strategy;
     void *state;
+    uint64_t *list_words; /* by pair id: its word-list entries, all shards */
+    uint32_t n_list_words;
 };
+
+/* Pair id's word lists gained n entries. */
+static void count_list_words(struct updater *u, uint32_t id, uint32_t n)
+{
+    u->list_words = xgrow_zeroed(u->list_words, &u->n_list_words, id, sizeof *u->list_words);
+    u->list_words[id] += n;
+}
 
 static void add_delta(struct pair_table *pt, struct step *s, uint32_t id, int64_t delta)
 {
@@ -58,6 +67,8 @@ static void combine(struct pair_table *pt, struct step *s, struct updater *u)
             if (d->id == PAIR_NONE)
                 d->id = pairs_intern(pt, d->a, d->b);
             add_delta(pt, s, d->id, d->delta);
+            if (d->words.n)
+                count_list_words(u, d->id, d->words.n);
         }
     }
 }
@@ -68,6 +79,8 @@ static void updater_build(struct updater *u, const struct word_counts *wc,
     u->n = p->update_config.workers ? p->update_config.workers : 1;
     u->strategy = p->update ? p->update : &update_serial;
     u->state = NULL;
+    u->list_words = NULL;
+    u->n_list_words = 0;
     u->shards = xmalloc(u->n * sizeof *u->shards);
     for (unsigned i = 0; i < u->n; i++)
         shard_build(&u->shards[i], wc, v, i, u->n);
@@ -86,6 +99,7 @@ static void updater_free(struct updater *u, struct update_counters *c)
         shard_free(&u->shards[i]);
     }
     free(u->shards);
+    free(u->list_words);
 }
 
 static void hash_merge(uint64_t *h, const struct vocab *v, uint32_t id)
@@ -133,15 +147,20 @@ static int apply_merge(struct pair_table *pt, struct step *s, struct updater *u,
                        uint32_t t, uint64_t m, struct merge_stats *st, char *err,
                        size_t errlen)
 {
-    struct shard_merge sm = {chosen, pt->rec[chosen].a, pt->rec[chosen].b, t};
+    struct shard_merge sm = {chosen, pt->rec[chosen].a, pt->rec[chosen].b, t,
+                             chosen < u->n_list_words ? u->list_words[chosen] : 0};
     double compute_s, t0 = now_s();
-    if (u->strategy->run(u->state, &sm, &compute_s, err, errlen) < 0)
+    int round = 0;
+    if (u->strategy->run(u->state, &sm, &compute_s, &round, err, errlen) < 0)
         return -1;
     double t1 = now_s();
     st->upd_round_s += t1 - t0;
     st->upd_compute_s += compute_s;
+    st->upd_rounds += (uint64_t)round;
     s->stamp = (uint32_t)m + 1;
     combine(pt, s, u);
+    double t2 = now_s();
+    st->upd_combine_s += t2 - t1;
     /* Every occurrence was merged; anything else is a bug in the inverted
      * index, and the merges after it would be wrong. */
     if (pt->rec[chosen].count != 0)
@@ -158,7 +177,7 @@ static int apply_merge(struct pair_table *pt, struct step *s, struct updater *u,
             be->count_changed(state, pt, id, q->old_count, q->count);
     }
     s->n_touched = 0;
-    st->upd_combine_s += now_s() - t1;
+    st->upd_notify_s += now_s() - t2;
     return 0;
 }
 

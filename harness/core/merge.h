@@ -22,8 +22,10 @@ struct merge_stats {
     uint64_t live_pairs_sum; /* live pairs at each select, summed (cost model) */
     struct update_counters upd;
     double upd_round_s;   /* inside the strategy's run: the shards' merges */
-    double upd_compute_s; /* the slowest shard's merge, summed over merges */
-    double upd_combine_s; /* adding the deltas up and telling the backend */
+    double upd_compute_s; /* the shards' merges on the critical path (update.h) */
+    double upd_combine_s; /* adding the shards' deltas into the pair table */
+    double upd_notify_s;  /* the live array and the backend's count_changed */
+    uint64_t upd_rounds;  /* merges that woke the update threads */
     struct buf upd_pus;   /* the update threads' PUs, as worker_pus */
     struct backend_report backend; /* released by merge_stats_free */
 };

@@ -82,14 +82,7 @@ static void file_lists(struct shard *s)
             free(d->words.w);
             continue;
         }
-        if (d->id >= s->n_index) {
-            uint32_t n = s->n_index ? s->n_index : 1024;
-            while (n <= d->id)
-                n *= 2;
-            s->index = xrealloc(s->index, n * sizeof *s->index);
-            memset(s->index + s->n_index, 0, (n - s->n_index) * sizeof *s->index);
-            s->n_index = n;
-        }
+        s->index = xgrow_zeroed(s->index, &s->n_index, d->id, sizeof *s->index);
         /* Only a new pair gains words, so its list here is still empty. */
         s->index[d->id] = d->words;
     }
@@ -183,23 +176,10 @@ static uint32_t merge_word(struct shard *s, uint32_t w, const struct shard_merge
     return L - o;
 }
 
-/* Room in the slot table for every token up to t. */
-static void slots_reserve(struct shard *s, uint32_t t)
-{
-    if (t < s->n_slot)
-        return;
-    uint32_t n = s->n_slot ? s->n_slot : 1024;
-    while (n <= t)
-        n *= 2;
-    s->slot = xrealloc(s->slot, n * sizeof *s->slot);
-    memset(s->slot + s->n_slot, 0, (n - s->n_slot) * sizeof *s->slot);
-    s->n_slot = n;
-}
-
 void shard_apply(struct shard *s, const struct shard_merge *m)
 {
     file_lists(s);
-    slots_reserve(s, m->t);
+    s->slot = xgrow_zeroed(s->slot, &s->n_slot, m->t, sizeof *s->slot);
     s->stamp++; /* never 0, the stamp of a fresh slot: a step per merge */
     delta_new(s, m->a, m->b);
     s->d[0].id = m->chosen;

@@ -71,6 +71,7 @@ struct shard {
 struct shard_merge {
     uint32_t chosen;      /* stable id of (a, b) */
     uint32_t a, b, t;     /* t: the new token */
+    uint64_t words;       /* entries of the pair's word lists, all shards */
 };
 
 /* Shard i of n holds the words w with w % n == i (so every shard gets its

@@ -15,6 +15,14 @@ double shard_apply_timed(struct shard *s, const struct shard_merge *m)
     return now_s() - t0;
 }
 
+double shards_apply_in_turn(struct shard *shards, unsigned n, const struct shard_merge *m)
+{
+    double t = 0;
+    for (unsigned i = 0; i < n; i++)
+        t += shard_apply_timed(&shards[i], m);
+    return t;
+}
+
 static int serial_init(void **state, const struct update_config *cfg, struct shard *shards,
                        char *err, size_t errlen)
 {
@@ -31,17 +39,13 @@ static void serial_destroy(void *state)
     free(state);
 }
 
-static int serial_run(void *state, const struct shard_merge *m, double *compute_s, char *err,
-                      size_t errlen)
+static int serial_run(void *state, const struct shard_merge *m, double *compute_s, int *round,
+                      char *err, size_t errlen)
 {
     (void)err, (void)errlen;
     struct serial_update *s = state;
-    *compute_s = 0;
-    for (unsigned i = 0; i < s->n; i++) {
-        double t = shard_apply_timed(&s->shards[i], m);
-        if (t > *compute_s)
-            *compute_s = t;
-    }
+    *compute_s = shards_apply_in_turn(s->shards, s->n, m);
+    *round = 0;
     return 0;
 }
 

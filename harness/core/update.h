@@ -18,6 +18,8 @@
 struct update_config {
     unsigned workers;     /* --update-workers: shards (and threads, if any) */
     enum pin_policy pin;  /* --pin */
+    uint64_t min_words;   /* --update-min-words: fewer words to merge than
+                             this and the shards run in turn, no round */
 };
 
 struct update_strategy {
@@ -31,10 +33,13 @@ struct update_strategy {
                 char *err, size_t errlen);
     void (*destroy)(void *state);
 
-    /* Runs shard_apply(shards[i], m) for every shard; *compute_s is the
-     * longest any one shard took, measured where it ran. */
-    int (*run)(void *state, const struct shard_merge *m, double *compute_s, char *err,
-               size_t errlen);
+    /* Runs shard_apply(shards[i], m) for every shard. *compute_s is the
+     * time the shards took on the critical path, measured where they ran
+     * (threads: the slowest; in turn: their sum), so what the run took
+     * beyond it is the cost of waking threads and waiting for them. Sets
+     * *round when it woke threads. */
+    int (*run)(void *state, const struct shard_merge *m, double *compute_s, int *round,
+               char *err, size_t errlen);
 
     /* Optional: "L#:P#" per thread, ';'-separated (pinning.h). */
     void (*report)(void *state, struct buf *pus);
@@ -45,5 +50,7 @@ extern const struct update_strategy update_serial;
 
 /* shard_apply timed: its seconds. What every strategy runs per shard. */
 double shard_apply_timed(struct shard *s, const struct shard_merge *m);
+/* Every shard in turn on the calling thread; the seconds they took. */
+double shards_apply_in_turn(struct shard *shards, unsigned n, const struct shard_merge *m);
 
 #endif
