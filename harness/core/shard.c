@@ -14,7 +14,7 @@ enum { LEFT_OLD, RIGHT_OLD, LEFT_NEW, RIGHT_NEW };
 /* A word is its frequency (two 32-bit halves) and length, then its tokens,
  * so one cache line usually holds all a merge reads of it; start[] points
  * at the tokens. */
-enum { WORD_HEADER = 3 };
+enum { WORD_HEADER = 3, PREFETCH_AHEAD = 8 };
 
 static inline int64_t word_freq(const uint32_t *x)
 {
@@ -191,8 +191,13 @@ void shard_apply(struct shard *s, const struct shard_merge *m)
     memset(&s->index[m->chosen], 0, sizeof l);
     s->c.index_reads += l.n;
     s->c.words_visited += l.n;
-    for (uint32_t k = 0; k < l.n; k++)
+    for (uint32_t k = 0; k < l.n; k++) {
+        /* The words are scattered; asking for one a few ahead hides most
+         * of the wait for memory (a stale word costs little else). */
+        if (k + PREFETCH_AHEAD < l.n)
+            __builtin_prefetch(s->tok + s->start[l.w[k + PREFETCH_AHEAD]] - WORD_HEADER, 1);
         if (merge_word(s, l.w[k], m) == 0)
             s->c.index_stale++;
+    }
     free(l.w);
 }
