@@ -26,7 +26,25 @@ struct updater {
     void *state;
     uint64_t *list_words; /* by pair id: its word-list entries, all shards */
     uint32_t n_list_words;
+    struct shard_slot *ids; /* by token: this step's pair id of each kind */
+    uint32_t n_ids;
 };
+
+/* The id of a delta's pair: interned once a step, however many shards
+ * changed it. */
+static uint32_t delta_id(struct pair_table *pt, const struct step *s, struct updater *u,
+                         const struct shard_delta *d)
+{
+    if (d->kind == SHARD_KINDS)
+        return pairs_intern(pt, d->a, d->b);
+    u->ids = xgrow_zeroed(u->ids, &u->n_ids, d->tok, sizeof *u->ids);
+    struct shard_slot *sl = &u->ids[d->tok];
+    if (sl->stamp[d->kind] != s->stamp) {
+        sl->stamp[d->kind] = s->stamp;
+        sl->at[d->kind] = pairs_intern(pt, d->a, d->b);
+    }
+    return sl->at[d->kind];
+}
 
 /* Pair id's word lists gained n entries. */
 static void count_list_words(struct updater *u, uint32_t id, uint32_t n)
@@ -65,7 +83,7 @@ static void combine(struct pair_table *pt, struct step *s, struct updater *u)
                 continue;
             }
             if (d->id == PAIR_NONE)
-                d->id = pairs_intern(pt, d->a, d->b);
+                d->id = delta_id(pt, s, u, d);
             add_delta(pt, s, d->id, d->delta);
             if (d->words.n)
                 count_list_words(u, d->id, d->words.n);
@@ -81,6 +99,8 @@ static void updater_build(struct updater *u, const struct word_counts *wc,
     u->state = NULL;
     u->list_words = NULL;
     u->n_list_words = 0;
+    u->ids = NULL;
+    u->n_ids = 0;
     u->shards = xmalloc(u->n * sizeof *u->shards);
     for (unsigned i = 0; i < u->n; i++)
         shard_build(&u->shards[i], wc, v, i, u->n);
@@ -100,6 +120,7 @@ static void updater_free(struct updater *u, struct update_counters *c)
     }
     free(u->shards);
     free(u->list_words);
+    free(u->ids);
 }
 
 static void hash_merge(uint64_t *h, const struct vocab *v, uint32_t id)

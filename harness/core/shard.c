@@ -7,10 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The four kinds of neighbour pair an occurrence of (a, b) changes, by the
- * neighbouring token: (L, a) and (b, R) lose, (L, t) and (t, R) gain. */
-enum { LEFT_OLD, RIGHT_OLD, LEFT_NEW, RIGHT_NEW };
-
 /* A word is its frequency (two 32-bit halves) and length, then its tokens,
  * so one cache line usually holds all a merge reads of it; start[] points
  * at the tokens. */
@@ -69,6 +65,7 @@ static uint32_t delta_new(struct shard *s, uint32_t a, uint32_t b)
     d->a = a;
     d->b = b;
     d->id = PAIR_NONE;
+    d->kind = SHARD_KINDS;
     return s->n_d++;
 }
 
@@ -134,6 +131,8 @@ static void change(struct shard *s, int kind, uint32_t tok, uint32_t a, uint32_t
     if (sl->stamp[kind] != s->stamp) {
         sl->stamp[kind] = s->stamp;
         sl->at[kind] = delta_new(s, a, b);
+        s->d[sl->at[kind]].kind = (uint32_t)kind;
+        s->d[sl->at[kind]].tok = tok;
     }
     struct shard_delta *d = &s->d[sl->at[kind]];
     d->delta += f;

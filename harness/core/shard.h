@@ -37,9 +37,16 @@ struct word_list {
     uint32_t n, cap;
 };
 
+/* The kinds of neighbour pair an occurrence of (a, b) changes, by the
+ * neighbouring token: (L, a) and (b, R) lose, (L, t) and (t, R) gain. In
+ * one step (kind, token) names one pair, so the merge loop can find the id
+ * of the pair the shards share without hashing it once per shard. */
+enum shard_kind { LEFT_OLD, RIGHT_OLD, LEFT_NEW, RIGHT_NEW, SHARD_KINDS };
+
 /* One pair's net change in one shard and one step. */
 struct shard_delta {
     uint32_t a, b;
+    uint32_t kind, tok;   /* how the step found it; kind SHARD_KINDS: otherwise */
     int64_t delta;
     uint32_t id;          /* the pair's stable id: set by the merge loop, or
                              PAIR_NONE when it did not keep the pair */
