@@ -18,7 +18,23 @@ import sys
 import tempfile
 
 COLS = ["merge_s", "update_s", "upd_round_s", "upd_compute_s", "upd_combine_s",
-        "upd_ns_per_change"]
+        "upd_notify_s", "upd_ns_per_change", "round_us", "upd_cpu_s", "cpu_ns_per_change"]
+
+
+def derived(r, c):
+    """A column of the row, or one derived from it: round_us is the cost of
+    one round (waking U threads and waiting for them) in microseconds,
+    cpu_ns_per_change the update's CPU time per pair-count change."""
+    if c == "cpu_ns_per_change":
+        if not r.get("upd_cpu_s"):
+            return None
+        return str(float(r["upd_cpu_s"]) * 1e9 / int(r["upd_pair_changes"]))
+    if c != "round_us":
+        return r.get(c)
+    if not r.get("upd_rounds") or int(r["upd_rounds"]) == 0:
+        return None
+    return str((float(r["upd_round_s"]) - float(r["upd_compute_s"])) /
+               int(r["upd_rounds"]) * 1e6)
 
 
 def run(binary_args, a, csv_path):
@@ -50,11 +66,11 @@ def main():
         rows = list(csv.DictReader(open(paths[label])))
         cells = []
         for c in COLS:
-            v = [float(r[c]) for r in rows if r.get(c)]
+            v = [float(derived(r, c)) for r in rows if derived(r, c)]
             if not v:  # a binary from before the column existed
                 cells.append("-")
                 continue
-            fmt = "{:.1f}" if c.endswith("per_change") else "{:.4f}"
+            fmt = "{:.1f}" if c.endswith(("per_change", "_us")) else "{:.4f}"
             cells.append(f"{fmt.format(statistics.median(v))} "
                          f"[{fmt.format(min(v))}-{fmt.format(max(v))}]")
         hashes = {r["merges_hash"] for r in rows}

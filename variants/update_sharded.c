@@ -21,7 +21,7 @@
 
 /* Each thread's time, on its own cache line. */
 struct thread_time {
-    double compute_s;
+    double compute_s, cpu_s;
 } __attribute__((aligned(64)));
 
 struct sharded {
@@ -38,7 +38,7 @@ struct sharded {
 static void merge_shard(void *arg, unsigned i)
 {
     struct sharded *s = arg;
-    s->times[i].compute_s = shard_apply_timed(&s->shards[i], &s->m);
+    s->times[i].compute_s = shard_apply_timed(&s->shards[i], &s->m, &s->times[i].cpu_s);
 }
 
 static void sharded_destroy(void *state)
@@ -64,7 +64,7 @@ static int sharded_init(void **state, const struct update_config *cfg, struct sh
     return rounds_start(&s->rounds, s->n, &s->plan, merge_shard, s, err, errlen);
 }
 
-static int sharded_run(void *state, const struct shard_merge *m, double *compute_s, int *round,
+static int sharded_run(void *state, const struct shard_merge *m, struct update_run *out,
                        char *err, size_t errlen)
 {
     (void)err, (void)errlen;
@@ -72,17 +72,18 @@ static int sharded_run(void *state, const struct shard_merge *m, double *compute
     /* A merge of a few words costs less than waking the threads: the main
      * thread does it. Between rounds the shards are the main thread's, and
      * the round's mutex orders its writes before the threads' next reads. */
-    *round = m->words >= s->min_words;
-    if (!*round) {
-        *compute_s = shards_apply_in_turn(s->shards, s->n, m);
+    out->round = m->words >= s->min_words;
+    if (!out->round) {
+        out->compute_s = shards_apply_in_turn(s->shards, s->n, m);
         return 0;
     }
     s->m = *m;
     rounds_run(&s->rounds);
-    *compute_s = 0;
-    for (unsigned i = 0; i < s->n; i++)
-        if (s->times[i].compute_s > *compute_s)
-            *compute_s = s->times[i].compute_s;
+    for (unsigned i = 0; i < s->n; i++) {
+        if (s->times[i].compute_s > out->compute_s)
+            out->compute_s = s->times[i].compute_s;
+        out->thread_cpu_s += s->times[i].cpu_s;
+    }
     return 0;
 }
 

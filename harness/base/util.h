@@ -21,6 +21,9 @@ void *xgrow_zeroed(void *p, uint32_t *n, uint32_t need, size_t size);
 
 /* Seconds on the monotonic clock. */
 double now_s(void);
+/* CPU seconds the calling thread has run: unlike now_s, blind to the time
+ * it waited for a CPU on a loaded machine. */
+double thread_cpu_s(void);
 
 /* A scan's time and page faults, measured inside whichever worker runs it
  * (RUSAGE_THREAD: a thread's own, or a single-threaded process's). */

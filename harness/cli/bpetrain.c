@@ -166,7 +166,7 @@ static void print_summary(const struct options *o, const struct run_record *rec)
                         " net; per merge %.1f words, %.1f changes; %.1f ns/change\n"
                 "  update %s, %u shard%s: %.3f s in the shards' merges, of it %.3f s "
                 "waking and waiting in %" PRIu64 " rounds (%.2f us a round); combine %.3f s, "
-                "notify %.3f s\n",
+                "notify %.3f s; CPU %.3f s on all threads\n",
                 u->index_reads, u->index_stale, u->words_visited, u->pair_changes,
                 u->net_changes, (double)u->words_visited * per, (double)u->pair_changes * per,
                 update_ns_per_change(&rec->merge), rec->update, rec->update_workers,
@@ -175,7 +175,7 @@ static void print_summary(const struct options *o, const struct run_record *rec)
                 rec->merge.upd_rounds ? (rec->merge.upd_round_s - rec->merge.upd_compute_s) /
                                             (double)rec->merge.upd_rounds * 1e6
                                       : 0.0,
-                rec->merge.upd_combine_s, rec->merge.upd_notify_s);
+                rec->merge.upd_combine_s, rec->merge.upd_notify_s, rec->merge.upd_cpu_s);
     }
     fprintf(stderr, "  peak RSS %ld KiB\n", rec->self.peak_rss_kb);
 }

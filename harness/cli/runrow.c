@@ -69,7 +69,9 @@ double update_ns_per_change(const struct merge_stats *m)
  * strategy's rounds took, upd_compute_s the slowest shard's part of each
  * (their difference: waking and waiting for the threads, over upd_rounds
  * rounds), upd_combine_s the main thread's adding up of the deltas,
- * upd_notify_s its keeping the live array and telling the backend. */
+ * upd_notify_s its keeping the live array and telling the backend;
+ * upd_cpu_s is the update's CPU time on every thread, which unlike the
+ * wall-clock times does not grow while a loaded machine makes it wait. */
 #define RUN_COLUMNS(X)                                                                        \
     X(backend, S, r->backend)                                                                 \
     X(workers, U, r->workers)                                                                 \
@@ -131,7 +133,8 @@ double update_ns_per_change(const struct merge_stats *m)
     X(upd_combine_s, F, r->merge.upd_combine_s)                                               \
     X(upd_notify_s, F, r->merge.upd_notify_s)                                                 \
     X(upd_rounds, U, r->merge.upd_rounds)                                                     \
-    X(update_min_words, U, r->update_min_words)
+    X(update_min_words, U, r->update_min_words)                                               \
+    X(upd_cpu_s, F, r->merge.upd_cpu_s)
 
 #define HEADER_NAME(name, kind, value) "," #name
 static const char header[] = RUN_COLUMNS(HEADER_NAME);

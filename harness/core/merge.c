@@ -170,14 +170,15 @@ static int apply_merge(struct pair_table *pt, struct step *s, struct updater *u,
 {
     struct shard_merge sm = {chosen, pt->rec[chosen].a, pt->rec[chosen].b, t,
                              chosen < u->n_list_words ? u->list_words[chosen] : 0};
-    double compute_s, t0 = now_s();
-    int round = 0;
-    if (u->strategy->run(u->state, &sm, &compute_s, &round, err, errlen) < 0)
+    struct update_run run = {0, 0, 0};
+    double t0 = now_s();
+    if (u->strategy->run(u->state, &sm, &run, err, errlen) < 0)
         return -1;
     double t1 = now_s();
     st->upd_round_s += t1 - t0;
-    st->upd_compute_s += compute_s;
-    st->upd_rounds += (uint64_t)round;
+    st->upd_compute_s += run.compute_s;
+    st->upd_rounds += (uint64_t)run.round;
+    st->upd_cpu_s += run.thread_cpu_s;
     s->stamp = (uint32_t)m + 1;
     combine(pt, s, u);
     double t2 = now_s();
@@ -271,11 +272,12 @@ static int merge_loop(struct pair_table *pt, struct step *s, struct updater *u,
             st->stopped_early = 1;
             return 0;
         }
-        double t0 = now_s();
+        double t0 = now_s(), c0 = thread_cpu_s();
         uint32_t t = record_merge(v, res, m, pt->rec[chosen].a, pt->rec[chosen].b);
         if (apply_merge(pt, s, u, be, state, chosen, t, m, st, err, errlen) < 0)
             return -1;
         st->update_s += now_s() - t0;
+        st->upd_cpu_s += thread_cpu_s() - c0;
         if (p->check_each_step && be->check && be->check(state, pt) < 0) {
             errf(err, errlen, "internal error: fails its own check after merge %llu",
                  (unsigned long long)m + 1);

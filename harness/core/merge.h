@@ -26,6 +26,8 @@ struct merge_stats {
     double upd_combine_s; /* adding the shards' deltas into the pair table */
     double upd_notify_s;  /* the live array and the backend's count_changed */
     uint64_t upd_rounds;  /* merges that woke the update threads */
+    double upd_cpu_s;     /* CPU time of the update, on every thread: on a
+                             loaded machine the steadier yardstick */
     struct buf upd_pus;   /* the update threads' PUs, as worker_pus */
     struct backend_report backend; /* released by merge_stats_free */
 };

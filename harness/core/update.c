@@ -8,18 +8,21 @@ struct serial_update {
     unsigned n;
 };
 
-double shard_apply_timed(struct shard *s, const struct shard_merge *m)
+double shard_apply_timed(struct shard *s, const struct shard_merge *m, double *cpu_s)
 {
-    double t0 = now_s();
+    double c0 = thread_cpu_s(), t0 = now_s();
     shard_apply(s, m);
-    return now_s() - t0;
+    double t = now_s() - t0;
+    *cpu_s = thread_cpu_s() - c0;
+    return t;
 }
 
 double shards_apply_in_turn(struct shard *shards, unsigned n, const struct shard_merge *m)
 {
     double t = 0;
+    double cpu;
     for (unsigned i = 0; i < n; i++)
-        t += shard_apply_timed(&shards[i], m);
+        t += shard_apply_timed(&shards[i], m, &cpu);
     return t;
 }
 
@@ -39,13 +42,12 @@ static void serial_destroy(void *state)
     free(state);
 }
 
-static int serial_run(void *state, const struct shard_merge *m, double *compute_s, int *round,
+static int serial_run(void *state, const struct shard_merge *m, struct update_run *out,
                       char *err, size_t errlen)
 {
     (void)err, (void)errlen;
     struct serial_update *s = state;
-    *compute_s = shards_apply_in_turn(s->shards, s->n, m);
-    *round = 0;
+    out->compute_s = shards_apply_in_turn(s->shards, s->n, m);
     return 0;
 }
 

@@ -22,6 +22,16 @@ struct update_config {
                              this and the shards run in turn, no round */
 };
 
+/* One merge's run of the shards. */
+struct update_run {
+    double compute_s;    /* the shards' merges on the critical path, measured
+                            where they ran (threads: the slowest; in turn:
+                            their sum): the rest of the run is the cost of
+                            waking the threads and waiting for them */
+    double thread_cpu_s; /* CPU time spent on threads other than the caller */
+    int round;           /* 1 when it woke threads */
+};
+
 struct update_strategy {
     const char *name;        /* --update NAME */
     const char *description; /* one line for --help */
@@ -33,13 +43,10 @@ struct update_strategy {
                 char *err, size_t errlen);
     void (*destroy)(void *state);
 
-    /* Runs shard_apply(shards[i], m) for every shard. *compute_s is the
-     * time the shards took on the critical path, measured where they ran
-     * (threads: the slowest; in turn: their sum), so what the run took
-     * beyond it is the cost of waking threads and waiting for them. Sets
-     * *round when it woke threads. */
-    int (*run)(void *state, const struct shard_merge *m, double *compute_s, int *round,
-               char *err, size_t errlen);
+    /* Runs shard_apply(shards[i], m) for every shard and says how it went
+     * (struct update_run, zeroed by the caller). */
+    int (*run)(void *state, const struct shard_merge *m, struct update_run *out, char *err,
+               size_t errlen);
 
     /* Optional: "L#:P#" per thread, ';'-separated (pinning.h). */
     void (*report)(void *state, struct buf *pus);
@@ -48,8 +55,9 @@ struct update_strategy {
 /* Every shard in turn, on the calling thread. */
 extern const struct update_strategy update_serial;
 
-/* shard_apply timed: its seconds. What every strategy runs per shard. */
-double shard_apply_timed(struct shard *s, const struct shard_merge *m);
+/* shard_apply timed: its seconds, and the CPU seconds of the calling thread
+ * in *cpu_s. What every strategy runs per shard. */
+double shard_apply_timed(struct shard *s, const struct shard_merge *m, double *cpu_s);
 /* Every shard in turn on the calling thread; the seconds they took. */
 double shards_apply_in_turn(struct shard *shards, unsigned n, const struct shard_merge *m);
 
