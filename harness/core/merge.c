@@ -170,7 +170,7 @@ static int apply_merge(struct pair_table *pt, struct step *s, struct updater *u,
 {
     struct shard_merge sm = {chosen, pt->rec[chosen].a, pt->rec[chosen].b, t,
                              chosen < u->n_list_words ? u->list_words[chosen] : 0};
-    struct update_run run = {0, 0, 0};
+    struct update_run run = {0, 0};
     double t0 = now_s();
     if (u->strategy->run(u->state, &sm, &run, err, errlen) < 0)
         return -1;
@@ -178,7 +178,6 @@ static int apply_merge(struct pair_table *pt, struct step *s, struct updater *u,
     st->upd_round_s += t1 - t0;
     st->upd_compute_s += run.compute_s;
     st->upd_rounds += (uint64_t)run.round;
-    st->upd_cpu_s += run.thread_cpu_s;
     s->stamp = (uint32_t)m + 1;
     combine(pt, s, u);
     double t2 = now_s();
@@ -232,8 +231,10 @@ static void report(const struct merge_backend *be, void *state, struct updater *
         if (st->backend.counters.len)
             buf_cstr(&st->backend.counters);
     }
+    double thread_cpu_s = 0;
     if (u->strategy->report)
-        u->strategy->report(u->state, &st->upd_pus);
+        u->strategy->report(u->state, &st->upd_pus, &thread_cpu_s);
+    st->upd_cpu_s += thread_cpu_s;
     if (st->upd_pus.len)
         buf_cstr(&st->upd_pus);
 }

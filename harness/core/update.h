@@ -28,7 +28,6 @@ struct update_run {
                             where they ran (threads: the slowest; in turn:
                             their sum): the rest of the run is the cost of
                             waking the threads and waiting for them */
-    double thread_cpu_s; /* CPU time spent on threads other than the caller */
     int round;           /* 1 when it woke threads */
 };
 
@@ -48,16 +47,16 @@ struct update_strategy {
     int (*run)(void *state, const struct shard_merge *m, struct update_run *out, char *err,
                size_t errlen);
 
-    /* Optional: "L#:P#" per thread, ';'-separated (pinning.h). */
-    void (*report)(void *state, struct buf *pus);
+    /* Optional: "L#:P#" per thread, ';'-separated (pinning.h), and the CPU
+     * time its threads have run (the caller's own is measured apart). */
+    void (*report)(void *state, struct buf *pus, double *thread_cpu_s);
 };
 
 /* Every shard in turn, on the calling thread. */
 extern const struct update_strategy update_serial;
 
-/* shard_apply timed: its seconds, and the CPU seconds of the calling thread
- * in *cpu_s. What every strategy runs per shard. */
-double shard_apply_timed(struct shard *s, const struct shard_merge *m, double *cpu_s);
+/* shard_apply timed: its seconds. What every strategy runs per shard. */
+double shard_apply_timed(struct shard *s, const struct shard_merge *m);
 /* Every shard in turn on the calling thread; the seconds they took. */
 double shards_apply_in_turn(struct shard *shards, unsigned n, const struct shard_merge *m);
 

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct round_thread {
     pthread_t thread;
@@ -71,6 +72,19 @@ void rounds_run(struct rounds *r)
     while (r->n_done < r->n)
         pthread_cond_wait(&r->done, &r->mu);
     pthread_mutex_unlock(&r->mu);
+}
+
+double rounds_cpu_s(const struct rounds *r)
+{
+    double t = 0;
+    for (unsigned i = 0; i < r->n; i++) {
+        clockid_t id;
+        struct timespec ts;
+        if (r->th[i].started && pthread_getcpuclockid(r->th[i].thread, &id) == 0 &&
+            clock_gettime(id, &ts) == 0)
+            t += (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    }
+    return t;
 }
 
 void rounds_stop(struct rounds *r)

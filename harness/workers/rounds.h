@@ -37,6 +37,8 @@ int rounds_start(struct rounds *r, unsigned n, struct pin_plan *plan, round_fn f
                  char *err, size_t errlen);
 /* One round: every thread runs fn(arg, i) once; returns when all have. */
 void rounds_run(struct rounds *r);
+/* CPU seconds the threads have run so far, together. */
+double rounds_cpu_s(const struct rounds *r);
 /* Ends and joins every thread that started. */
 void rounds_stop(struct rounds *r);
 
