@@ -20,7 +20,6 @@ struct slot {
 
 struct pthread_state {
     unsigned w;
-    struct pin_plan plan;
     struct rounds rounds;
     struct slot *slots;
     const struct pair_table *pt; /* published with each round */
@@ -40,7 +39,6 @@ static void pthread_destroy(void *state)
 {
     struct pthread_state *s = state;
     rounds_stop(&s->rounds);
-    pin_plan_free(&s->plan);
     free(s->slots);
     free(s);
 }
@@ -53,9 +51,7 @@ static int pthread_init(void **state, const struct backend_config *cfg,
     s->w = cfg->workers;
     s->slots = xcalloc_lines(s->w, sizeof *s->slots);
     *state = s;
-    if (pin_plan_init(&s->plan, cfg->pin, s->w, err, errlen) < 0)
-        return -1;
-    return rounds_start(&s->rounds, s->w, &s->plan, scan_slice, s, err, errlen);
+    return rounds_start(&s->rounds, s->w, cfg->pin, scan_slice, s, err, errlen);
 }
 
 static int pthread_select(void *state, const struct pair_table *pt, struct select_result *out,
@@ -79,7 +75,7 @@ static int pthread_select(void *state, const struct pair_table *pt, struct selec
 static void pthread_report(void *state, struct backend_report *out)
 {
     struct pthread_state *s = state;
-    pin_plan_describe(&s->plan, &out->worker_pus);
+    pin_plan_describe(&s->rounds.plan, &out->worker_pus);
     out->worker_minflt = s->minflt;
     out->worker_majflt = s->majflt;
 }

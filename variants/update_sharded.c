@@ -29,7 +29,6 @@ struct sharded {
     uint64_t min_words;
     struct shard *shards;
     struct thread_time *times;
-    struct pin_plan plan;
     struct rounds rounds;
     struct shard_merge m;       /* published with each round */
 };
@@ -45,7 +44,6 @@ static void sharded_destroy(void *state)
 {
     struct sharded *s = state;
     rounds_stop(&s->rounds);
-    pin_plan_free(&s->plan);
     free(s->times);
     free(s);
 }
@@ -59,9 +57,7 @@ static int sharded_init(void **state, const struct update_config *cfg, struct sh
     s->shards = shards;
     s->times = xcalloc_lines(s->n, sizeof *s->times);
     *state = s;
-    if (pin_plan_init(&s->plan, cfg->pin, s->n, err, errlen) < 0)
-        return -1;
-    return rounds_start(&s->rounds, s->n, &s->plan, merge_shard, s, err, errlen);
+    return rounds_start(&s->rounds, s->n, cfg->pin, merge_shard, s, err, errlen);
 }
 
 static int sharded_run(void *state, const struct shard_merge *m, struct update_run *out,
@@ -88,7 +84,7 @@ static int sharded_run(void *state, const struct shard_merge *m, struct update_r
 static void sharded_report(void *state, struct buf *pus, double *thread_cpu_s)
 {
     struct sharded *s = state;
-    pin_plan_describe(&s->plan, pus);
+    pin_plan_describe(&s->rounds.plan, pus);
     /* The threads do nothing but merge, so their whole CPU time is the
      * update's: read once here, not twice a round. */
     *thread_cpu_s = rounds_cpu_s(&s->rounds);

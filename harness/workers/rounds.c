@@ -19,7 +19,7 @@ static void *thread_main(void *arg)
 {
     struct round_thread *th = arg;
     struct rounds *r = th->r;
-    pin_self_thread(r->plan, th->i);
+    pin_self_thread(&r->plan, th->i);
     uint64_t seen = 0;
     pthread_mutex_lock(&r->mu);
     for (;;) {
@@ -40,18 +40,19 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-int rounds_start(struct rounds *r, unsigned n, struct pin_plan *plan, round_fn fn, void *arg,
+int rounds_start(struct rounds *r, unsigned n, enum pin_policy pin, round_fn fn, void *arg,
                  char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
     r->n = n;
-    r->plan = plan;
     r->fn = fn;
     r->arg = arg;
     r->th = xcalloc(n, sizeof *r->th);
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->go, NULL);
     pthread_cond_init(&r->done, NULL);
+    if (pin_plan_init(&r->plan, pin, n, err, errlen) < 0)
+        return -1;
     for (unsigned i = 0; i < n; i++) {
         r->th[i].r = r;
         r->th[i].i = i;
@@ -101,6 +102,7 @@ void rounds_stop(struct rounds *r)
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->go);
     pthread_cond_destroy(&r->done);
+    pin_plan_free(&r->plan);
     free(r->th);
     r->th = NULL;
 }

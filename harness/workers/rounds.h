@@ -20,7 +20,7 @@ struct round_thread;
 
 struct rounds {
     unsigned n;
-    struct pin_plan *plan;
+    struct pin_plan plan; /* thread i binds itself to plan's PU i */
     round_fn fn;
     void *arg;
     struct round_thread *th;
@@ -31,15 +31,16 @@ struct rounds {
     int quit;
 };
 
-/* Starts n threads (through the system-call seam). Returns 0, or -1 with
- * "cannot start thread I: ..." in err; rounds_stop is needed either way. */
-int rounds_start(struct rounds *r, unsigned n, struct pin_plan *plan, round_fn fn, void *arg,
+/* Plans the binding and starts n threads (through the system-call seam).
+ * Returns 0, or -1 with a reason ("cannot start thread I: ...") in err;
+ * rounds_stop is needed either way. */
+int rounds_start(struct rounds *r, unsigned n, enum pin_policy pin, round_fn fn, void *arg,
                  char *err, size_t errlen);
 /* One round: every thread runs fn(arg, i) once; returns when all have. */
 void rounds_run(struct rounds *r);
 /* CPU seconds the threads have run so far, together. */
 double rounds_cpu_s(const struct rounds *r);
-/* Ends and joins every thread that started. */
+/* Ends and joins every thread that started; frees the plan. */
 void rounds_stop(struct rounds *r);
 
 #endif
