@@ -140,6 +140,12 @@ check "--csv: a row has as many fields as the header" \
 check "--csv: the two runs have the same merges_hash" \
     test "$(cut -d, -f21 "$tmp/runs.csv" | sed -n 2p)" = "$(cut -d, -f21 "$tmp/runs.csv" | sed -n 3p)"
 check "--csv: 243 merges recorded" test "$(cut -d, -f8 "$tmp/runs.csv" | sed -n 2p)" = 243
+# The update's counters: the 18780 index entries and 60640 pair-count changes
+# corpus.en's 243 merges take (fixed by the data), the stale ones among the
+# reads, and a time per change.
+upd=$(python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1])))[0]; print(r['upd_index_reads'], r['upd_index_stale'], r['upd_words_visited'], r['upd_pair_changes'], float(r['upd_ns_per_change']) > 0)" "$tmp/runs.csv")
+check "--csv: the update's counters (reads, stale, visited, changes, ns/change; got $upd)" \
+    test "$upd" = "18780 3376 18780 60640 True"
 "$BPETRAIN" --quiet --input "$D/corpus.en" --vocab-size 500 --csv /proc/nope.csv 2>"$tmp/csv.err"
 check "--csv to an unwritable path: non-zero exit and a message" \
     bash -c "[ $? -ne 0 ] && grep -q 'cannot open /proc/nope.csv' '$tmp/csv.err'"

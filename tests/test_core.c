@@ -240,36 +240,53 @@ static void test_counting(void)
     specials_free(&tricky);
 }
 
-/* ---- the merge loop with counts past 2^32 ---- */
+/* ---- the merge loop on hand-made word counts ---- */
+
+/* Word counts of n words given as strings and frequencies. */
+static void make_counts(struct word_counts *wc, const char *const *w, const uint64_t *f,
+                        size_t n)
+{
+    struct buf bytes = {0};
+    memset(wc, 0, sizeof *wc);
+    wc->n = n;
+    wc->off = xmalloc(n * sizeof *wc->off);
+    wc->len = xmalloc(n * sizeof *wc->len);
+    wc->freq = xmalloc(n * sizeof *wc->freq);
+    for (size_t i = 0; i < n; i++) {
+        wc->off[i] = bytes.len;
+        wc->len[i] = (uint32_t)strlen(w[i]);
+        wc->freq[i] = f[i];
+        buf_put(&bytes, w[i], wc->len[i]);
+    }
+    wc->bytes = bytes.data;
+}
+
+/* Trains `merges` merges on the words with the serial backend. */
+static int train_words(const char *const *w, const uint64_t *f, size_t n, uint64_t merges,
+                       struct vocab *v, struct merge_result *mr, struct merge_stats *ms)
+{
+    char err[256];
+    struct word_counts wc;
+    make_counts(&wc, w, f, n);
+    char *eot[] = {"<|endoftext|>"};
+    vocab_init(v, eot, 1);
+    struct merge_params mp = {.vocab_size = 257 + merges, .backend = backend_find("serial"),
+                              .config = {.workers = 1}};
+    int rc = merge_train(&wc, v, &mp, mr, ms, err, sizeof err);
+    word_counts_free(&wc);
+    return rc;
+}
 
 static void test_64bit_counts(void)
 {
-    char err[256];
     /* Two words whose frequencies only differ above bit 32: a 32-bit count
      * would wrap and pick the wrong pair. */
     const char *w[] = {"ab", "cd", "ef"};
     uint64_t f[] = {(1ULL << 32) + 5, (1ULL << 32) + 7, 6};
-    struct word_counts wc = {0};
-    struct buf bytes = {0};
-    wc.n = 3;
-    wc.off = xmalloc(3 * sizeof *wc.off);
-    wc.len = xmalloc(3 * sizeof *wc.len);
-    wc.freq = xmalloc(3 * sizeof *wc.freq);
-    for (size_t i = 0; i < 3; i++) {
-        wc.off[i] = bytes.len;
-        wc.len[i] = 2;
-        wc.freq[i] = f[i];
-        buf_put(&bytes, w[i], 2);
-    }
-    wc.bytes = bytes.data;
-    char *eot[] = {"<|endoftext|>"};
     struct vocab v;
-    vocab_init(&v, eot, 1);
-    struct merge_params mp = {.vocab_size = 257 + 3, .backend = backend_find("serial"),
-                              .config = {.workers = 1}};
     struct merge_result mr;
     struct merge_stats ms;
-    int rc = merge_train(&wc, &v, &mp, &mr, &ms, err, sizeof err);
+    int rc = train_words(w, f, 3, 3, &v, &mr, &ms);
     CHECK("64-bit counts: training succeeds", rc == 0 && mr.merges == 3);
     CHECK("64-bit counts: 'c d' (2^32+7) is merged before 'a b' (2^32+5)",
           rc == 0 && v.len[v.n - 3] == 2 && memcmp(vocab_ptr(&v, v.n - 3), "cd", 2) == 0 &&
@@ -277,7 +294,42 @@ static void test_64bit_counts(void)
     merge_result_free(&mr);
     merge_stats_free(&ms);
     vocab_free(&v);
-    word_counts_free(&wc);
+}
+
+/* The update's work counters, worked out by hand. */
+static void test_update_counters(void)
+{
+    /* "abc" 1, "bc" 5, "ab" 2: ab 3, bc 6. Merge 1 (b,c)=T reads both words
+     * holding it: a|bc gives (a,b) -1, (a,T) +1, (b,c) -1, and "bc" (b,c) -5:
+     * 4 changes, 3 pairs changed. Merge 2 (a,b), count 2, reads "abc" (now
+     * a T: stale) and "ab": 1 change. Merge 3 (a,T): 1 change. */
+    const char *w[] = {"abc", "bc", "ab"};
+    uint64_t f[] = {1, 5, 2};
+    struct vocab v;
+    struct merge_result mr;
+    struct merge_stats ms;
+    int rc = train_words(w, f, 3, 3, &v, &mr, &ms);
+    const struct update_counters *u = &ms.upd;
+    CHECK("update counters: 3 merges", rc == 0 && mr.merges == 3);
+    CHECK("update counters: 5 index entries read, 1 stale, 5 words visited",
+          u->index_reads == 5 && u->index_stale == 1 && u->words_visited == 5);
+    CHECK("update counters: 6 pair-count changes, 5 net changes",
+          u->pair_changes == 6 && u->net_changes == 5);
+    merge_result_free(&mr);
+    merge_stats_free(&ms);
+    vocab_free(&v);
+    /* "abab": merge (a,b) changes (b,a) -1, (t,a) +1, (a,b) -1, then
+     * (t,a) -1, (t,t) +1, (a,b) -1: 6 changes, (t,a) nets to 0 and is not
+     * reported; merge (t,t): 1 more. */
+    const char *w2[] = {"abab"};
+    uint64_t f2[] = {1};
+    rc = train_words(w2, f2, 1, 2, &v, &mr, &ms);
+    CHECK("update counters: a transient pair is a change but not a net change",
+          rc == 0 && mr.merges == 2 && u->pair_changes == 7 && u->net_changes == 4 &&
+              u->index_reads == 2 && u->index_stale == 0);
+    merge_result_free(&mr);
+    merge_stats_free(&ms);
+    vocab_free(&v);
 }
 
 static void test_tie_break(void)
@@ -303,6 +355,7 @@ int main(void)
     test_gpt2_formats();
     test_counting();
     test_64bit_counts();
+    test_update_counters();
     test_tie_break();
     return TEST_EXIT_CODE();
 }

@@ -40,6 +40,29 @@ void *xrealloc(void *p, size_t n)
     return q;
 }
 
+void *xcalloc_lines(size_t n, size_t size)
+{
+    void *p = NULL;
+    size_t bytes = (n ? n : 1) * size;
+    if (posix_memalign(&p, 64, bytes))
+        p = xmalloc(bytes); /* unaligned, but still correct */
+    memset(p, 0, bytes);
+    return p;
+}
+
+void *xgrow_zeroed(void *p, uint32_t *n, uint32_t need, size_t size)
+{
+    if (need < *n)
+        return p;
+    uint32_t cap = *n ? *n : 1024;
+    while (cap <= need)
+        cap *= 2;
+    p = xrealloc(p, (size_t)cap * size);
+    memset((char *)p + (size_t)*n * size, 0, (size_t)(cap - *n) * size);
+    *n = cap;
+    return p;
+}
+
 char *xstrdup(const char *s)
 {
     size_t n = strlen(s) + 1;
@@ -50,6 +73,13 @@ double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 

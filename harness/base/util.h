@@ -12,9 +12,18 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* n zeroed elements of `size` bytes on their own cache lines (free with
+ * free), so threads writing neighbouring elements never share a line. */
+void *xcalloc_lines(size_t n, size_t size);
+/* Grows the zero-filled array p of *n elements of `size` bytes, doubling,
+ * until index `need` fits; the new elements are zero. Returns p. */
+void *xgrow_zeroed(void *p, uint32_t *n, uint32_t need, size_t size);
 
 /* Seconds on the monotonic clock. */
 double now_s(void);
+/* CPU seconds the calling thread has run: unlike now_s, blind to the time
+ * it waited for a CPU on a loaded machine. */
+double thread_cpu_s(void);
 
 /* A scan's time and page faults, measured inside whichever worker runs it
  * (RUSAGE_THREAD: a thread's own, or a single-threaded process's). */

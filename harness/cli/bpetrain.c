@@ -52,6 +52,25 @@ static void print_summary(const struct options *o, const struct run_record *rec)
                         "merges_hash %016" PRIx64 "\n",
                 rec->merge.merge_s, rec->merge.copy_s, rec->merge.max_s, rec->merge.compute_s,
                 rec->merge.update_s, rec->merges_hash);
+    if (!o->count_only && rec->merge.merges) {
+        const struct update_counters *u = &rec->merge.upd;
+        double per = 1.0 / (double)rec->merge.merges;
+        fprintf(stderr, "  update work: %" PRIu64 " index entries read (%" PRIu64 " stale), %"
+                        PRIu64 " words visited, %" PRIu64 " pair-count changes, %" PRIu64
+                        " net; per merge %.1f words, %.1f changes; %.1f ns/change\n"
+                "  update %s, %u shard%s: %.3f s in the shards' merges, of it %.3f s "
+                "waking and waiting in %" PRIu64 " rounds (%.2f us a round); combine %.3f s, "
+                "notify %.3f s; CPU %.3f s on all threads\n",
+                u->index_reads, u->index_stale, u->words_visited, u->pair_changes,
+                u->net_changes, (double)u->words_visited * per, (double)u->pair_changes * per,
+                update_ns_per_change(&rec->merge), rec->update, rec->update_workers,
+                rec->update_workers == 1 ? "" : "s", rec->merge.upd_round_s,
+                rec->merge.upd_round_s - rec->merge.upd_compute_s, rec->merge.upd_rounds,
+                rec->merge.upd_rounds ? (rec->merge.upd_round_s - rec->merge.upd_compute_s) /
+                                            (double)rec->merge.upd_rounds * 1e6
+                                      : 0.0,
+                rec->merge.upd_combine_s, rec->merge.upd_notify_s, rec->merge.upd_cpu_s);
+    }
     fprintf(stderr, "  peak RSS %ld KiB\n", rec->self.peak_rss_kb);
 }
 
@@ -77,7 +96,9 @@ static int run(const struct options *o, const struct merge_backend *be, const ch
                                .backend = be, .backend_opts = opts, .workers = o->workers,
                                .count_workers = o->count_workers, .pin = o->pin,
                                .count_only = o->count_only, .save_counts = o->save_counts,
-                               .load_counts = o->load_counts};
+                               .load_counts = o->load_counts, .update = o->update,
+                               .update_config = {.workers = o->update_workers, .pin = o->pin,
+                                                 .min_words = o->update_min_words}};
     struct train_result tr;
     int rc = train_run(&rq, &tr, err, sizeof err) < 0 ? fail(err) : 0;
     double t_out = now_s();

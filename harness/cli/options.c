@@ -31,6 +31,12 @@ static void usage(FILE *f)
 "  --workers N           workers of the backend (default 1)\n"
 "  --count-workers N     counting threads (default: online CPUs)\n"
 "  --pin POLICY          none|compact|scatter: CPU binding of backend workers\n"
+"                        and of update threads\n"
+"  --update NAME         update step: serial (default; the shards in turn on the\n"
+"                        main thread) or sharded (one thread per shard)\n"
+"  --update-workers U    shards of the distinct words (default 1)\n"
+"  --update-min-words N  sharded: a merge of fewer words runs on the main thread\n"
+"                        without waking the threads (default 0: every merge)\n"
 "  --layout flat|objects shorthand for --backend-opts layout=...\n"
 "  --touch               shorthand for --backend-opts touch\n"
 "  --shuffle-chunks      shorthand for --backend-opts shuffle\n"
@@ -80,6 +86,18 @@ static int parse_pin(const char *arg, enum pin_policy *out)
     return -1;
 }
 
+static int parse_update(const char *arg, const struct update_strategy **out)
+{
+    if ((*out = update_find(arg)))
+        return 0;
+    fprintf(stderr, "bpetrain: --update expects");
+    for (size_t i = 0; i < update_registry_len; i++)
+        fprintf(stderr, "%s%s", i ? (i + 1 == update_registry_len ? " or " : ", ") : " ",
+                update_registry[i]->name);
+    fprintf(stderr, ", got '%s'\n", arg);
+    return 2;
+}
+
 /* Adds one item to the backend's options, as --backend-opts would. */
 static void add_backend_opt(struct options *o, const char *item)
 {
@@ -87,7 +105,8 @@ static void add_backend_opt(struct options *o, const char *item)
 }
 
 enum { OPT_NO_SPECIALS = 256, OPT_LIST, OPT_JSON, OPT_PIN, OPT_COUNT_ONLY, OPT_SAVE, OPT_LOAD,
-       OPT_TOPOLOGY, OPT_LAYOUT, OPT_TOUCH, OPT_SHUFFLE, OPT_BACKEND_OPTS };
+       OPT_TOPOLOGY, OPT_LAYOUT, OPT_TOUCH, OPT_SHUFFLE, OPT_BACKEND_OPTS, OPT_UPDATE,
+       OPT_UPDATE_WORKERS, OPT_UPDATE_MIN_WORDS };
 
 static const struct option longopts[] = {
     {"input", required_argument, 0, 'i'},
@@ -99,6 +118,9 @@ static const struct option longopts[] = {
     {"workers", required_argument, 0, 'w'},
     {"count-workers", required_argument, 0, 'c'},
     {"pin", required_argument, 0, OPT_PIN},
+    {"update", required_argument, 0, OPT_UPDATE},
+    {"update-workers", required_argument, 0, OPT_UPDATE_WORKERS},
+    {"update-min-words", required_argument, 0, OPT_UPDATE_MIN_WORDS},
     {"out", required_argument, 0, 'o'},
     {"csv", required_argument, 0, 'r'},
     {"quiet", no_argument, 0, 'q'},
@@ -138,6 +160,15 @@ static int take_option(int c, char *arg, struct options *o, int *list)
         o->count_workers = (unsigned)v;
         return 0;
     case OPT_PIN: return parse_pin(arg, &o->pin) < 0 ? 2 : 0;
+    case OPT_UPDATE: return parse_update(arg, &o->update);
+    case OPT_UPDATE_WORKERS:
+        if (parse_count("--update-workers", arg, 1, 1024, &v) < 0)
+            return 2;
+        o->update_workers = (unsigned)v;
+        return 0;
+    case OPT_UPDATE_MIN_WORDS:
+        return parse_count("--update-min-words", arg, 0, UINT32_MAX, &o->update_min_words) ? 2
+                                                                                           : 0;
     case 'o': o->out_dir = arg; return 0;
     case 'r': o->csv = arg; return 0;
     case 'q': o->quiet = 1; return 0;
@@ -200,6 +231,8 @@ int options_parse(int argc, char **argv, struct options *o)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o->count_workers = cpus > 0 ? (unsigned)cpus : 1;
     o->workers = 1;
+    o->update = update_registry[0];
+    o->update_workers = 1;
     o->backend = backend_registry[0]->name;
     o->pin = PIN_NONE;
     o->specials = xcalloc((size_t)argc + 1, sizeof *o->specials);

@@ -20,6 +20,9 @@ struct options {
     struct buf backend_opts; /* --backend-opts and its shorthands, as given: a C
                                 string once parsed, data NULL when none */
     unsigned workers;
+    const struct update_strategy *update; /* --update */
+    unsigned update_workers;              /* --update-workers */
+    uint64_t update_min_words;            /* --update-min-words */
     unsigned count_workers;
     enum pin_policy pin;
     const char *out_dir;

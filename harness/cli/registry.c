@@ -22,6 +22,19 @@ const struct merge_backend *const backend_registry[] = {BACKENDS(ADDRESS)};
 
 const size_t backend_registry_len = sizeof backend_registry / sizeof backend_registry[0];
 
+/* The update strategies (update.h): serial lives in core, the rest in variants/. */
+extern const struct update_strategy update_sharded;
+const struct update_strategy *const update_registry[] = {&update_serial, &update_sharded};
+const size_t update_registry_len = sizeof update_registry / sizeof update_registry[0];
+
+const struct update_strategy *update_find(const char *name)
+{
+    for (size_t i = 0; i < update_registry_len; i++)
+        if (strcmp(update_registry[i]->name, name) == 0)
+            return update_registry[i];
+    return NULL;
+}
+
 const struct merge_backend *backend_find(const char *name)
 {
     for (size_t i = 0; i < backend_registry_len; i++)

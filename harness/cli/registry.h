@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "util.h"
+#include "update.h"
 
 /* In the order --list-backends prints them; entry 0 is the default. */
 extern const struct merge_backend *const backend_registry[];
@@ -21,6 +22,10 @@ const struct merge_backend *backend_find(const char *name);
  * backend's names the known ones), when either is wrong. */
 const struct merge_backend *registry_resolve(const char *name, const char *spec,
                                              struct buf *opts, char *err, size_t errlen);
+/* The update strategies, the default (serial) first. */
+extern const struct update_strategy *const update_registry[];
+extern const size_t update_registry_len;
+const struct update_strategy *update_find(const char *name);
 
 /* Name, description and options of each backend, for people. */
 void registry_print_text(FILE *f);

@@ -63,9 +63,22 @@ static double avg_live_pairs(const struct merge_stats *m)
     return m->merges ? (double)m->live_pairs_sum / (double)m->merges : 0.0;
 }
 
+double update_ns_per_change(const struct merge_stats *m)
+{
+    return m->upd.pair_changes ? m->update_s * 1e9 / (double)m->upd.pair_changes : 0.0;
+}
+
 /* The columns, in order: name, kind, value. The first 21 are the ones
  * every consumer may rely on; the rest are extra detail. Fault and switch
- * counts cover the process and its children. */
+ * counts cover the process and its children. The upd_ counters are run
+ * totals (per merge: divide by merges); upd_ns_per_change is update_s per
+ * elementary pair-count change. upd_round_s is the time the update
+ * strategy's rounds took, upd_compute_s the slowest shard's part of each
+ * (their difference: waking and waiting for the threads, over upd_rounds
+ * rounds), upd_combine_s the main thread's adding up of the deltas,
+ * upd_notify_s its keeping the live array and telling the backend;
+ * upd_cpu_s is the update's CPU time on every thread, which unlike the
+ * wall-clock times does not grow while a loaded machine makes it wait. */
 #define RUN_COLUMNS(X)                                                                        \
     X(backend, S, r->backend)                                                                 \
     X(workers, U, r->workers)                                                                 \
@@ -112,7 +125,23 @@ static double avg_live_pairs(const struct merge_stats *m)
     X(backend_counters, S, (const char *)r->merge.backend.counters.data)                      \
     X(avg_live_pairs, F1, avg_live_pairs(&r->merge))                                          \
     X(count_rss_anon_kb, I, r->count_rss_anon_kb)                                             \
-    X(count_rss_file_kb, I, r->count_rss_file_kb)
+    X(count_rss_file_kb, I, r->count_rss_file_kb)                                             \
+    X(upd_index_reads, U, r->merge.upd.index_reads)                                           \
+    X(upd_index_stale, U, r->merge.upd.index_stale)                                           \
+    X(upd_words_visited, U, r->merge.upd.words_visited)                                       \
+    X(upd_pair_changes, U, r->merge.upd.pair_changes)                                         \
+    X(upd_net_changes, U, r->merge.upd.net_changes)                                           \
+    X(upd_ns_per_change, F1, update_ns_per_change(&r->merge))                                \
+    X(update, S, r->update)                                                                   \
+    X(update_workers, U, r->update_workers)                                                   \
+    X(update_pus, S, (const char *)r->merge.upd_pus.data)                                     \
+    X(upd_round_s, F, r->merge.upd_round_s)                                                   \
+    X(upd_compute_s, F, r->merge.upd_compute_s)                                               \
+    X(upd_combine_s, F, r->merge.upd_combine_s)                                               \
+    X(upd_notify_s, F, r->merge.upd_notify_s)                                                 \
+    X(upd_rounds, U, r->merge.upd_rounds)                                                     \
+    X(update_min_words, U, r->update_min_words)                                               \
+    X(upd_cpu_s, F, r->merge.upd_cpu_s)
 
 #define HEADER_NAME(name, kind, value) "," #name
 static const char header[] = RUN_COLUMNS(HEADER_NAME);

@@ -17,6 +17,9 @@ struct run_record {
     const char *backend;
     const char *backend_opts; /* canonical (bopts.h) */
     unsigned workers, count_workers;
+    const char *update;
+    unsigned update_workers;
+    uint64_t update_min_words;
     const char *pin;
     const char *input;
     uint64_t input_bytes;
@@ -42,6 +45,8 @@ void usage_read(struct usage *self, struct usage *children);
  * text, 'i' an integer, 'f' a real number) and its value as text. */
 typedef void (*run_column_fn)(void *ctx, const char *name, char kind, const char *value);
 void run_record_columns(const struct run_record *r, run_column_fn fn, void *ctx);
+/* The update's nanoseconds per elementary pair-count change (0 without any). */
+double update_ns_per_change(const struct merge_stats *m);
 
 const char *run_csv_header(void);
 /* Renders the row (no newline) into a malloc'd string. */

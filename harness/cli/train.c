@@ -5,6 +5,7 @@
 #include "count.h"
 #include "input.h"
 #include "pinning.h"
+#include "registry.h"
 #include "util.h"
 #include "wordfile.h"
 
@@ -84,6 +85,9 @@ static void fill_record(struct run_record *rec, const struct train_request *rq,
     rec->backend = rq->backend->name;
     rec->backend_opts = rq->backend_opts;
     rec->workers = rq->workers;
+    rec->update = rq->update ? rq->update->name : update_registry[0]->name;
+    rec->update_workers = rq->update_config.workers;
+    rec->update_min_words = rq->update_config.min_words;
     rec->count_workers = rq->count_workers;
     rec->pin = pin_policy_name(rq->pin);
     rec->input = rq->input;
@@ -114,7 +118,8 @@ int train_run(const struct train_request *rq, struct train_result *out, char *er
     struct merge_params mp = {.vocab_size = rq->vocab_size, .backend = rq->backend,
                               .config = {.workers = rq->workers, .pin = rq->pin,
                                          .options = rq->backend_opts},
-                              .cancel = rq->cancel};
+                              .cancel = rq->cancel, .update = rq->update,
+                              .update_config = rq->update_config};
     int rc = 0;
     if (!rq->count_only)
         rc = merge_train(&wc, &out->vocab, &mp, &out->merges, &rec->merge, err, errlen);

@@ -24,6 +24,8 @@ struct train_request {
     int count_only;             /* stop after counting */
     const char *save_counts, *load_counts;
     const atomic_int *cancel;   /* optional: set it to stop at the next merge */
+    const struct update_strategy *update; /* NULL: the serial update */
+    struct update_config update_config;
 };
 
 struct train_result {

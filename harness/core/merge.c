@@ -8,15 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct words {
-    uint32_t n;
-    uint64_t *freq;
-    uint64_t *start;  /* where the word's tokens begin in tok */
-    uint32_t *len;    /* current number of tokens; shrinks as pairs merge */
-    uint32_t *tok;
-    uint32_t *seen;   /* merge step that last visited the word */
-};
-
 /* What one merge step changes, accumulated before anything is reported:
  * each touched pair is listed once, with its count from before the step,
  * so the backend hears one net change per pair and transient +1/-1 pairs
@@ -27,23 +18,43 @@ struct step {
     size_t n_touched, cap_touched;
 };
 
-static void add_word_to_pair(struct pair_rec *r, uint32_t w)
+/* The update's side of the loop: the shards and the strategy running them. */
+struct updater {
+    struct shard *shards;
+    unsigned n;
+    const struct update_strategy *strategy;
+    void *state;
+    uint64_t *list_words; /* by pair id: its word-list entries, all shards */
+    uint32_t n_list_words;
+    struct shard_slot *ids; /* by token: this step's pair id of each kind */
+    uint32_t n_ids;
+};
+
+/* The id of a delta's pair: interned once a step, however many shards
+ * changed it. */
+static uint32_t delta_id(struct pair_table *pt, const struct step *s, struct updater *u,
+                         const struct shard_delta *d)
 {
-    /* Appends are in word order within a step, so the last entry is the
-     * only possible duplicate of this step. */
-    if (r->n_words && r->words[r->n_words - 1] == w)
-        return;
-    if (r->n_words == r->cap_words) {
-        r->cap_words = r->cap_words ? r->cap_words * 2 : 4;
-        r->words = xrealloc(r->words, r->cap_words * sizeof *r->words);
+    if (d->kind == SHARD_KINDS)
+        return pairs_intern(pt, d->a, d->b);
+    u->ids = xgrow_zeroed(u->ids, &u->n_ids, d->tok, sizeof *u->ids);
+    struct shard_slot *sl = &u->ids[d->tok];
+    if (sl->stamp[d->kind] != s->stamp) {
+        sl->stamp[d->kind] = s->stamp;
+        sl->at[d->kind] = pairs_intern(pt, d->a, d->b);
     }
-    r->words[r->n_words++] = w;
+    return sl->at[d->kind];
 }
 
-static void change(struct pair_table *pt, struct step *s, uint32_t a, uint32_t b,
-                   int64_t delta, uint32_t w)
+/* Pair id's word lists gained n entries. */
+static void count_list_words(struct updater *u, uint32_t id, uint32_t n)
 {
-    uint32_t id = pairs_intern(pt, a, b);
+    u->list_words = xgrow_zeroed(u->list_words, &u->n_list_words, id, sizeof *u->list_words);
+    u->list_words[id] += n;
+}
+
+static void add_delta(struct pair_table *pt, struct step *s, uint32_t id, int64_t delta)
+{
     struct pair_rec *r = &pt->rec[id];
     if (r->stamp != s->stamp) {
         r->stamp = s->stamp;
@@ -55,73 +66,61 @@ static void change(struct pair_table *pt, struct step *s, uint32_t a, uint32_t b
         s->touched[s->n_touched++] = id;
     }
     r->count += delta;
-    if (delta > 0)
-        add_word_to_pair(r, w);
 }
 
-static void words_build(struct words *words, const struct word_counts *wc, const struct vocab *v)
+/* Adds every shard's deltas of this step into the pair table, giving each
+ * kept delta its pair's id (the shard files its words under it). A delta
+ * of 0 is dropped with its words: a new pair that nets to 0 in a shard is
+ * in none of its words, and nothing else gains words. */
+static void combine(struct pair_table *pt, struct step *s, struct updater *u)
 {
-    words->n = (uint32_t)wc->n;
-    words->freq = xmalloc(wc->n * sizeof *words->freq);
-    words->start = xmalloc(wc->n * sizeof *words->start);
-    words->len = xmalloc(wc->n * sizeof *words->len);
-    words->seen = xmalloc(wc->n * sizeof *words->seen);
-    uint64_t total = 0;
-    for (size_t i = 0; i < wc->n; i++)
-        total += wc->len[i];
-    words->tok = xmalloc(total * sizeof *words->tok);
-    uint32_t byte_id[256];
-    for (int b = 0; b < 256; b++)
-        byte_id[b] = vocab_byte_id(v, (unsigned char)b);
-    uint64_t pos = 0;
-    for (size_t i = 0; i < wc->n; i++) {
-        words->freq[i] = wc->freq[i];
-        words->start[i] = pos;
-        words->len[i] = wc->len[i];
-        words->seen[i] = UINT32_MAX;
-        const unsigned char *p = wc->bytes + wc->off[i];
-        for (uint32_t j = 0; j < wc->len[i]; j++)
-            words->tok[pos++] = byte_id[p[j]];
-    }
-}
-
-static void words_free(struct words *words)
-{
-    free(words->freq);
-    free(words->start);
-    free(words->len);
-    free(words->tok);
-    free(words->seen);
-}
-
-/* Replaces every non-overlapping (a, b), left to right, in word w by t,
- * recording the pair-count changes. The pair to the left of an occurrence
- * is read from the output, so after "a b a b" -> "t t" the changes net to
- * (a,b) -2, (b,a) -1, (t,t) +1. */
-static void merge_word(struct pair_table *pt, struct step *s, struct words *words, uint32_t w,
-                       uint32_t a, uint32_t b, uint32_t t)
-{
-    uint32_t *x = words->tok + words->start[w];
-    uint32_t L = words->len[w], o = 0, i = 0;
-    int64_t f = (int64_t)words->freq[w];
-    while (i < L) {
-        if (i + 1 < L && x[i] == a && x[i + 1] == b) {
-            if (o > 0) {
-                change(pt, s, x[o - 1], a, -f, w);
-                change(pt, s, x[o - 1], t, f, w);
+    for (unsigned i = 0; i < u->n; i++) {
+        struct shard *sh = &u->shards[i];
+        for (uint32_t k = 0; k < sh->n_d; k++) {
+            struct shard_delta *d = &sh->d[k];
+            if (d->delta == 0) {
+                d->id = PAIR_NONE;
+                continue;
             }
-            if (i + 2 < L) {
-                change(pt, s, b, x[i + 2], -f, w);
-                change(pt, s, t, x[i + 2], f, w);
-            }
-            change(pt, s, a, b, -f, w);
-            x[o++] = t;
-            i += 2;
-        } else {
-            x[o++] = x[i++];
+            if (d->id == PAIR_NONE)
+                d->id = delta_id(pt, s, u, d);
+            add_delta(pt, s, d->id, d->delta);
+            if (d->words.n)
+                count_list_words(u, d->id, d->words.n);
         }
     }
-    words->len[w] = o;
+}
+
+static void updater_build(struct updater *u, const struct word_counts *wc,
+                          const struct vocab *v, const struct merge_params *p)
+{
+    u->n = p->update_config.workers ? p->update_config.workers : 1;
+    u->strategy = p->update ? p->update : &update_serial;
+    u->state = NULL;
+    u->list_words = NULL;
+    u->n_list_words = 0;
+    u->ids = NULL;
+    u->n_ids = 0;
+    u->shards = xmalloc(u->n * sizeof *u->shards);
+    for (unsigned i = 0; i < u->n; i++)
+        shard_build(&u->shards[i], wc, v, i, u->n);
+}
+
+static void updater_free(struct updater *u, struct update_counters *c)
+{
+    if (u->state)
+        u->strategy->destroy(u->state);
+    for (unsigned i = 0; i < u->n; i++) {
+        const struct update_counters *sc = &u->shards[i].c;
+        c->index_reads += sc->index_reads;
+        c->index_stale += sc->index_stale;
+        c->words_visited += sc->words_visited;
+        c->pair_changes += sc->pair_changes;
+        shard_free(&u->shards[i]);
+    }
+    free(u->shards);
+    free(u->list_words);
+    free(u->ids);
 }
 
 static void hash_merge(uint64_t *h, const struct vocab *v, uint32_t id)
@@ -132,13 +131,11 @@ static void hash_merge(uint64_t *h, const struct vocab *v, uint32_t id)
 }
 
 /* Counts every adjacent pair of every word once, before the first merge. */
-static void count_initial_pairs(struct pair_table *pt, struct step *s, const struct words *words)
+static void count_initial_pairs(struct pair_table *pt, struct step *s, struct updater *u)
 {
-    for (uint32_t w = 0; w < words->n; w++) {
-        const uint32_t *x = words->tok + words->start[w];
-        for (uint32_t j = 0; j + 1 < words->len[w]; j++)
-            change(pt, s, x[j], x[j + 1], (int64_t)words->freq[w], w);
-    }
+    for (unsigned i = 0; i < u->n; i++)
+        shard_count_initial(&u->shards[i]);
+    combine(pt, s, u);
     for (size_t k = 0; k < s->n_touched; k++)
         pairs_sync_live(pt, s->touched[k]);
     s->n_touched = 0;
@@ -163,29 +160,28 @@ static uint32_t record_merge(struct vocab *v, struct merge_result *res, uint64_t
     return t;
 }
 
-/* The update step of merge m: rewrites every word holding the chosen pair
- * and tells the backend each pair whose count changed. */
-static int apply_merge(struct pair_table *pt, struct step *s, struct words *words,
+/* The update step of merge m: the strategy rewrites every word holding the
+ * chosen pair, shard by shard; the deltas are added up and the backend told
+ * each pair whose count changed. */
+static int apply_merge(struct pair_table *pt, struct step *s, struct updater *u,
                        const struct merge_backend *be, void *state, uint32_t chosen,
-                       uint32_t t, uint64_t m, char *err, size_t errlen)
+                       uint32_t t, uint64_t m, struct merge_stats *st, char *err,
+                       size_t errlen)
 {
-    struct pair_rec *r = &pt->rec[chosen];
-    uint32_t a = r->a, b = r->b;
-    /* The chosen pair's own word list never grows during its merge (new
-     * pairs all contain t), but the records array may be reallocated by
-     * pairs_intern, so hold the list itself, not the record. */
-    uint32_t *list = r->words, n_list = r->n_words;
-    r->words = NULL;
-    r->n_words = r->cap_words = 0;
+    struct shard_merge sm = {chosen, pt->rec[chosen].a, pt->rec[chosen].b, t,
+                             chosen < u->n_list_words ? u->list_words[chosen] : 0};
+    struct update_run run = {0, 0};
+    double t0 = now_s();
+    if (u->strategy->run(u->state, &sm, &run, err, errlen) < 0)
+        return -1;
+    double t1 = now_s();
+    st->upd_round_s += t1 - t0;
+    st->upd_compute_s += run.compute_s;
+    st->upd_rounds += (uint64_t)run.round;
     s->stamp = (uint32_t)m + 1;
-    for (uint32_t k = 0; k < n_list; k++) {
-        uint32_t w = list[k];
-        if (words->seen[w] == s->stamp)
-            continue;
-        words->seen[w] = s->stamp;
-        merge_word(pt, s, words, w, a, b, t);
-    }
-    free(list);
+    combine(pt, s, u);
+    double t2 = now_s();
+    st->upd_combine_s += t2 - t1;
     /* Every occurrence was merged; anything else is a bug in the inverted
      * index, and the merges after it would be wrong. */
     if (pt->rec[chosen].count != 0)
@@ -197,23 +193,50 @@ static int apply_merge(struct pair_table *pt, struct step *s, struct words *word
         if (q->count == q->old_count)
             continue;
         pairs_sync_live(pt, id);
+        st->upd.net_changes++;
         if (be->count_changed)
             be->count_changed(state, pt, id, q->old_count, q->count);
     }
     s->n_touched = 0;
+    st->upd_notify_s += now_s() - t2;
     return 0;
+}
+
+/* "WHAT NAME: " goes before the reason in err. Returns -1. */
+static int prefix_err(const char *what, const char *name, char *err, size_t errlen)
+{
+    if (err && errlen) {
+        char *reason = xstrdup(err);
+        snprintf(err, errlen, "%s %s: %s", what, name, reason);
+        free(reason);
+    }
+    return -1;
 }
 
 /* A backend's callback failed: "backend NAME: " goes before its reason,
  * here and nowhere else. Returns -1. */
 static int backend_failed(const struct merge_backend *be, char *err, size_t errlen)
 {
-    if (err && errlen) {
-        char *reason = xstrdup(err);
-        snprintf(err, errlen, "backend %s: %s", be->name, reason);
-        free(reason);
+    return prefix_err("backend", be->name, err, errlen);
+}
+
+/* What the backend and the update strategy report at the end. */
+static void report(const struct merge_backend *be, void *state, struct updater *u,
+                   struct merge_stats *st)
+{
+    if (be->report) {
+        be->report(state, &st->backend);
+        if (st->backend.worker_pus.len)
+            buf_cstr(&st->backend.worker_pus);
+        if (st->backend.counters.len)
+            buf_cstr(&st->backend.counters);
     }
-    return -1;
+    double thread_cpu_s = 0;
+    if (u->strategy->report)
+        u->strategy->report(u->state, &st->upd_pus, &thread_cpu_s);
+    st->upd_cpu_s += thread_cpu_s;
+    if (st->upd_pus.len)
+        buf_cstr(&st->upd_pus);
 }
 
 /* Copy and select of one merge, timed; the chosen pair in *chosen. */
@@ -236,7 +259,7 @@ static int select_pair(const struct merge_backend *be, void *state, const struct
 }
 
 /* The merge loop proper, once the backend has started. */
-static int merge_loop(struct pair_table *pt, struct step *s, struct words *words,
+static int merge_loop(struct pair_table *pt, struct step *s, struct updater *u,
                       struct vocab *v, const struct merge_params *p, void *state,
                       uint64_t want, struct merge_result *res, struct merge_stats *st,
                       char *err, size_t errlen)
@@ -252,11 +275,12 @@ static int merge_loop(struct pair_table *pt, struct step *s, struct words *words
             st->stopped_early = 1;
             return 0;
         }
-        double t0 = now_s();
+        double t0 = now_s(), c0 = thread_cpu_s();
         uint32_t t = record_merge(v, res, m, pt->rec[chosen].a, pt->rec[chosen].b);
-        if (apply_merge(pt, s, words, be, state, chosen, t, m, err, errlen) < 0)
+        if (apply_merge(pt, s, u, be, state, chosen, t, m, st, err, errlen) < 0)
             return -1;
         st->update_s += now_s() - t0;
+        st->upd_cpu_s += thread_cpu_s() - c0;
         if (p->check_each_step && be->check && be->check(state, pt) < 0) {
             errf(err, errlen, "internal error: fails its own check after merge %llu",
                  (unsigned long long)m + 1);
@@ -276,37 +300,38 @@ int merge_train(const struct word_counts *wc, struct vocab *v, const struct merg
     res->pairs = xmalloc((want ? want : 1) * 2 * sizeof *res->pairs);
 
     double t_start = now_s();
-    struct words words;
-    words_build(&words, wc, v);
+    struct updater u;
+    updater_build(&u, wc, v, p);
     struct pair_table pt;
     pairs_init(&pt, v);
     struct step s = {.stamp = 0};
-    count_initial_pairs(&pt, &s, &words);
+    count_initial_pairs(&pt, &s, &u);
     st->initial_pairs = pt.n_live;
 
+    /* The backend starts first: a backend that forks its workers once
+     * (pool) does so before the update threads exist. */
     const struct merge_backend *be = p->backend;
     void *state = NULL;
     int rc = be->init(&state, &p->config, &pt, err, errlen);
     if (rc < 0)
         backend_failed(be, err, errlen);
+    struct update_config ucfg = p->update_config;
+    ucfg.workers = u.n;
+    if (rc == 0 && (rc = u.strategy->init(&u.state, &ucfg, u.shards, err, errlen)) < 0)
+        prefix_err("update", u.strategy->name, err, errlen);
     st->init_s = now_s() - t_start;
     double t_loop = now_s();
     if (rc == 0)
-        rc = merge_loop(&pt, &s, &words, v, p, state, want, res, st, err, errlen);
+        rc = merge_loop(&pt, &s, &u, v, p, state, want, res, st, err, errlen);
     st->merges = res->merges;
     st->merge_s = now_s() - t_loop;
-    if (rc == 0 && be->report) {
-        be->report(state, &st->backend);
-        if (st->backend.worker_pus.len)
-            buf_cstr(&st->backend.worker_pus);
-        if (st->backend.counters.len)
-            buf_cstr(&st->backend.counters);
-    }
+    if (rc == 0)
+        report(be, state, &u, st);
     if (state)
         be->destroy(state);
     free(s.touched);
     pairs_free(&pt);
-    words_free(&words);
+    updater_free(&u, &st->upd);
     if (rc < 0) {
         /* A failed run has no merges to write; the count says how far it got. */
         free(res->pairs);
@@ -324,4 +349,5 @@ void merge_result_free(struct merge_result *r)
 void merge_stats_free(struct merge_stats *st)
 {
     backend_report_free(&st->backend);
+    buf_free(&st->upd_pus);
 }

@@ -11,6 +11,8 @@
 
 #include "backend.h"
 #include "count.h"
+#include "shard.h"
+#include "update.h"
 #include "vocab.h"
 
 struct merge_stats {
@@ -19,6 +21,15 @@ struct merge_stats {
     uint64_t initial_pairs;
     int stopped_early; /* no pair was left before the vocabulary was full */
     uint64_t live_pairs_sum; /* live pairs at each select, summed (cost model) */
+    struct update_counters upd;
+    double upd_round_s;   /* inside the strategy's run: the shards' merges */
+    double upd_compute_s; /* the shards' merges on the critical path (update.h) */
+    double upd_combine_s; /* adding the shards' deltas into the pair table */
+    double upd_notify_s;  /* the live array and the backend's count_changed */
+    uint64_t upd_rounds;  /* merges that woke the update threads */
+    double upd_cpu_s;     /* CPU time of the update, on every thread: on a
+                             loaded machine the steadier yardstick */
+    struct buf upd_pus;   /* the update threads' PUs, as worker_pus */
     struct backend_report backend; /* released by merge_stats_free */
 };
 
@@ -33,6 +44,8 @@ struct merge_params {
     uint64_t vocab_size;              /* stop when the vocabulary holds this many */
     const struct merge_backend *backend;
     struct backend_config config;     /* options already canonical (bopts.h) */
+    const struct update_strategy *update; /* NULL: update_serial */
+    struct update_config update_config;   /* workers 0 means 1 */
     int check_each_step;              /* tests: run the backend's check after every merge */
     const atomic_int *cancel;         /* optional: once set (by another thread), the loop
                                          stops before the next merge with "interrupted" */

@@ -23,17 +23,13 @@ void pairs_init(struct pair_table *t, const struct vocab *v)
     memset(t, 0, sizeof *t);
     t->vocab = v;
     t->n_slots = 1 << 16;
-    t->slot_key = xcalloc(t->n_slots, sizeof *t->slot_key);
-    t->slot_id = xmalloc(t->n_slots * sizeof *t->slot_id);
+    t->slots = xcalloc(t->n_slots, sizeof *t->slots);
 }
 
 void pairs_free(struct pair_table *t)
 {
-    for (uint32_t i = 0; i < t->n_rec; i++)
-        free(t->rec[i].words);
     free(t->rec);
-    free(t->slot_key);
-    free(t->slot_id);
+    free(t->slots);
     free(t->live);
     free(t->live_id);
     memset(t, 0, sizeof *t);
@@ -42,21 +38,17 @@ void pairs_free(struct pair_table *t)
 static void rehash(struct pair_table *t)
 {
     size_t n = t->n_slots * 2, mask = n - 1;
-    uint64_t *key = xcalloc(n, sizeof *key);
-    uint32_t *id = xmalloc(n * sizeof *id);
+    struct pair_slot *slots = xcalloc(n, sizeof *slots);
     for (size_t i = 0; i < t->n_slots; i++) {
-        if (!t->slot_key[i])
+        if (!t->slots[i].key)
             continue;
-        size_t s = slot_of(t->slot_key[i], mask);
-        while (key[s])
+        size_t s = slot_of(t->slots[i].key, mask);
+        while (slots[s].key)
             s = (s + 1) & mask;
-        key[s] = t->slot_key[i];
-        id[s] = t->slot_id[i];
+        slots[s] = t->slots[i];
     }
-    free(t->slot_key);
-    free(t->slot_id);
-    t->slot_key = key;
-    t->slot_id = id;
+    free(t->slots);
+    t->slots = slots;
     t->n_slots = n;
 }
 
@@ -64,9 +56,9 @@ uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b)
 {
     uint64_t k = pair_key(a, b);
     size_t mask = t->n_slots - 1, s = slot_of(k, mask);
-    while (t->slot_key[s]) {
-        if (t->slot_key[s] == k)
-            return t->slot_id[s];
+    while (t->slots[s].key) {
+        if (t->slots[s].key == k)
+            return t->slots[s].id;
         s = (s + 1) & mask;
     }
     if (t->n_rec == t->cap_rec) {
@@ -80,8 +72,8 @@ uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b)
     r->b = b;
     r->live_pos = PAIR_NONE;
     r->stamp = UINT32_MAX;
-    t->slot_key[s] = k;
-    t->slot_id[s] = id;
+    t->slots[s].key = k;
+    t->slots[s].id = id;
     /* Keep the load factor at or under 1/2 so probes stay short. */
     if ((size_t)t->n_rec * 2 > t->n_slots)
         rehash(t);

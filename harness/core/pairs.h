@@ -26,15 +26,18 @@ struct pair_rec {
     uint32_t live_pos;  /* index in live[], or PAIR_NONE when count == 0 */
     uint32_t stamp;     /* merge step that last touched it (see merge.c) */
     int64_t old_count;  /* count before that step */
-    uint32_t *words;    /* inverted index: words that may contain the pair */
-    uint32_t n_words, cap_words;
+};
+
+/* A key and its id side by side: a probe costs one cache miss, not two. */
+struct pair_slot {
+    uint64_t key;       /* (a << 32 | b) + 1; 0 = empty */
+    uint32_t id;
 };
 
 struct pair_table {
     struct pair_rec *rec;
     uint32_t n_rec, cap_rec;
-    uint64_t *slot_key; /* open addressing: key (a << 32 | b) + 1, 0 = empty */
-    uint32_t *slot_id;
+    struct pair_slot *slots; /* open addressing, linear probing */
     size_t n_slots;
     struct live_pair *live;
     uint32_t *live_id;  /* live_id[i]: stable id of live[i] */

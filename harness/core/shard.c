@@ -1,0 +1,202 @@
+/* shard.c: a shard of the words and its inverted index (see shard.h). */
+#include "shard.h"
+
+#include "pairs.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A word is its frequency (two 32-bit halves) and length, then its tokens,
+ * so one cache line usually holds all a merge reads of it; start[] points
+ * at the tokens. */
+enum { WORD_HEADER = 3, PREFETCH_AHEAD = 8 };
+
+static inline int64_t word_freq(const uint32_t *x)
+{
+    return (int64_t)((uint64_t)x[-2] << 32 | x[-3]);
+}
+
+void shard_build(struct shard *s, const struct word_counts *wc, const struct vocab *v,
+                 unsigned i, unsigned n)
+{
+    memset(s, 0, sizeof *s);
+    s->n_words = (uint32_t)(wc->n / n + (i < wc->n % n));
+    s->start = xmalloc((s->n_words ? s->n_words : 1) * sizeof *s->start);
+    uint64_t total = 0;
+    for (size_t w = i; w < wc->n; w += n)
+        total += WORD_HEADER + wc->len[w];
+    s->tok = xmalloc((total ? total : 1) * sizeof *s->tok);
+    uint32_t byte_id[256];
+    for (int c = 0; c < 256; c++)
+        byte_id[c] = vocab_byte_id(v, (unsigned char)c);
+    uint64_t pos = 0;
+    uint32_t k = 0;
+    for (size_t w = i; w < wc->n; w += n, k++) {
+        s->tok[pos] = (uint32_t)wc->freq[w];
+        s->tok[pos + 1] = (uint32_t)(wc->freq[w] >> 32);
+        s->tok[pos + 2] = wc->len[w];
+        pos += WORD_HEADER;
+        s->start[k] = pos;
+        const unsigned char *p = wc->bytes + wc->off[w];
+        for (uint32_t j = 0; j < wc->len[w]; j++)
+            s->tok[pos++] = byte_id[p[j]];
+    }
+}
+
+static void list_push(struct word_list *l, uint32_t w)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 4;
+        l->w = xrealloc(l->w, l->cap * sizeof *l->w);
+    }
+    l->w[l->n++] = w;
+}
+
+/* A new delta for (a, b); its index. */
+static uint32_t delta_new(struct shard *s, uint32_t a, uint32_t b)
+{
+    if (s->n_d == s->cap_d) {
+        s->cap_d = s->cap_d ? s->cap_d * 2 : 64;
+        s->d = xrealloc(s->d, s->cap_d * sizeof *s->d);
+    }
+    struct shard_delta *d = &s->d[s->n_d];
+    memset(d, 0, sizeof *d);
+    d->a = a;
+    d->b = b;
+    d->id = PAIR_NONE;
+    d->kind = SHARD_KINDS;
+    return s->n_d++;
+}
+
+/* Moves each delta's word list into the index under the id the merge loop
+ * gave it; lists of pairs it did not keep are dropped. */
+static void file_lists(struct shard *s)
+{
+    for (uint32_t k = 0; k < s->n_d; k++) {
+        struct shard_delta *d = &s->d[k];
+        if (!d->words.n || d->id == PAIR_NONE) {
+            free(d->words.w);
+            continue;
+        }
+        s->index = xgrow_zeroed(s->index, &s->n_index, d->id, sizeof *s->index);
+        /* Only a new pair gains words, so its list here is still empty. */
+        s->index[d->id] = d->words;
+    }
+    s->n_d = 0;
+}
+
+void shard_free(struct shard *s)
+{
+    for (uint32_t k = 0; k < s->n_d; k++)
+        free(s->d[k].words.w);
+    for (uint32_t k = 0; k < s->n_index; k++)
+        free(s->index[k].w);
+    free(s->index);
+    free(s->d);
+    free(s->slot);
+    free(s->start);
+    free(s->tok);
+    memset(s, 0, sizeof *s);
+}
+
+void shard_count_initial(struct shard *s)
+{
+    /* A private pair table is the hash from (x, y) to its delta: its ids
+     * are handed out 0, 1, 2, ... in step with the deltas. */
+    struct pair_table local;
+    pairs_init(&local, NULL);
+    for (uint32_t w = 0; w < s->n_words; w++) {
+        const uint32_t *x = s->tok + s->start[w];
+        int64_t f = word_freq(x);
+        for (uint32_t j = 0; j + 1 < x[-1]; j++) {
+            uint32_t k = pairs_intern(&local, x[j], x[j + 1]);
+            if (k == s->n_d)
+                delta_new(s, x[j], x[j + 1]);
+            struct shard_delta *d = &s->d[k];
+            d->delta += f;
+            if (!d->words.n || d->words.w[d->words.n - 1] != w)
+                list_push(&d->words, w);
+        }
+    }
+    pairs_free(&local);
+}
+
+/* Adds f to this step's delta of the pair (a, b), found by its kind and
+ * neighbouring token; a gain also files word w under the pair. */
+static void change(struct shard *s, int kind, uint32_t tok, uint32_t a, uint32_t b, int64_t f,
+                   uint32_t w)
+{
+    struct shard_slot *sl = &s->slot[tok];
+    if (sl->stamp[kind] != s->stamp) {
+        sl->stamp[kind] = s->stamp;
+        sl->at[kind] = delta_new(s, a, b);
+        s->d[sl->at[kind]].kind = (uint32_t)kind;
+        s->d[sl->at[kind]].tok = tok;
+    }
+    struct shard_delta *d = &s->d[sl->at[kind]];
+    d->delta += f;
+    s->c.pair_changes++;
+    if (f > 0 && (!d->words.n || d->words.w[d->words.n - 1] != w))
+        list_push(&d->words, w);
+}
+
+/* Replaces every non-overlapping (a, b), left to right, in word w by t.
+ * The left neighbour is read from the output, so after "a b a b" -> "t t"
+ * the changes net to (a,b) -2, (b,a) -1, (t,t) +1; a left neighbour t makes
+ * (t, a) and (t, t), which are (t, R) pairs. Returns the occurrences. */
+static uint32_t merge_word(struct shard *s, uint32_t w, const struct shard_merge *m)
+{
+    uint32_t *x = s->tok + s->start[w];
+    uint32_t L = x[-1], o = 0, i = 0, a = m->a, b = m->b, t = m->t;
+    int64_t f = word_freq(x);
+    while (i < L) {
+        if (i + 1 < L && x[i] == a && x[i + 1] == b) {
+            if (o > 0 && x[o - 1] == t) {
+                change(s, RIGHT_NEW, a, t, a, -f, w);
+                change(s, RIGHT_NEW, t, t, t, f, w);
+            } else if (o > 0) {
+                change(s, LEFT_OLD, x[o - 1], x[o - 1], a, -f, w);
+                change(s, LEFT_NEW, x[o - 1], x[o - 1], t, f, w);
+            }
+            if (i + 2 < L) {
+                change(s, RIGHT_OLD, x[i + 2], b, x[i + 2], -f, w);
+                change(s, RIGHT_NEW, x[i + 2], t, x[i + 2], f, w);
+            }
+            s->d[0].delta -= f;
+            s->c.pair_changes++;
+            x[o++] = t;
+            i += 2;
+        } else {
+            x[o++] = x[i++];
+        }
+    }
+    x[-1] = o;
+    return L - o;
+}
+
+void shard_apply(struct shard *s, const struct shard_merge *m)
+{
+    file_lists(s);
+    s->slot = xgrow_zeroed(s->slot, &s->n_slot, m->t, sizeof *s->slot);
+    s->stamp++; /* never 0, the stamp of a fresh slot: a step per merge */
+    delta_new(s, m->a, m->b);
+    s->d[0].id = m->chosen;
+    if (m->chosen >= s->n_index)
+        return;
+    /* The chosen pair never comes back (new pairs all hold t), so its
+     * list is read this once and released. */
+    struct word_list l = s->index[m->chosen];
+    memset(&s->index[m->chosen], 0, sizeof l);
+    s->c.index_reads += l.n;
+    s->c.words_visited += l.n;
+    for (uint32_t k = 0; k < l.n; k++) {
+        /* The words are scattered; asking for one a few ahead hides most
+         * of the wait for memory (a stale word costs little else). */
+        if (k + PREFETCH_AHEAD < l.n)
+            __builtin_prefetch(s->tok + s->start[l.w[k + PREFETCH_AHEAD]] - WORD_HEADER, 1);
+        if (merge_word(s, l.w[k], m) == 0)
+            s->c.index_stale++;
+    }
+    free(l.w);
+}

@@ -1,0 +1,95 @@
+/* shard.h: the update step's data, in shards. A shard holds some of the
+ * distinct words (their frequency and current tokens) and the part of the
+ * inverted index (pair -> words) that points into them. Each merge it
+ * rewrites its own words that hold the chosen pair and reports one count
+ * delta per pair it changed; the merge loop adds the shards' deltas into
+ * the pair table. A shard touches nothing but itself while it merges, so U
+ * shards can run on U threads (update.h).
+ *
+ * Why the index needs no locking and stays bounded: only pairs holding the
+ * new token gain words, so a pair's word list is written once, in the step
+ * that creates the pair, and read once, in the step that merges it. A list
+ * never has duplicates; a stale entry (a word that lost the pair since) is
+ * read at most once. */
+#ifndef SHARD_H
+#define SHARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "count.h"
+#include "vocab.h"
+
+/* The update's work, summed over the run (per merge: divide by merges).
+ * Every update strategy counts the same things, so these are the yardstick
+ * the strategies are compared by. */
+struct update_counters {
+    uint64_t index_reads;   /* inverted-index entries read (pair -> word) */
+    uint64_t index_stale;   /* of them: the word no longer held the pair */
+    uint64_t words_visited; /* words whose tokens were scanned */
+    uint64_t pair_changes;  /* elementary pair-count changes, one per +f or -f */
+    uint64_t net_changes;   /* pairs whose count changed in a merge: what the
+                               backend hears (count_changed calls) */
+};
+
+struct word_list {
+    uint32_t *w;          /* the shard's word indexes, ascending */
+    uint32_t n, cap;
+};
+
+/* The kinds of neighbour pair an occurrence of (a, b) changes, by the
+ * neighbouring token: (L, a) and (b, R) lose, (L, t) and (t, R) gain. In
+ * one step (kind, token) names one pair, so the merge loop can find the id
+ * of the pair the shards share without hashing it once per shard. */
+enum shard_kind { LEFT_OLD, RIGHT_OLD, LEFT_NEW, RIGHT_NEW, SHARD_KINDS };
+
+/* One pair's net change in one shard and one step. */
+struct shard_delta {
+    uint32_t a, b;
+    uint32_t kind, tok;   /* how the step found it; kind SHARD_KINDS: otherwise */
+    int64_t delta;
+    uint32_t id;          /* the pair's stable id: set by the merge loop, or
+                             PAIR_NONE when it did not keep the pair */
+    struct word_list words; /* words that gained the pair (new pairs only) */
+};
+
+/* Per token: where this step's delta for (token, a), (b, token),
+ * (token, t) and (t, token) is, valid when its stamp is the step's. */
+struct shard_slot {
+    uint32_t stamp[4];
+    uint32_t at[4];
+};
+
+struct shard {
+    uint32_t n_words;
+    uint64_t *start;      /* where word i's tokens begin in tok */
+    uint32_t *tok;        /* each word: frequency, length, tokens (shard.c) */
+    struct word_list *index; /* by stable pair id */
+    uint32_t n_index;
+    struct shard_delta *d;   /* this step's deltas; d[0] is the chosen pair's */
+    uint32_t n_d, cap_d;
+    struct shard_slot *slot; /* by token id */
+    uint32_t n_slot;
+    uint32_t stamp;
+    struct update_counters c; /* net_changes stays 0: the merge loop counts those */
+};
+
+/* What every shard is asked to do in one merge. */
+struct shard_merge {
+    uint32_t chosen;      /* stable id of (a, b) */
+    uint32_t a, b, t;     /* t: the new token */
+    uint64_t words;       /* entries of the pair's word lists, all shards */
+};
+
+/* Shard i of n holds the words w with w % n == i (so every shard gets its
+ * share of the frequent and the rare ones). */
+void shard_build(struct shard *s, const struct word_counts *wc, const struct vocab *v,
+                 unsigned i, unsigned n);
+void shard_free(struct shard *s);
+/* Deltas for every adjacent pair of every word: the initial pair counts. */
+void shard_count_initial(struct shard *s);
+/* Files the word lists of the previous step's deltas under their ids, then
+ * merges m in every word of this shard that holds (a, b). */
+void shard_apply(struct shard *s, const struct shard_merge *m);
+
+#endif

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""update-bench.py: the update step measured, configuration against
+configuration, in one sitting. Each configuration (a label, a bpetrain
+binary and its extra arguments) runs REPEAT times, interleaved so that a
+change in the machine's load hits all of them alike; each run is its own
+process, starting from saved word counts. Prints medians and min-max.
+
+  scripts/update-bench.py --input FILE --counts FILE --vocab N [--repeat 5] \\
+      'serial=bin/bpetrain --update serial' 'U2=bin/bpetrain --update sharded --update-workers 2'
+"""
+import argparse
+import csv
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+
+COLS = ["merge_s", "update_s", "upd_round_s", "upd_compute_s", "upd_combine_s",
+        "upd_notify_s", "upd_ns_per_change", "round_us", "upd_cpu_s", "cpu_ns_per_change"]
+
+
+def derived(r, c):
+    """A column of the row, or one derived from it: round_us is the cost of
+    one round (waking U threads and waiting for them) in microseconds,
+    cpu_ns_per_change the update's CPU time per pair-count change."""
+    if c == "cpu_ns_per_change":
+        if not r.get("upd_cpu_s"):
+            return None
+        return str(float(r["upd_cpu_s"]) * 1e9 / int(r["upd_pair_changes"]))
+    if c != "round_us":
+        return r.get(c)
+    if not r.get("upd_rounds") or int(r["upd_rounds"]) == 0:
+        return None
+    return str((float(r["upd_round_s"]) - float(r["upd_compute_s"])) /
+               int(r["upd_rounds"]) * 1e6)
+
+
+def run(binary_args, a, csv_path):
+    cmd = shlex.split(binary_args) + ["--input", a.input, "--load-counts", a.counts,
+                                      "--vocab-size", str(a.vocab), "--quiet",
+                                      "--csv", csv_path]
+    subprocess.run(cmd, check=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--input", required=True)
+    p.add_argument("--counts", required=True)
+    p.add_argument("--vocab", type=int, required=True)
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("configs", nargs="+", help="LABEL=BINARY [ARGS...]")
+    a = p.parse_args()
+    configs = [c.split("=", 1) for c in a.configs]
+    tmp = tempfile.mkdtemp()
+    paths = {label: os.path.join(tmp, f"{i}.csv") for i, (label, _) in enumerate(configs)}
+    for _ in range(a.repeat):
+        for label, binary_args in configs:
+            run(binary_args, a, paths[label])
+    print(f"# {a.input}, vocab {a.vocab}, {a.repeat} runs each, interleaved; "
+          "median [min-max]")
+    print("| config | " + " | ".join(COLS) + " | merges_hash | pair changes | stale reads |")
+    print("|---" * (len(COLS) + 4) + "|")
+    for label, _ in configs:
+        rows = list(csv.DictReader(open(paths[label])))
+        cells = []
+        for c in COLS:
+            v = [float(derived(r, c)) for r in rows if derived(r, c)]
+            if not v:  # a binary from before the column existed
+                cells.append("-")
+                continue
+            fmt = "{:.1f}" if c.endswith(("per_change", "_us")) else "{:.4f}"
+            cells.append(f"{fmt.format(statistics.median(v))} "
+                         f"[{fmt.format(min(v))}-{fmt.format(max(v))}]")
+        hashes = {r["merges_hash"] for r in rows}
+        r0 = rows[0]
+        print(f"| {label} | " + " | ".join(cells) +
+              f" | {','.join(sorted(hashes))} | {r0.get('upd_pair_changes')} | "
+              f"{r0.get('upd_index_stale')}/{r0.get('upd_index_reads')} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
