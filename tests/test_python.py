@@ -65,6 +65,9 @@ def test_reference():
     check("corpus.en, vocab 500: the reference merges", merges == ref_merges)
     check("corpus.en, vocab 500: the reference vocab (ids and bytes)", vocab == ref_vocab)
     check("corpus.en, vocab 500: within the assignment's 1.5 s (%.3f s)" % took, took < 1.5)
+    for u in (1, 2, 3):
+        _, m = bpebench.train_bpe(CORPUS, 500, [EOT], update="sharded", update_workers=u)
+        check("update sharded, %d shards: the reference merges" % u, m == ref_merges)
     # openmp last: after it ran, this process refuses to fork (libgomp's
     # threads do not survive a fork), so the fork-based backends go first.
     for b in sorted(bpebench.backends, key=lambda b: b == "openmp"):
@@ -98,6 +101,9 @@ def test_errors():
     expect("bad backend option: ValueError", ValueError, "unknown option 'touch'",
            input_path=CORPUS, vocab_size=300, special_tokens=[], backend="heap",
            backend_opts="touch")
+    expect("unknown update strategy: ValueError naming the known ones", ValueError,
+           "known: serial", input_path=CORPUS, vocab_size=300, special_tokens=[],
+           update="nope")
     expect("empty special token: ValueError", ValueError, "cannot be empty",
            input_path=CORPUS, vocab_size=300, special_tokens=[""])
     expect("special tokens not str: TypeError", TypeError, "list of str",

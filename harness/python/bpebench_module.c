@@ -32,8 +32,8 @@ struct args {
     PyObject *path;          /* bytes (PyUnicode_FSConverter) */
     Py_ssize_t vocab_size;
     PyObject *specials_obj;  /* the caller's sequence, or None */
-    const char *backend, *backend_opts, *pin;
-    Py_ssize_t workers, count_workers;
+    const char *backend, *backend_opts, *pin, *update;
+    Py_ssize_t workers, count_workers, update_workers;
     int stats;
     char **specials;         /* UTF-8 copies */
     size_t n_specials;
@@ -243,12 +243,25 @@ static int check_args(struct args *a, struct job *j, struct buf *opts, struct sp
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     if (a->count_workers == 0)
         a->count_workers = cpus > 0 ? cpus : 1;
-    if (a->workers < 1 || a->workers > 1024 || a->count_workers < 1 || a->count_workers > 1024 ||
+    j->rq.update = update_find(a->update);
+    if (!j->rq.update) {
+        struct buf names = {0};
+        for (size_t i = 0; i < update_registry_len; i++)
+            buf_printf(&names, "%s%s", i ? ", " : "", update_registry[i]->name);
+        snprintf(err, sizeof err, "unknown update '%s'; known: %s", a->update, buf_cstr(&names));
+        buf_free(&names);
+        specials_free(sp);
+        return value_error(err);
+    }
+    j->rq.update_config.workers = (unsigned)a->update_workers;
+    if (a->update_workers < 1 || a->update_workers > 1024 || a->workers < 1 ||
+        a->workers > 1024 || a->count_workers < 1 || a->count_workers > 1024 ||
         (pin_policy_parse(a->pin, &j->rq.pin) < 0 &&
          value_error("pin expects none, compact or scatter") < 0)) {
         specials_free(sp);
         return PyErr_Occurred() ? -1
-                                : value_error("workers and count_workers must be from 1 to 1024");
+                                : value_error("workers, count_workers and update_workers must "
+                                              "be from 1 to 1024");
     }
     return 0;
 }
@@ -257,13 +270,16 @@ static PyObject *train_bpe(PyObject *self, PyObject *argv, PyObject *kw)
 {
     (void)self;
     static char *names[] = {"input_path", "vocab_size", "special_tokens", "backend", "workers",
-                            "count_workers", "stats", "backend_opts", "pin", NULL};
-    struct args a = {.backend = "heap", .workers = 1, .pin = "none"};
+                            "count_workers", "stats", "backend_opts", "pin", "update",
+                            "update_workers", NULL};
+    struct args a = {.backend = "heap", .workers = 1, .pin = "none", .update = "serial",
+                     .update_workers = 1};
     PyObject *count_workers = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(argv, kw, "O&nO|$snOpzs", names, PyUnicode_FSConverter,
-                                     &a.path, &a.vocab_size, &a.specials_obj, &a.backend,
-                                     &a.workers, &count_workers, &a.stats, &a.backend_opts,
-                                     &a.pin))
+    if (!PyArg_ParseTupleAndKeywords(argv, kw, "O&nO|$snOpzssn", names,
+                                     PyUnicode_FSConverter, &a.path, &a.vocab_size,
+                                     &a.specials_obj, &a.backend, &a.workers, &count_workers,
+                                     &a.stats, &a.backend_opts, &a.pin, &a.update,
+                                     &a.update_workers))
         return NULL;
     if (count_workers != Py_None && (a.count_workers = PyLong_AsSsize_t(count_workers)) <= 0 &&
         !PyErr_Occurred())
@@ -279,6 +295,7 @@ static PyObject *train_bpe(PyObject *self, PyObject *argv, PyObject *kw)
         j->rq.backend_opts = buf_cstr(&opts);
         j->rq.workers = (unsigned)a.workers;
         j->rq.count_workers = (unsigned)a.count_workers;
+        j->rq.update_config.pin = j->rq.pin;
         j->rq.cancel = &j->cancel;
         if (run_job(j) == 0) {
             if (j->rc < 0)
@@ -298,7 +315,8 @@ static PyObject *train_bpe(PyObject *self, PyObject *argv, PyObject *kw)
 static PyMethodDef methods[] = {
     {"train_bpe", (PyCFunction)(void (*)(void))train_bpe, METH_VARARGS | METH_KEYWORDS,
      "train_bpe(input_path, vocab_size, special_tokens, *, backend='heap', workers=1,\n"
-     "          count_workers=None, stats=False, backend_opts=None, pin='none')\n"
+     "          count_workers=None, stats=False, backend_opts=None, pin='none',\n"
+     "          update='serial', update_workers=1)\n"
      "--\n\n"
      "Trains a byte-level BPE tokenizer exactly as CS336 assignment 1 defines it.\n"
      "Returns (vocab, merges): vocab maps each id (the special tokens, then the 256\n"
