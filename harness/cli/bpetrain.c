@@ -68,10 +68,9 @@ static int obtain_counts(const struct options *o, const struct specials *sp,
     if (input_open(&in, o->input, err, errlen) < 0)
         return -1;
     rec->input_bytes = in.len;
-    int rc = in.mapped ? count_words_mapped(in.data, in.len, sp, o->count_workers, wc,
-                                            &rec->count, err, errlen)
-                       : count_words(in.data, in.len, sp, o->count_workers, wc, &rec->count,
-                                     err, errlen);
+    struct count_config cfg = {.workers = o->count_workers, .pretok = o->pretok,
+                               .pretok_only = o->pretok_only, .mapped = in.mapped};
+    int rc = count_words_cfg(in.data, in.len, sp, &cfg, wc, &rec->count, err, errlen);
     rss_now(&rec->count_rss_anon_kb, &rec->count_rss_file_kb);
     input_close(&in);
     if (rc < 0)
@@ -131,7 +130,9 @@ static void fill_record(struct run_record *rec, const struct options *o,
     rec->pretokens = wc->total;
     rec->merges_hash = mr->hash;
     rec->pus = sysconf(_SC_NPROCESSORS_ONLN);
-    rec->count_only = o->count_only;
+    rec->count_only = o->pretok_only ? 2 : o->count_only;
+    rec->pretok = pretok_kind_name(o->pretok);
+    rec->unicode = pretok_ops_of(o->pretok)->unicode_version();
     rec->counts_from = o->load_counts ? o->load_counts : "";
     usage_read(&rec->self, &rec->children);
 }
@@ -146,9 +147,10 @@ static void print_summary(const struct options *o, const struct run_record *rec)
         fprintf(stderr, "  total %.3f s | counts loaded from %s in %.3f s\n", rec->total_s,
                 o->load_counts, rec->count_s);
     else
-        fprintf(stderr, "  total %.3f s | count %.3f s (pre-tokenize %.3f, table combine "
-                        "%.3f; %u workers, %zu chunks)\n",
-                rec->total_s, rec->count_s, rec->count.pretok_s, rec->count.combine_s,
+        fprintf(stderr, "  total %.3f s | count %.3f s (pre-tokenize %.3f with %s, table "
+                        "combine %.3f; %u workers, %zu chunks)\n",
+                rec->total_s, rec->count_s, rec->count.pretok_s, pretok_kind_name(o->pretok),
+                rec->count.combine_s,
                 rec->count.workers, rec->count.chunks);
     if (!o->count_only)
         fprintf(stderr, "  merge %.3f s (copy %.3f, max %.3f, compute %.3f, update %.3f) | "

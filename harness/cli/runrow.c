@@ -105,7 +105,9 @@ static double avg_live_pairs(const struct merge_stats *m)
     X(backend_counters, S, (const char *)r->merge.backend.counters.data)                      \
     X(avg_live_pairs, F1, avg_live_pairs(&r->merge))                                          \
     X(count_rss_anon_kb, I, r->count_rss_anon_kb)                                             \
-    X(count_rss_file_kb, I, r->count_rss_file_kb)
+    X(count_rss_file_kb, I, r->count_rss_file_kb)                                             \
+    X(pretok, S, r->pretok)                                                                   \
+    X(unicode, S, r->unicode)
 
 #define HEADER_NAME(name, kind, value) "," #name
 static const char header[] = RUN_COLUMNS(HEADER_NAME);

@@ -1,7 +1,6 @@
 /* count.c: the counting phase (see count.h). */
 #include "count.h"
 
-#include "pretok.h"
 #include "sys.h"
 #include "util.h"
 
@@ -180,7 +179,7 @@ struct count_job {
     size_t n_chunks;
     atomic_size_t next_chunk;
     atomic_int failed;
-    int release_pages;  /* data is a private file mapping we may drop pages of */
+    const struct count_config *cfg;
 };
 
 struct count_worker {
@@ -204,6 +203,15 @@ static void emit_word(const unsigned char *p, size_t n, void *ctx)
     t->total++;
 }
 
+/* --pretok-only: the pieces are counted, not looked up. */
+static void emit_count(const unsigned char *p, size_t n, void *ctx)
+{
+    struct word_table *t = ctx;
+    (void)p;
+    (void)n;
+    t->total++;
+}
+
 /* A counted chunk's pages are not needed again: dropping them from the
  * mapping keeps the resident set small however large the input (the page
  * cache keeps them as long as the machine has room). Only whole pages
@@ -211,7 +219,7 @@ static void emit_word(const unsigned char *p, size_t n, void *ctx)
  * nothing by it. */
 static void release_chunk(const struct count_job *job, size_t begin, size_t end)
 {
-    if (!job->release_pages)
+    if (!job->cfg->mapped)
         return;
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     uintptr_t base = (uintptr_t)job->data;
@@ -224,7 +232,8 @@ static void *count_worker_main(void *arg)
 {
     struct count_worker *w = arg;
     struct count_job *job = w->job;
-    struct pretok *pt = pretok_new(w->err, sizeof w->err);
+    struct pretok *pt = pretok_new(job->cfg->pretok, w->err, sizeof w->err);
+    pretok_emit_fn emit = job->cfg->pretok_only ? emit_count : emit_word;
     if (!pt) {
         w->rc = -1;
         atomic_store(&job->failed, 1);
@@ -241,7 +250,7 @@ static void *count_worker_main(void *arg)
         while (pos <= n) {
             size_t mlen;
             size_t s = special_cursor_next(&cur, pos, &mlen);
-            if (s > pos && pretok_split(pt, job->data + begin + pos, s - pos, emit_word,
+            if (s > pos && pretok_split(pt, job->data + begin + pos, s - pos, emit,
                                         &w->table, w->err, sizeof w->err) < 0) {
                 w->rc = -1;
                 atomic_store(&job->failed, 1);
@@ -333,10 +342,11 @@ static void combine_tables(struct count_worker *w, unsigned workers, struct word
     t->freq = NULL;
 }
 
-static int count_impl(const unsigned char *data, size_t len, const struct specials *sp,
-                      unsigned workers, int release_pages, struct word_counts *out,
-                      struct count_stats *st, char *err, size_t errlen)
+int count_words_cfg(const unsigned char *data, size_t len, const struct specials *sp,
+                    const struct count_config *cfg, struct word_counts *out,
+                    struct count_stats *st, char *err, size_t errlen)
 {
+    unsigned workers = cfg->workers;
     memset(out, 0, sizeof *out);
     memset(st, 0, sizeof *st);
     if (workers < 1)
@@ -348,7 +358,7 @@ static int count_impl(const unsigned char *data, size_t len, const struct specia
     if (workers > n_chunks)
         workers = (unsigned)(n_chunks ? n_chunks : 1);
     struct count_job job = {.data = data, .len = len, .sp = sp, .bounds = bounds,
-                            .n_chunks = n_chunks, .release_pages = release_pages};
+                            .n_chunks = n_chunks, .cfg = cfg};
     atomic_init(&job.next_chunk, 0);
     atomic_init(&job.failed, 0);
     struct count_worker *w = xcalloc(workers, sizeof *w);
@@ -374,14 +384,16 @@ int count_words(const unsigned char *data, size_t len, const struct specials *sp
                 unsigned workers, struct word_counts *out, struct count_stats *st, char *err,
                 size_t errlen)
 {
-    return count_impl(data, len, sp, workers, 0, out, st, err, errlen);
+    struct count_config cfg = {.workers = workers, .pretok = PRETOK_DEFAULT};
+    return count_words_cfg(data, len, sp, &cfg, out, st, err, errlen);
 }
 
 int count_words_mapped(const unsigned char *data, size_t len, const struct specials *sp,
                        unsigned workers, struct word_counts *out, struct count_stats *st,
                        char *err, size_t errlen)
 {
-    return count_impl(data, len, sp, workers, 1, out, st, err, errlen);
+    struct count_config cfg = {.workers = workers, .pretok = PRETOK_DEFAULT, .mapped = 1};
+    return count_words_cfg(data, len, sp, &cfg, out, st, err, errlen);
 }
 
 void word_counts_free(struct word_counts *wc)

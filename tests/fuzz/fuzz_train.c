@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 
     /* The pre-tokenizer alone: pieces must tile the input exactly. */
     char err[256];
-    struct pretok *pt = pretok_new(err, sizeof err);
+    struct pretok *pt = pretok_new(PRETOK_DEFAULT, err, sizeof err);
     if (!pt)
         die(err, 0);
     pretok_free(pt);
