@@ -46,6 +46,10 @@ for f in "$TS" "$D/german.txt" "$D/address.txt" "$D/tinystories_sample.txt"; do
         '[ -z "$bad" ] || { echo "  differ at$bad"; false; }'
 done
 
+"$BPETRAIN" --quiet --input "$D/corpus.en" --count-only --csv "$tmp/d.csv" 2>/dev/null
+check "the default pre-tokenizer is fast" \
+    '[ "$(python3 -c "import csv,sys; print(list(csv.DictReader(open(sys.argv[1])))[0][\"pretok\"])" "$tmp/d.csv")" = fast ]'
+
 # --pretok-only counts the same pre-tokens as a full count, keeps no words.
 for p in pcre2 fast; do
     "$BPETRAIN" --quiet --input "$TS" --count-only --pretok "$p" --csv "$tmp/c.csv" 2>/dev/null

@@ -19,7 +19,7 @@
     "'(?:[sdmt]|ll|ve|re)| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+"
 
 enum pretok_kind { PRETOK_PCRE2, PRETOK_FAST };
-#define PRETOK_DEFAULT PRETOK_PCRE2
+#define PRETOK_DEFAULT PRETOK_FAST
 
 /* Called once per pre-token, in order. */
 typedef void (*pretok_emit_fn)(const unsigned char *piece, size_t len, void *ctx);
