@@ -2,6 +2,7 @@
 """Pre-tokenizing alone and counting end to end, pcre2 against fast.
 
     python3 scripts/measure_pretok.py [--repeat 5] [--size 100M] [--work DIR]
+                                      [--bpetrain BIN] [--phases pretok,count]
 
 Inputs: data/sample concatenated to about --size bytes, and a synthetic
 corpus of --size bytes from bin/synthgen (labelled synthetic). Each
@@ -54,9 +55,9 @@ def make_inputs(work, size):
             ("synthetic (synthgen seed 1)", synth)]
 
 
-def run_one(path, pretok, mode, cw, csv_path):
+def run_one(bpetrain, path, pretok, mode, cw, csv_path):
     """Runs bpetrain once; returns (count_s, cpu_s) of that process."""
-    cmd = [BPETRAIN, "--quiet", "--input", path, "--pretok", pretok, mode,
+    cmd = [bpetrain, "--quiet", "--input", path, "--pretok", pretok, mode,
            "--count-workers", str(cw), "--csv", csv_path]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, check=True)
@@ -65,6 +66,17 @@ def run_one(path, pretok, mode, cw, csv_path):
     with open(csv_path, newline="") as f:
         row = list(csv.DictReader(f))[-1]
     return float(row["count_s"]), cpu
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
 
 
 def fmt(values):
@@ -76,25 +88,30 @@ def main():
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--size", default="100M")
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "measure-pretok"))
+    ap.add_argument("--bpetrain", default=BPETRAIN, help="the trainer to measure")
+    ap.add_argument("--phases", default="pretok,count",
+                    help="pretok (--pretok-only), count (--count-only) or both")
     args = ap.parse_args()
+    modes = [m for p, m in (("pretok", "--pretok-only"), ("count", "--count-only"))
+             if p in args.phases.split(",")]
     inputs = make_inputs(args.work, parse_size(args.size))
     csv_path = os.path.join(args.work, "runs.csv")
     combos = [(name, path, p, mode, cw) for name, path in inputs
-              for mode in ("--pretok-only", "--count-only") for cw in (1, 2)
+              for mode in modes for cw in (1, 2)
               for p in ("pcre2", "fast")]
     res = {c: ([], []) for c in combos}
     for r in range(args.repeat):
         for c in combos:
             name, path, p, mode, cw = c
-            count_s, cpu = run_one(path, p, mode, cw, csv_path)
+            count_s, cpu = run_one(args.bpetrain, path, p, mode, cw, csv_path)
             mb = os.path.getsize(path) / 1e6
             res[c][0].append(mb / (count_s * cw))
             res[c][1].append(mb / cpu)
         print("repeat %d/%d done" % (r + 1, args.repeat), file=sys.stderr)
     load = os.getloadavg()
     print("Machine: %s, %d CPUs, %s; load average at the end %.1f %.1f %.1f" % (
-        platform.processor() or platform.machine(), os.cpu_count(), platform.node(), *load))
-    print("%d runs each; MB/s per core, median (min–max)\n" % args.repeat)
+        cpu_model(), os.cpu_count(), platform.node(), *load))
+    print("%s; %d runs each; MB/s per core, median (min–max)\n" % (args.bpetrain, args.repeat))
     print("| input | phase | count workers | pretok | MB/s per core (wall) | MB/s per CPU-second |")
     print("|---|---|---|---|---|---|")
     for c in combos:

@@ -13,9 +13,18 @@
 
 /* ---- a word -> count hash table, one per worker ---- */
 
+/* A probe that finds its word touches only this slot when the word is at
+ * most WT_HEAD bytes long (nearly every pre-token): hash, length, the bytes
+ * and the count are all here, in half a cache line, and the bytes compare as
+ * one integer (zero-padded; with the length equal, padding cannot collide).
+ * Longer words compare their tail in t->bytes. The count lives here while
+ * counting and is copied to t->freq by wt_flush. */
+#define WT_HEAD 8
 struct word_slot {
     uint64_t hash; /* 0 = empty; stored hashes have the top bit set */
-    uint32_t idx;
+    uint64_t freq;
+    uint32_t idx, len;
+    uint64_t head;  /* the first WT_HEAD bytes, zero-padded */
 };
 
 struct word_table {
@@ -24,7 +33,7 @@ struct word_table {
     struct buf bytes;
     uint64_t *off;
     uint32_t *len;
-    uint64_t *freq;
+    uint64_t *freq;    /* valid after wt_flush */
     uint64_t *hash;
     size_t n, cap;
     uint64_t total;
@@ -52,30 +61,52 @@ static void wt_grow_slots(struct word_table *t)
 {
     size_t n = (t->mask + 1) * 2, mask = n - 1;
     struct word_slot *s = xcalloc(n, sizeof *s);
-    for (size_t i = 0; i < t->n; i++) {
-        size_t j = t->hash[i] & mask;
+    for (size_t i = 0; i <= t->mask; i++) {
+        if (!t->slot[i].hash)
+            continue;
+        size_t j = t->slot[i].hash & mask;
         while (s[j].hash)
             j = (j + 1) & mask;
-        s[j].hash = t->hash[i];
-        s[j].idx = (uint32_t)i;
+        s[j] = t->slot[i];
     }
     free(t->slot);
     t->slot = s;
     t->mask = mask;
 }
 
+/* Copies each word's count from its slot to t->freq. */
+static void wt_flush(struct word_table *t)
+{
+    for (size_t i = 0; i <= t->mask; i++)
+        if (t->slot[i].hash)
+            t->freq[t->slot[i].idx] = t->slot[i].freq;
+}
+
+static uint64_t wt_head(const unsigned char *p, size_t n)
+{
+    uint64_t head = 0;
+    memcpy(&head, p, n < WT_HEAD ? n : WT_HEAD);
+    return head;
+}
+
+static int wt_same(const struct word_table *t, const struct word_slot *s,
+                   const unsigned char *p, size_t n, uint64_t head)
+{
+    return s->len == n && s->head == head &&
+           (n <= WT_HEAD || memcmp(t->bytes.data + t->off[s->idx] + WT_HEAD, p + WT_HEAD,
+                                   n - WT_HEAD) == 0);
+}
+
 static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint64_t h,
                    uint64_t count)
 {
+    uint64_t head = wt_head(p, n);
     h |= 1ULL << 63;
     size_t j = h & t->mask;
     while (t->slot[j].hash) {
-        if (t->slot[j].hash == h) {
-            uint32_t i = t->slot[j].idx;
-            if (t->len[i] == n && memcmp(t->bytes.data + t->off[i], p, n) == 0) {
-                t->freq[i] += count;
-                return;
-            }
+        if (t->slot[j].hash == h && wt_same(t, &t->slot[j], p, n, head)) {
+            t->slot[j].freq += count;
+            return;
         }
         j = (j + 1) & t->mask;
     }
@@ -89,11 +120,14 @@ static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint6
     size_t i = t->n++;
     t->off[i] = t->bytes.len;
     t->len[i] = (uint32_t)n;
-    t->freq[i] = count;
     t->hash[i] = h;
     buf_put(&t->bytes, p, n);
-    t->slot[j].hash = h;
-    t->slot[j].idx = (uint32_t)i;
+    struct word_slot *s = &t->slot[j];
+    s->hash = h;
+    s->freq = count;
+    s->idx = (uint32_t)i;
+    s->len = (uint32_t)n;
+    s->head = head;
     if (t->n * 2 > t->mask + 1)
         wt_grow_slots(t);
 }
@@ -326,10 +360,12 @@ static void combine_tables(struct count_worker *w, unsigned workers, struct word
     struct word_table *t = &w[0].table;
     for (unsigned i = 1; i < workers; i++) {
         struct word_table *u = &w[i].table;
+        wt_flush(u);
         for (size_t j = 0; j < u->n; j++)
             wt_add(t, u->bytes.data + u->off[j], u->len[j], u->hash[j], u->freq[j]);
         t->total += u->total;
     }
+    wt_flush(t);
     out->n = t->n;
     out->bytes = t->bytes.data;
     out->off = t->off;
