@@ -265,18 +265,26 @@ valgrind: $(BPETRAIN) $(BPESCAN)
 # make fuzz SECONDS=600: the trainer against the naive reference on small
 # inputs; new interesting inputs collect in build/fuzz/corpus, findings in
 # build/fuzz/ (crash-*), the seeds are tests/fuzz/corpus.
+# make fuzz FUZZ=pretok SECONDS=600: the fast pre-tokenizer against PCRE2's
+# (corpus in build/fuzz/corpus-pretok, the same seeds).
 SECONDS ?= 60
+FUZZ    ?= train
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined -fopenmp -pthread $(BPE_CPPFLAGS) $(INC_tests)
 build/fuzz/fuzz_train: $(filter-out $(MAINS),$(ALL_SRC)) tests/naive_bpe.c tests/fuzz/fuzz_train.c \
                        | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $^ $(LDLIBS_ALL) -o $@
+build/fuzz/fuzz_pretok: $(call src_of,core) $(call src_of,base) tests/fuzz/fuzz_pretok.c \
+                        | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $^ $(LDLIBS_ALL) -o $@
 
-fuzz: build/fuzz/fuzz_train
-	@mkdir -p build/fuzz/corpus
-	cd build/fuzz && ./fuzz_train -max_total_time=$(SECONDS) -max_len=4096 -print_final_stats=1 \
-	    corpus ../../tests/fuzz/corpus
+FUZZ_CORPUS := corpus$(if $(filter-out train,$(FUZZ)),-$(FUZZ))
+fuzz: build/fuzz/fuzz_$(FUZZ)
+	@mkdir -p build/fuzz/$(FUZZ_CORPUS)
+	cd build/fuzz && ./fuzz_$(FUZZ) -max_total_time=$(SECONDS) -max_len=4096 -print_final_stats=1 \
+	    $(FUZZ_CORPUS) ../../tests/fuzz/corpus
 
 help:
 	@echo "make                build bin/bpetrain, bin/bpescan and the tools (installs libpcre2-dev, libhwloc-dev if missing)"
@@ -292,7 +300,8 @@ help:
 	@echo "make python         build the Python module: PYTHONPATH=build/python python3 -c 'import bpebench'"
 	@echo "make peers          install HF tokenizers (npm) and SentencePiece for the comparison"
 	@echo "make valgrind       memcheck of a small training, serial and pool"
-	@echo "make fuzz           libFuzzer: the trainer against the naive reference (SECONDS=60)"
+	@echo "make fuzz           libFuzzer: the trainer against the naive reference (SECONDS=60);"
+	@echo "                    FUZZ=pretok: the fast pre-tokenizer against PCRE2's"
 	@echo "make deps           install the build's Debian packages"
 	@echo "make echo           print the build settings"
 	@echo "make clean          remove build/ and bin/"

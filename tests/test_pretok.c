@@ -1,4 +1,4 @@
-/* test_pretok.c: the pre-tokenizer against Python's reference splits.
+/* test_pretok.c: both pre-tokenizers against Python's reference splits.
  *
  * Expected pieces come from scripts/gen_pretok_cases.py (Python regex on the
  * surrogateescape-decoded bytes): the hand-written table below is its
@@ -6,6 +6,9 @@
  * inputs have no Python reference; there we check what must hold anyway
  * (pieces are consecutive slices of the input that cover it, none empty) and
  * that the direct and substitute matching paths agree.
+ *
+ * Every check runs for both pre-tokenizers; the fast one also reads the
+ * Unicode 16 fixture (FAST_FIXTURE).
  *
  * Usage: test_pretok [fixture]   (default tests/fixtures/pretok_cases.txt,
  * relative to the repository root). */
@@ -18,7 +21,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Every check runs once per pre-tokenizer and names it. */
+static const char *kind_label = "";
+#define KCHECK(descr, cond)                                                    \
+    do {                                                                       \
+        char kdescr_[320];                                                     \
+        snprintf(kdescr_, sizeof kdescr_, "%s: %s", kind_label, (descr));      \
+        CHECK(kdescr_, (cond));                                                \
+    } while (0)
+
 #define DEFAULT_FIXTURE "tests/fixtures/pretok_cases.txt"
+/* Cases over every class of Unicode 16, which only the fast pre-tokenizer
+ * follows (scripts/gen_pretok_cases.py --fast). */
+#define FAST_FIXTURE "tests/fixtures/pretok_cases_fast.txt"
 #define BIG_LEN ((size_t)20 * 1024 * 1024)
 
 /* ---- collecting pieces ------------------------------------------------ */
@@ -281,7 +296,7 @@ static void test_hand_cases(struct pretok *pt)
 
     for (size_t i = 0; i < sizeof hand_cases / sizeof hand_cases[0]; i++) {
         snprintf(descr, sizeof descr, "hand case: %s", hand_cases[i].name);
-        CHECK(descr, hand_case_ok(pt, &hand_cases[i]));
+        KCHECK(descr, hand_case_ok(pt, &hand_cases[i]));
     }
 }
 
@@ -344,7 +359,7 @@ static void test_fixture(struct pretok *pt, const char *path)
     char descr[256];
 
     snprintf(descr, sizeof descr, "fixture %s opens", path);
-    CHECK(descr, f != NULL);
+    KCHECK(descr, f != NULL);
     if (!f)
         return;
     while ((got = getline(&line, &cap, f)) >= 0) {
@@ -380,11 +395,11 @@ static void test_fixture(struct pretok *pt, const char *path)
     free(line);
     fclose(f);
 
-    CHECK("fixture: every line parses", nbad_line == 0);
-    CHECK("fixture: has at least 2000 cases", ncases >= 2000);
-    CHECK("fixture: pieces concatenate to the input in every case",
+    KCHECK("fixture: every line parses", nbad_line == 0);
+    KCHECK("fixture: has at least 2000 cases", ncases >= 2000);
+    KCHECK("fixture: pieces concatenate to the input in every case",
           nbroken == 0);
-    CHECK("fixture: every case splits exactly as Python regex",
+    KCHECK("fixture: every case splits exactly as Python regex",
           nmismatch == 0 && nbroken == 0);
 }
 
@@ -448,8 +463,8 @@ static void test_large_line(struct pretok *pt)
     char descr[160];
     int ok = split_checked(pt, text, BIG_LEN, 0, HASH_BASIS, &c);
 
-    CHECK("20 MB line splits; pieces concatenate to the input", ok);
-    CHECK("20 MB line gives plausibly many pieces",
+    KCHECK("20 MB line splits; pieces concatenate to the input", ok);
+    KCHECK("20 MB line gives plausibly many pieces",
           c.npieces > BIG_LEN / 8 && c.npieces < BIG_LEN / 2);
     collect_free(&c);
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
@@ -463,7 +478,7 @@ static void test_large_line(struct pretok *pt)
         snprintf(descr, sizeof descr,
                  "20 MB line after %s: substitute path splits as direct path",
                  prefixes[i].name);
-        CHECK(descr, ok && ok_direct && d.npieces == c.npieces + 2 &&
+        KCHECK(descr, ok && ok_direct && d.npieces == c.npieces + 2 &&
                          d.lens_hash == c.lens_hash);
         collect_free(&c);
         collect_free(&d);
@@ -473,7 +488,7 @@ static void test_large_line(struct pretok *pt)
     for (size_t i = 7; i < BIG_LEN; i += 9973)
         text[i] = (unsigned char)(0x80 + rng_next() % 0x80);
     ok = split_checked(pt, text, BIG_LEN, 0, HASH_BASIS, &c);
-    CHECK("20 MB line with invalid bytes splits; pieces concatenate", ok);
+    KCHECK("20 MB line with invalid bytes splits; pieces concatenate", ok);
     collect_free(&c);
     free(buf);
     free(text);
@@ -510,7 +525,7 @@ static void test_long_runs(struct pretok *pt)
         int ok = split_checked(pt, buf, BIG_LEN + tl, 1, HASH_BASIS, &c);
         snprintf(descr, sizeof descr, "20 MB run of %s: %zu piece(s)",
                  runs[i].name, runs[i].want);
-        CHECK(descr, ok && c.npieces == runs[i].want);
+        KCHECK(descr, ok && c.npieces == runs[i].want);
         collect_free(&c);
     }
     free(buf);
@@ -538,24 +553,29 @@ static void test_reuse(struct pretok *pt)
         ok = ok && ok_b && c.npieces == 1;
         collect_free(&c);
     }
-    CHECK("instance reused across inputs of different shape", ok);
+    KCHECK("instance reused across inputs of different shape", ok);
 }
 
 int main(int argc, char **argv)
 {
-    char err[256] = "";
-    struct pretok *pt = pretok_new(err, sizeof err);
-
-    CHECK("pretok_new compiles the pattern with JIT", pt != NULL);
-    if (!pt) {
-        fprintf(stderr, "pretok_new: %s\n", err);
-        return TEST_EXIT_CODE();
+    static const enum pretok_kind kinds[] = {PRETOK_PCRE2, PRETOK_FAST};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        char err[256] = "";
+        struct pretok *pt = pretok_new(kinds[i], err, sizeof err);
+        kind_label = pretok_kind_name(kinds[i]);
+        KCHECK("pretok_new makes an instance", pt != NULL);
+        if (!pt) {
+            fprintf(stderr, "pretok_new: %s\n", err);
+            continue;
+        }
+        test_hand_cases(pt);
+        test_fixture(pt, argc > 1 ? argv[1] : DEFAULT_FIXTURE);
+        if (kinds[i] == PRETOK_FAST)
+            test_fixture(pt, FAST_FIXTURE);
+        test_reuse(pt);
+        test_large_line(pt);
+        test_long_runs(pt);
+        pretok_free(pt);
     }
-    test_hand_cases(pt);
-    test_fixture(pt, argc > 1 ? argv[1] : DEFAULT_FIXTURE);
-    test_reuse(pt);
-    test_large_line(pt);
-    test_long_runs(pt);
-    pretok_free(pt);
     return TEST_EXIT_CODE();
 }

@@ -65,6 +65,9 @@ def test_reference():
     check("corpus.en, vocab 500: the reference merges", merges == ref_merges)
     check("corpus.en, vocab 500: the reference vocab (ids and bytes)", vocab == ref_vocab)
     check("corpus.en, vocab 500: within the assignment's 1.5 s (%.3f s)" % took, took < 1.5)
+    for p in ("fast", "pcre2"):
+        _, m = bpebench.train_bpe(CORPUS, 500, [EOT], pretok=p)
+        check("pretok %s: the reference merges" % p, m == ref_merges)
     for u in (1, 2, 3):
         _, m = bpebench.train_bpe(CORPUS, 500, [EOT], update="sharded", update_workers=u)
         check("update sharded, %d shards: the reference merges" % u, m == ref_merges)

@@ -62,6 +62,50 @@ void buf_put_utf8(struct buf *out, unsigned cp);
 const char *buf_cstr(struct buf *b);
 void buf_free(struct buf *b);
 
+/* Length of the UTF-8 sequence at s[0] (s has avail >= 1 bytes) by Python's
+ * strict decoder, its code point in *cp; 0 when s[0] is a byte Python's
+ * "surrogateescape" escapes (a stray continuation byte, an overlong form, an
+ * encoded surrogate, beyond U+10FFFF, or a truncated sequence). Escaping such
+ * bytes one at a time equals Python's "maximal subpart" rule: every byte of a
+ * subpart after its lead is a continuation byte, which never starts a valid
+ * sequence itself. Inline: the pre-tokenizers call it per character. */
+static inline size_t utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
+{
+    unsigned c = s[0], lo = 0x80, hi = 0xBF;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c < 0xC2) /* stray continuation, or overlong 2-byte lead */
+        return 0;
+    if (c < 0xE0) {
+        if (avail < 2 || (s[1] & 0xC0) != 0x80)
+            return 0;
+        *cp = (c & 0x1Fu) << 6 | (s[1] & 0x3Fu);
+        return 2;
+    }
+    if (c < 0xF0) {
+        if (c == 0xE0)
+            lo = 0xA0; /* overlong */
+        else if (c == 0xED)
+            hi = 0x9F; /* UTF-16 surrogates */
+        if (avail < 3 || s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80)
+            return 0;
+        *cp = (c & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
+        return 3;
+    }
+    if (c >= 0xF5)
+        return 0;
+    if (c == 0xF0)
+        lo = 0x90; /* overlong */
+    else if (c == 0xF4)
+        hi = 0x8F; /* beyond U+10FFFF */
+    if (avail < 4 || s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+        return 0;
+    *cp = (c & 0x07u) << 18 | (s[1] & 0x3Fu) << 12 | (s[2] & 0x3Fu) << 6 | (s[3] & 0x3Fu);
+    return 4;
+}
+
 /* Parses a non-negative decimal integer that fits in [min, max]; no sign,
  * no trailing garbage. */
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);

@@ -43,9 +43,10 @@ static void print_summary(const struct options *o, const struct run_record *rec)
         fprintf(stderr, "  total %.3f s | counts loaded from %s in %.3f s\n", rec->total_s,
                 o->load_counts, rec->count_s);
     else
-        fprintf(stderr, "  total %.3f s | count %.3f s (pre-tokenize %.3f, table combine "
-                        "%.3f; %u workers, %zu chunks)\n",
-                rec->total_s, rec->count_s, rec->count.pretok_s, rec->count.combine_s,
+        fprintf(stderr, "  total %.3f s | count %.3f s (pre-tokenize %.3f with %s, table "
+                        "combine %.3f; %u workers, %zu chunks)\n",
+                rec->total_s, rec->count_s, rec->count.pretok_s, pretok_kind_name(o->pretok),
+                rec->count.combine_s,
                 rec->count.workers, rec->count.chunks);
     if (!o->count_only)
         fprintf(stderr, "  merge %.3f s (copy %.3f, max %.3f, compute %.3f, update %.3f) | "
@@ -95,7 +96,8 @@ static int run(const struct options *o, const struct merge_backend *be, const ch
     struct train_request rq = {.input = o->input, .vocab_size = o->vocab_size, .specials = sp,
                                .backend = be, .backend_opts = opts, .workers = o->workers,
                                .count_workers = o->count_workers, .pin = o->pin,
-                               .count_only = o->count_only, .save_counts = o->save_counts,
+                               .count_only = o->count_only, .pretok_only = o->pretok_only,
+                               .pretok = o->pretok, .save_counts = o->save_counts,
                                .load_counts = o->load_counts, .update = o->update,
                                .update_config = {.workers = o->update_workers, .pin = o->pin,
                                                  .min_words = o->update_min_words}};

@@ -16,7 +16,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
 "usage: bpetrain --input FILE --vocab-size N [options]\n"
-"       bpetrain --list-backends [--json] | --topology | --help\n"
+"       bpetrain --list-backends [--json] | --topology | --version | --help\n"
 "\n"
 "Trains a byte-level BPE tokenizer exactly as CS336 assignment 1 defines it and\n"
 "times each phase.\n"
@@ -30,6 +30,8 @@ static void usage(FILE *f)
 "                        K means K=1\n"
 "  --workers N           workers of the backend (default 1)\n"
 "  --count-workers N     counting threads (default: online CPUs)\n"
+"  --pretok NAME         pre-tokenizer: fast (hand-written, Unicode %s tables)\n"
+"                        or pcre2 (PCRE2 JIT, its Unicode %s); default %s\n"
 "  --pin POLICY          none|compact|scatter: CPU binding of backend workers\n"
 "                        and of update threads\n"
 "  --update NAME         update step: serial (default; the shards in turn on the\n"
@@ -43,13 +45,36 @@ static void usage(FILE *f)
 "  --out DIR             write DIR/vocab.json, merges.txt and tokenizer.json (HF)\n"
 "  --csv FILE            append this run's measurements as one CSV row\n"
 "  --count-only          stop after the counting phase (time it alone)\n"
+"  --pretok-only         only split into pre-tokens and count them, no word\n"
+"                        table (times the pre-tokenizer alone; CSV count_only=2)\n"
 "  --save-counts FILE    save the word counts (with the input's size and hash)\n"
 "  --load-counts FILE    skip counting: load counts saved from this same input\n"
 "  --quiet               no summary on stderr (errors and notices still appear)\n"
 "  --list-backends       list the merge-step backends and their options and exit;\n"
 "                        with --json, as one JSON array\n"
 "  --topology            print the machine's topology (hwloc) as JSON and exit\n"
-"  --help                this text\n");
+"  --version             the pre-tokenizers and their Unicode versions\n"
+"  --help                this text\n",
+            pretok_fast_ops.unicode_version(), pretok_pcre2_ops.unicode_version(),
+            pretok_kind_name(PRETOK_DEFAULT));
+}
+
+/* The Unicode version of each pre-tokenizer, the default first. */
+static void print_version(void)
+{
+    printf("bpetrain (bpebench)\n");
+    printf("pretok fast: Unicode %s (scripts/gen_unicode_tables.py)\n",
+           pretok_fast_ops.unicode_version());
+    printf("pretok pcre2: PCRE2 Unicode %s\n", pretok_pcre2_ops.unicode_version());
+    printf("default pretok: %s\n", pretok_kind_name(PRETOK_DEFAULT));
+}
+
+static int parse_pretok(const char *arg, enum pretok_kind *out)
+{
+    if (pretok_kind_parse(arg, out) == 0)
+        return 0;
+    fprintf(stderr, "bpetrain: --pretok expects fast or pcre2, got '%s'\n", arg);
+    return -1;
 }
 
 static int parse_count(const char *opt, const char *arg, uint64_t min, uint64_t max,
@@ -106,7 +131,7 @@ static void add_backend_opt(struct options *o, const char *item)
 
 enum { OPT_NO_SPECIALS = 256, OPT_LIST, OPT_JSON, OPT_PIN, OPT_COUNT_ONLY, OPT_SAVE, OPT_LOAD,
        OPT_TOPOLOGY, OPT_LAYOUT, OPT_TOUCH, OPT_SHUFFLE, OPT_BACKEND_OPTS, OPT_UPDATE,
-       OPT_UPDATE_WORKERS, OPT_UPDATE_MIN_WORDS };
+       OPT_UPDATE_WORKERS, OPT_UPDATE_MIN_WORDS, OPT_PRETOK, OPT_PRETOK_ONLY, OPT_VERSION };
 
 static const struct option longopts[] = {
     {"input", required_argument, 0, 'i'},
@@ -133,6 +158,9 @@ static const struct option longopts[] = {
     {"shuffle-chunks", no_argument, 0, OPT_SHUFFLE},
     {"save-counts", required_argument, 0, OPT_SAVE},
     {"load-counts", required_argument, 0, OPT_LOAD},
+    {"pretok", required_argument, 0, OPT_PRETOK},
+    {"pretok-only", no_argument, 0, OPT_PRETOK_ONLY},
+    {"version", no_argument, 0, OPT_VERSION},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
 };
@@ -173,6 +201,9 @@ static int take_option(int c, char *arg, struct options *o, int *list)
     case 'r': o->csv = arg; return 0;
     case 'q': o->quiet = 1; return 0;
     case OPT_COUNT_ONLY: o->count_only = 1; return 0;
+    case OPT_PRETOK: return parse_pretok(arg, &o->pretok) < 0 ? 2 : 0;
+    case OPT_PRETOK_ONLY: o->pretok_only = o->count_only = 1; return 0;
+    case OPT_VERSION: print_version(); return 1;
     case OPT_TOUCH: add_backend_opt(o, "touch"); return 0;
     case OPT_SHUFFLE: add_backend_opt(o, "shuffle"); return 0;
     case OPT_LAYOUT:
@@ -215,6 +246,8 @@ static int check_options(int argc, char **argv, struct options *o)
         why = "--vocab-size N is required (see --help)";
     else if (o->count_only && o->load_counts)
         why = "--count-only contradicts --load-counts";
+    else if (o->pretok_only && o->save_counts)
+        why = "--pretok-only keeps no counts to --save-counts";
     else if (o->no_specials && o->n_specials)
         why = "--no-special-tokens contradicts --special-token";
     if (why) {
@@ -235,6 +268,7 @@ int options_parse(int argc, char **argv, struct options *o)
     o->update_workers = 1;
     o->backend = backend_registry[0]->name;
     o->pin = PIN_NONE;
+    o->pretok = PRETOK_DEFAULT;
     o->specials = xcalloc((size_t)argc + 1, sizeof *o->specials);
     int c, list = 0;
     opterr = 0;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "pretok.h"
 #include "util.h"
 
 #define DEFAULT_SPECIAL "<|endoftext|>"
@@ -29,11 +30,13 @@ struct options {
     const char *csv;
     int quiet;
     int count_only;
+    int pretok_only;          /* --pretok-only (count_only is set too) */
+    enum pretok_kind pretok;
     const char *save_counts, *load_counts;
 };
 
 /* Parses argv into o. Returns 0 to run, 1 when the run is already done
- * (--help, --list-backends, --topology printed what was asked), 2 after
+ * (--help, --version, --list-backends, --topology printed what was asked), 2 after
  * printing a one-line error. Release o with options_free either way. */
 int options_parse(int argc, char **argv, struct options *o);
 void options_free(struct options *o);

@@ -141,7 +141,9 @@ double update_ns_per_change(const struct merge_stats *m)
     X(upd_notify_s, F, r->merge.upd_notify_s)                                                 \
     X(upd_rounds, U, r->merge.upd_rounds)                                                     \
     X(update_min_words, U, r->update_min_words)                                               \
-    X(upd_cpu_s, F, r->merge.upd_cpu_s)
+    X(upd_cpu_s, F, r->merge.upd_cpu_s) \
+    X(pretok, S, r->pretok)                                                                   \
+    X(unicode, S, r->unicode)
 
 #define HEADER_NAME(name, kind, value) "," #name
 static const char header[] = RUN_COLUMNS(HEADER_NAME);

@@ -35,6 +35,8 @@ struct run_record {
     int count_only;
     const char *counts_from; /* --load-counts file, "" when counted */
     long count_rss_anon_kb, count_rss_file_kb; /* right after counting */
+    const char *pretok;       /* the pre-tokenizer ("fast", "pcre2") */
+    const char *unicode;      /* the Unicode version its classes follow */
 };
 
 /* getrusage for the process (RUSAGE_SELF) and for its waited-for children

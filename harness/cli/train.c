@@ -61,10 +61,9 @@ static int obtain_counts(const struct train_request *o, struct word_counts *wc,
     if (input_open(&in, o->input, err, errlen) < 0)
         return -1;
     rec->input_bytes = in.len;
-    int rc = in.mapped ? count_words_mapped(in.data, in.len, o->specials, o->count_workers, wc,
-                                            &rec->count, err, errlen)
-                       : count_words(in.data, in.len, o->specials, o->count_workers, wc, &rec->count,
-                                     err, errlen);
+    struct count_config cfg = {.workers = o->count_workers, .pretok = o->pretok,
+                               .pretok_only = o->pretok_only, .mapped = in.mapped};
+    int rc = count_words_cfg(in.data, in.len, o->specials, &cfg, wc, &rec->count, err, errlen);
     rss_now(&rec->count_rss_anon_kb, &rec->count_rss_file_kb);
     input_close(&in);
     if (rc < 0)
@@ -96,7 +95,9 @@ static void fill_record(struct run_record *rec, const struct train_request *rq,
     rec->pretokens = wc->total;
     rec->merges_hash = mr->hash;
     rec->pus = sysconf(_SC_NPROCESSORS_ONLN);
-    rec->count_only = rq->count_only;
+    rec->count_only = rq->pretok_only ? 2 : rq->count_only;
+    rec->pretok = pretok_kind_name(rq->pretok);
+    rec->unicode = pretok_ops_of(rq->pretok)->unicode_version();
     rec->counts_from = rq->load_counts ? rq->load_counts : "";
     usage_read(&rec->self, &rec->children);
 }

@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "merge.h"
+#include "pretok.h"
 #include "runrow.h"
 #include "specials.h"
 #include "vocab.h"
@@ -22,6 +23,8 @@ struct train_request {
     unsigned workers, count_workers;
     enum pin_policy pin;
     int count_only;             /* stop after counting */
+    int pretok_only;            /* pre-tokenize only, no table (count_only is set too) */
+    enum pretok_kind pretok;
     const char *save_counts, *load_counts;
     const atomic_int *cancel;   /* optional: set it to stop at the next merge */
     const struct update_strategy *update; /* NULL: the serial update */

@@ -1,7 +1,6 @@
 /* count.c: the counting phase (see count.h). */
 #include "count.h"
 
-#include "pretok.h"
 #include "sys.h"
 #include "util.h"
 
@@ -14,9 +13,18 @@
 
 /* ---- a word -> count hash table, one per worker ---- */
 
+/* A probe that finds its word touches only this slot when the word is at
+ * most WT_HEAD bytes long (nearly every pre-token): hash, length, the bytes
+ * and the count are all here, in half a cache line, and the bytes compare as
+ * one integer (zero-padded; with the length equal, padding cannot collide).
+ * Longer words compare their tail in t->bytes. The count lives here while
+ * counting and is copied to t->freq by wt_flush. */
+#define WT_HEAD 8
 struct word_slot {
     uint64_t hash; /* 0 = empty; stored hashes have the top bit set */
-    uint32_t idx;
+    uint64_t freq;
+    uint32_t idx, len;
+    uint64_t head;  /* the first WT_HEAD bytes, zero-padded */
 };
 
 struct word_table {
@@ -25,7 +33,7 @@ struct word_table {
     struct buf bytes;
     uint64_t *off;
     uint32_t *len;
-    uint64_t *freq;
+    uint64_t *freq;    /* valid after wt_flush */
     uint64_t *hash;
     size_t n, cap;
     uint64_t total;
@@ -53,30 +61,52 @@ static void wt_grow_slots(struct word_table *t)
 {
     size_t n = (t->mask + 1) * 2, mask = n - 1;
     struct word_slot *s = xcalloc(n, sizeof *s);
-    for (size_t i = 0; i < t->n; i++) {
-        size_t j = t->hash[i] & mask;
+    for (size_t i = 0; i <= t->mask; i++) {
+        if (!t->slot[i].hash)
+            continue;
+        size_t j = t->slot[i].hash & mask;
         while (s[j].hash)
             j = (j + 1) & mask;
-        s[j].hash = t->hash[i];
-        s[j].idx = (uint32_t)i;
+        s[j] = t->slot[i];
     }
     free(t->slot);
     t->slot = s;
     t->mask = mask;
 }
 
+/* Copies each word's count from its slot to t->freq. */
+static void wt_flush(struct word_table *t)
+{
+    for (size_t i = 0; i <= t->mask; i++)
+        if (t->slot[i].hash)
+            t->freq[t->slot[i].idx] = t->slot[i].freq;
+}
+
+static uint64_t wt_head(const unsigned char *p, size_t n)
+{
+    uint64_t head = 0;
+    memcpy(&head, p, n < WT_HEAD ? n : WT_HEAD);
+    return head;
+}
+
+static int wt_same(const struct word_table *t, const struct word_slot *s,
+                   const unsigned char *p, size_t n, uint64_t head)
+{
+    return s->len == n && s->head == head &&
+           (n <= WT_HEAD || memcmp(t->bytes.data + t->off[s->idx] + WT_HEAD, p + WT_HEAD,
+                                   n - WT_HEAD) == 0);
+}
+
 static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint64_t h,
                    uint64_t count)
 {
+    uint64_t head = wt_head(p, n);
     h |= 1ULL << 63;
     size_t j = h & t->mask;
     while (t->slot[j].hash) {
-        if (t->slot[j].hash == h) {
-            uint32_t i = t->slot[j].idx;
-            if (t->len[i] == n && memcmp(t->bytes.data + t->off[i], p, n) == 0) {
-                t->freq[i] += count;
-                return;
-            }
+        if (t->slot[j].hash == h && wt_same(t, &t->slot[j], p, n, head)) {
+            t->slot[j].freq += count;
+            return;
         }
         j = (j + 1) & t->mask;
     }
@@ -90,11 +120,14 @@ static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint6
     size_t i = t->n++;
     t->off[i] = t->bytes.len;
     t->len[i] = (uint32_t)n;
-    t->freq[i] = count;
     t->hash[i] = h;
     buf_put(&t->bytes, p, n);
-    t->slot[j].hash = h;
-    t->slot[j].idx = (uint32_t)i;
+    struct word_slot *s = &t->slot[j];
+    s->hash = h;
+    s->freq = count;
+    s->idx = (uint32_t)i;
+    s->len = (uint32_t)n;
+    s->head = head;
     if (t->n * 2 > t->mask + 1)
         wt_grow_slots(t);
 }
@@ -180,7 +213,7 @@ struct count_job {
     size_t n_chunks;
     atomic_size_t next_chunk;
     atomic_int failed;
-    int release_pages;  /* data is a private file mapping we may drop pages of */
+    const struct count_config *cfg;
 };
 
 struct count_worker {
@@ -204,6 +237,15 @@ static void emit_word(const unsigned char *p, size_t n, void *ctx)
     t->total++;
 }
 
+/* --pretok-only: the pieces are counted, not looked up. */
+static void emit_count(const unsigned char *p, size_t n, void *ctx)
+{
+    struct word_table *t = ctx;
+    (void)p;
+    (void)n;
+    t->total++;
+}
+
 /* A counted chunk's pages are not needed again: dropping them from the
  * mapping keeps the resident set small however large the input (the page
  * cache keeps them as long as the machine has room). Only whole pages
@@ -211,7 +253,7 @@ static void emit_word(const unsigned char *p, size_t n, void *ctx)
  * nothing by it. */
 static void release_chunk(const struct count_job *job, size_t begin, size_t end)
 {
-    if (!job->release_pages)
+    if (!job->cfg->mapped)
         return;
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     uintptr_t base = (uintptr_t)job->data;
@@ -224,7 +266,8 @@ static void *count_worker_main(void *arg)
 {
     struct count_worker *w = arg;
     struct count_job *job = w->job;
-    struct pretok *pt = pretok_new(w->err, sizeof w->err);
+    struct pretok *pt = pretok_new(job->cfg->pretok, w->err, sizeof w->err);
+    pretok_emit_fn emit = job->cfg->pretok_only ? emit_count : emit_word;
     if (!pt) {
         w->rc = -1;
         atomic_store(&job->failed, 1);
@@ -241,7 +284,7 @@ static void *count_worker_main(void *arg)
         while (pos <= n) {
             size_t mlen;
             size_t s = special_cursor_next(&cur, pos, &mlen);
-            if (s > pos && pretok_split(pt, job->data + begin + pos, s - pos, emit_word,
+            if (s > pos && pretok_split(pt, job->data + begin + pos, s - pos, emit,
                                         &w->table, w->err, sizeof w->err) < 0) {
                 w->rc = -1;
                 atomic_store(&job->failed, 1);
@@ -317,10 +360,12 @@ static void combine_tables(struct count_worker *w, unsigned workers, struct word
     struct word_table *t = &w[0].table;
     for (unsigned i = 1; i < workers; i++) {
         struct word_table *u = &w[i].table;
+        wt_flush(u);
         for (size_t j = 0; j < u->n; j++)
             wt_add(t, u->bytes.data + u->off[j], u->len[j], u->hash[j], u->freq[j]);
         t->total += u->total;
     }
+    wt_flush(t);
     out->n = t->n;
     out->bytes = t->bytes.data;
     out->off = t->off;
@@ -333,10 +378,11 @@ static void combine_tables(struct count_worker *w, unsigned workers, struct word
     t->freq = NULL;
 }
 
-static int count_impl(const unsigned char *data, size_t len, const struct specials *sp,
-                      unsigned workers, int release_pages, struct word_counts *out,
-                      struct count_stats *st, char *err, size_t errlen)
+int count_words_cfg(const unsigned char *data, size_t len, const struct specials *sp,
+                    const struct count_config *cfg, struct word_counts *out,
+                    struct count_stats *st, char *err, size_t errlen)
 {
+    unsigned workers = cfg->workers;
     memset(out, 0, sizeof *out);
     memset(st, 0, sizeof *st);
     if (workers < 1)
@@ -348,7 +394,7 @@ static int count_impl(const unsigned char *data, size_t len, const struct specia
     if (workers > n_chunks)
         workers = (unsigned)(n_chunks ? n_chunks : 1);
     struct count_job job = {.data = data, .len = len, .sp = sp, .bounds = bounds,
-                            .n_chunks = n_chunks, .release_pages = release_pages};
+                            .n_chunks = n_chunks, .cfg = cfg};
     atomic_init(&job.next_chunk, 0);
     atomic_init(&job.failed, 0);
     struct count_worker *w = xcalloc(workers, sizeof *w);
@@ -374,14 +420,16 @@ int count_words(const unsigned char *data, size_t len, const struct specials *sp
                 unsigned workers, struct word_counts *out, struct count_stats *st, char *err,
                 size_t errlen)
 {
-    return count_impl(data, len, sp, workers, 0, out, st, err, errlen);
+    struct count_config cfg = {.workers = workers, .pretok = PRETOK_DEFAULT};
+    return count_words_cfg(data, len, sp, &cfg, out, st, err, errlen);
 }
 
 int count_words_mapped(const unsigned char *data, size_t len, const struct specials *sp,
                        unsigned workers, struct word_counts *out, struct count_stats *st,
                        char *err, size_t errlen)
 {
-    return count_impl(data, len, sp, workers, 1, out, st, err, errlen);
+    struct count_config cfg = {.workers = workers, .pretok = PRETOK_DEFAULT, .mapped = 1};
+    return count_words_cfg(data, len, sp, &cfg, out, st, err, errlen);
 }
 
 void word_counts_free(struct word_counts *wc)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pretok.h"
 #include "specials.h"
 
 /* The distinct words of the input and how often each occurs. Order is
@@ -26,13 +27,29 @@ struct count_stats {
     unsigned workers;
 };
 
-/* Counts data[0..len) with `workers` threads. Returns 0, or -1 with reason. */
+/* How to count. */
+struct count_config {
+    unsigned workers;          /* threads, this one included */
+    enum pretok_kind pretok;   /* the pre-tokenizer strategy */
+    int pretok_only;           /* split and count pre-tokens but keep no table
+                                  (out->n == 0): times the pre-tokenizer alone */
+    int mapped;                /* data is a read-only private file mapping
+                                  (input.h): counted pages are dropped as
+                                  soon as they are counted, so the resident
+                                  set stays small however large the file.
+                                  Never set it for memory of one's own. */
+};
+
+/* Counts data[0..len) as cfg says. Returns 0, or -1 with a reason. */
+int count_words_cfg(const unsigned char *data, size_t len, const struct specials *sp,
+                    const struct count_config *cfg, struct word_counts *out,
+                    struct count_stats *st, char *err, size_t errlen);
+/* Counts data[0..len) with `workers` threads and the default pre-tokenizer.
+ * Returns 0, or -1 with reason. */
 int count_words(const unsigned char *data, size_t len, const struct specials *sp,
                 unsigned workers, struct word_counts *out, struct count_stats *st, char *err,
                 size_t errlen);
-/* The same for a read-only private file mapping (input.h), whose pages are
- * dropped as soon as they are counted, so the resident set stays small
- * however large the file. Never call it on memory of one's own. */
+/* The same for a read-only private file mapping (count_config.mapped). */
 int count_words_mapped(const unsigned char *data, size_t len, const struct specials *sp,
                        unsigned workers, struct word_counts *out, struct count_stats *st,
                        char *err, size_t errlen);

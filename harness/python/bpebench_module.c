@@ -32,7 +32,7 @@ struct args {
     PyObject *path;          /* bytes (PyUnicode_FSConverter) */
     Py_ssize_t vocab_size;
     PyObject *specials_obj;  /* the caller's sequence, or None */
-    const char *backend, *backend_opts, *pin, *update;
+    const char *backend, *backend_opts, *pin, *update, *pretok;
     Py_ssize_t workers, count_workers, update_workers;
     int stats;
     char **specials;         /* UTF-8 copies */
@@ -243,6 +243,11 @@ static int check_args(struct args *a, struct job *j, struct buf *opts, struct sp
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     if (a->count_workers == 0)
         a->count_workers = cpus > 0 ? cpus : 1;
+    j->rq.pretok = PRETOK_DEFAULT;
+    if (a->pretok && pretok_kind_parse(a->pretok, &j->rq.pretok) < 0) {
+        specials_free(sp);
+        return value_error("pretok expects fast or pcre2");
+    }
     j->rq.update = update_find(a->update);
     if (!j->rq.update) {
         struct buf names = {0};
@@ -271,15 +276,15 @@ static PyObject *train_bpe(PyObject *self, PyObject *argv, PyObject *kw)
     (void)self;
     static char *names[] = {"input_path", "vocab_size", "special_tokens", "backend", "workers",
                             "count_workers", "stats", "backend_opts", "pin", "update",
-                            "update_workers", NULL};
+                            "update_workers", "pretok", NULL};
     struct args a = {.backend = "heap", .workers = 1, .pin = "none", .update = "serial",
-                     .update_workers = 1};
+                     .update_workers = 1, .pretok = NULL};
     PyObject *count_workers = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(argv, kw, "O&nO|$snOpzssn", names,
+    if (!PyArg_ParseTupleAndKeywords(argv, kw, "O&nO|$snOpzssnz", names,
                                      PyUnicode_FSConverter, &a.path, &a.vocab_size,
                                      &a.specials_obj, &a.backend, &a.workers, &count_workers,
                                      &a.stats, &a.backend_opts, &a.pin, &a.update,
-                                     &a.update_workers))
+                                     &a.update_workers, &a.pretok))
         return NULL;
     if (count_workers != Py_None && (a.count_workers = PyLong_AsSsize_t(count_workers)) <= 0 &&
         !PyErr_Occurred())
@@ -316,7 +321,7 @@ static PyMethodDef methods[] = {
     {"train_bpe", (PyCFunction)(void (*)(void))train_bpe, METH_VARARGS | METH_KEYWORDS,
      "train_bpe(input_path, vocab_size, special_tokens, *, backend='heap', workers=1,\n"
      "          count_workers=None, stats=False, backend_opts=None, pin='none',\n"
-     "          update='serial', update_workers=1)\n"
+     "          update='serial', update_workers=1, pretok=None)\n"
      "--\n\n"
      "Trains a byte-level BPE tokenizer exactly as CS336 assignment 1 defines it.\n"
      "Returns (vocab, merges): vocab maps each id (the special tokens, then the 256\n"

@@ -1,0 +1,194 @@
+/* pretok_fast.c: the GPT-2 pre-tokenizer by hand, without a regex engine.
+ *
+ * The pattern  '(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+ * needs no backtracking once each character is put in one of four classes
+ * (letter, number, space, other; unicode_tables.h): at each position the
+ * first alternative that can match is decided by the first one or two
+ * characters, and every repeat is a greedy run of one class. The only
+ * look-ahead, \s+(?!\S), takes a whitespace run and, when a non-space
+ * follows it and the run has two or more characters, gives back the last
+ * one (which then starts the next pre-token: " word", or a lone "\n").
+ *
+ * Characters are decoded as Python's surrogateescape decoder does
+ * (utf8_decode): each byte it would escape is one character of class
+ * "other", like the lone surrogate it becomes. ASCII, nearly all of the
+ * text in practice, is classified by a 128-entry table without decoding.
+ * Nothing is allocated: a piece is a slice of the input. */
+#include "pretok.h"
+
+#include "unicode_tables.h"
+#include "util.h"
+
+#include <stdint.h>
+
+/* \p{L}, \p{N} and \s (White_Space: \t \n \v \f \r and space) in ASCII;
+ * every other ASCII byte, NUL and U+001C..U+001F included, is "other".
+ * tests/test_pretok_fast.c checks it against the generated table. */
+static const uint8_t ascii_class[128] = {
+    ['\t'] = UNI_SPACE, ['\n'] = UNI_SPACE, ['\v'] = UNI_SPACE, ['\f'] = UNI_SPACE,
+    ['\r'] = UNI_SPACE, [' '] = UNI_SPACE,
+    ['0' ... '9'] = UNI_NUMBER,
+    ['A' ... 'Z'] = UNI_LETTER,
+    ['a' ... 'z'] = UNI_LETTER,
+};
+
+/* The class of the character at s[0] (avail >= 1 bytes), its length in *len. */
+static inline enum uni_class char_at(const unsigned char *s, size_t avail, size_t *len)
+{
+    uint32_t cp;
+    if (s[0] < 0x80) {
+        *len = 1;
+        return (enum uni_class)ascii_class[s[0]];
+    }
+    *len = utf8_decode(s, avail, &cp);
+    if (*len == 0) {
+        *len = 1;
+        return UNI_OTHER;
+    }
+    return uni_class_of(cp);
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* Bit i set when s[i] is an ASCII byte of class c; 16 bytes at a time,
+ * so a word's end is found without a branch per byte. Each test shifts its
+ * range to start at -128 and compares signed: one add, one compare. */
+static inline unsigned ascii_mask16(const unsigned char *s, enum uni_class c)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+#define IN_RANGE(x, lo, count)                                                                \
+    _mm_cmplt_epi8(_mm_add_epi8((x), _mm_set1_epi8((char)(0x80 - (lo)))),                    \
+                   _mm_set1_epi8((char)(-128 + (count))))
+    __m128i letter = IN_RANGE(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26);
+    __m128i digit = IN_RANGE(v, '0', 10);
+    __m128i space = _mm_or_si128(IN_RANGE(v, '\t', 5), _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+#undef IN_RANGE
+    unsigned high = (unsigned)_mm_movemask_epi8(v);
+    switch (c) {
+    case UNI_LETTER: return (unsigned)_mm_movemask_epi8(letter);
+    case UNI_NUMBER: return (unsigned)_mm_movemask_epi8(digit);
+    case UNI_SPACE: return (unsigned)_mm_movemask_epi8(space);
+    default:
+        return ~((unsigned)_mm_movemask_epi8(_mm_or_si128(letter, _mm_or_si128(digit, space))) |
+                 high) & 0xFFFFu;
+    }
+}
+#endif
+
+/* The end of the run of characters of class c that starts at p. */
+static size_t run_end(const unsigned char *s, size_t n, size_t p, enum uni_class c)
+{
+    for (;;) {
+#if defined(__SSE2__)
+        while (n - p >= 16) {
+            unsigned m = ascii_mask16(s + p, c);
+            if (m != 0xFFFFu) {
+                p += (size_t)__builtin_ctz(~m);
+                break;
+            }
+            p += 16;
+        }
+#endif
+        size_t k;
+        if (p >= n)
+            return p;
+        if (s[p] < 0x80) { /* the common case, without a call */
+            if (ascii_class[s[p]] != c)
+                return p;
+            p++;
+        } else if (char_at(s + p, n - p, &k) == c) {
+            p += k;
+        } else {
+            return p;
+        }
+    }
+}
+
+/* \s+(?!\S)|\s+ at i, a whitespace character. */
+static size_t space_end(const unsigned char *s, size_t n, size_t i)
+{
+    size_t p = i, last = i, k;
+    while (p < n && char_at(s + p, n - p, &k) == UNI_SPACE) {
+        last = p;
+        p += k;
+    }
+    /* At the end of the text (?!\S) holds after the whole run; before a
+     * non-space it holds only one character earlier, and a run of one
+     * character falls through to \s+. */
+    return p == n || last == i ? p : last;
+}
+
+/* '(?:[sdmt]|ll|ve|re) at s[0] == '\'': the length matched, or 0. */
+static size_t contraction_len(const unsigned char *s, size_t avail)
+{
+    if (avail >= 2 && (s[1] == 's' || s[1] == 'd' || s[1] == 'm' || s[1] == 't'))
+        return 2;
+    if (avail >= 3 && ((s[1] == 'l' && s[2] == 'l') || (s[1] == 'v' && s[2] == 'e') ||
+                       (s[1] == 'r' && s[2] == 'e')))
+        return 3;
+    return 0;
+}
+
+/* The end of the pre-token that starts at i < n. */
+static size_t token_end(const unsigned char *s, size_t n, size_t i)
+{
+    size_t k, k2;
+    if (s[i] == '\'') {
+        size_t m = contraction_len(s + i, n - i);
+        if (m)
+            return i + m;
+    }
+    /* " ?X+": a space takes the run of the class of the character after it,
+     * unless that is a space too. */
+    if (s[i] == ' ' && i + 1 < n) {
+        enum uni_class c2 = char_at(s + i + 1, n - i - 1, &k2);
+        if (c2 != UNI_SPACE)
+            return run_end(s, n, i + 1 + k2, c2);
+    }
+    enum uni_class c = char_at(s + i, n - i, &k);
+    if (c != UNI_SPACE)
+        return run_end(s, n, i + k, c);
+    return space_end(s, n, i);
+}
+
+static int fast_split(void *state, const unsigned char *text, size_t len, pretok_emit_fn emit,
+                      void *ctx, char *err, size_t errlen)
+{
+    (void)state;
+    (void)err;
+    (void)errlen;
+    for (size_t i = 0; i < len;) {
+        size_t j = token_end(text, len, i);
+        emit(text + i, j - i, ctx);
+        i = j;
+    }
+    return 0;
+}
+
+/* No state: the tables are constant. */
+static int fast_create(void **state, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    *state = NULL;
+    return 0;
+}
+
+static void fast_destroy(void *state)
+{
+    (void)state;
+}
+
+static const char *fast_unicode(void)
+{
+    return unicode_tables_version;
+}
+
+const struct pretok_ops pretok_fast_ops = {
+    .name = "fast",
+    .create = fast_create,
+    .destroy = fast_destroy,
+    .split = fast_split,
+    .unicode_version = fast_unicode,
+};
