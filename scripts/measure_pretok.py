@@ -26,6 +26,9 @@ import statistics
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib.machine import cpu_model  # noqa: E402
+
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 SAMPLE = os.path.join(ROOT, "data", "sample", "tinystories_v1_head_1097.txt")
 BPETRAIN = os.path.join(ROOT, "bin", "bpetrain")
@@ -66,17 +69,6 @@ def run_one(bpetrain, path, pretok, mode, cw, csv_path):
     with open(csv_path, newline="") as f:
         row = list(csv.DictReader(f))[-1]
     return float(row["count_s"]), cpu
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
 
 
 def fmt(values):

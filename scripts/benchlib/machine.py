@@ -42,7 +42,7 @@ def describe(fp, host=None):
     return {"id": machine_id(fp), "label": label(fp), "fingerprint": fp, "host": host}
 
 
-def _cpu_model():
+def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -92,7 +92,7 @@ def override():
 def this_machine(topo=None):
     """The machine running this script: describe() of its fingerprint."""
     t = topo if topo is not None else topology()
-    fp = {"cpu_model": _cpu_model(), "packages": t.get("packages"), "cores": t.get("cores"),
+    fp = {"cpu_model": cpu_model(), "packages": t.get("packages"), "cores": t.get("cores"),
           "pus": t.get("pus"), "caches": t.get("caches"), "memory_gib": _memory_gib(),
           "kernel": platform.release()}
     fp.update(override())
