@@ -120,8 +120,8 @@ static int newline_cut_ok(const unsigned char *d, size_t len, size_t pos)
 /* Chunk boundaries: start offsets of chunks (first is 0, last is len), at
  * most `want` chunks, each cut where the global split and pre-tokenization
  * provably agree with the per-chunk ones. */
-static size_t count_chunk_bounds(const unsigned char *data, size_t len,
-                                 const struct specials *sp, size_t want, size_t *bounds)
+size_t count_split(const unsigned char *data, size_t len, const struct specials *sp,
+                   size_t want, size_t *bounds)
 {
     size_t n = 0;
     bounds[n++] = 0;
@@ -311,16 +311,9 @@ static int run_workers(struct count_worker *w, unsigned workers, char *err, size
     return rc;
 }
 
-/* Adds every worker's table into worker 0's and hands its arrays to out. */
-static void combine_tables(struct count_worker *w, unsigned workers, struct word_counts *out)
+/* Hands t's arrays to out; t keeps only what wt_free releases. */
+static void wt_take(struct word_table *t, struct word_counts *out)
 {
-    struct word_table *t = &w[0].table;
-    for (unsigned i = 1; i < workers; i++) {
-        struct word_table *u = &w[i].table;
-        for (size_t j = 0; j < u->n; j++)
-            wt_add(t, u->bytes.data + u->off[j], u->len[j], u->hash[j], u->freq[j]);
-        t->total += u->total;
-    }
     out->n = t->n;
     out->bytes = t->bytes.data;
     out->off = t->off;
@@ -331,6 +324,19 @@ static void combine_tables(struct count_worker *w, unsigned workers, struct word
     t->off = NULL;
     t->len = NULL;
     t->freq = NULL;
+}
+
+/* Adds every worker's table into worker 0's and hands its arrays to out. */
+static void combine_tables(struct count_worker *w, unsigned workers, struct word_counts *out)
+{
+    struct word_table *t = &w[0].table;
+    for (unsigned i = 1; i < workers; i++) {
+        struct word_table *u = &w[i].table;
+        for (size_t j = 0; j < u->n; j++)
+            wt_add(t, u->bytes.data + u->off[j], u->len[j], u->hash[j], u->freq[j]);
+        t->total += u->total;
+    }
+    wt_take(t, out);
 }
 
 static int count_impl(const unsigned char *data, size_t len, const struct specials *sp,
@@ -344,7 +350,7 @@ static int count_impl(const unsigned char *data, size_t len, const struct specia
     size_t want = chunks_wanted(len, workers);
     size_t *bounds = xmalloc((want + 2) * sizeof *bounds);
     double t0 = now_s();
-    size_t n_chunks = count_chunk_bounds(data, len, sp, want, bounds);
+    size_t n_chunks = count_split(data, len, sp, want, bounds);
     if (workers > n_chunks)
         workers = (unsigned)(n_chunks ? n_chunks : 1);
     struct count_job job = {.data = data, .len = len, .sp = sp, .bounds = bounds,
@@ -391,4 +397,35 @@ void word_counts_free(struct word_counts *wc)
     free(wc->len);
     free(wc->freq);
     memset(wc, 0, sizeof *wc);
+}
+
+static void wt_add_counts(struct word_table *t, const struct word_counts *wc)
+{
+    for (size_t i = 0; i < wc->n; i++) {
+        const unsigned char *p = wc->bytes + wc->off[i];
+        wt_add(t, p, wc->len[i], hash_bytes(p, wc->len[i]), wc->freq[i]);
+    }
+    t->total += wc->total;
+}
+
+void word_counts_add(struct word_counts *dst, const struct word_counts *src)
+{
+    struct word_table t;
+    wt_init(&t);
+    wt_add_counts(&t, dst);
+    wt_add_counts(&t, src);
+    word_counts_free(dst);
+    wt_take(&t, dst);
+    wt_free(&t);
+}
+
+uint64_t word_counts_hash(const struct word_counts *wc)
+{
+    /* A sum of per-word hashes: the same for any order of the words. */
+    uint64_t sum = 0;
+    for (size_t i = 0; i < wc->n; i++) {
+        uint64_t h = hash_bytes(wc->bytes + wc->off[i], wc->len[i]);
+        sum += fnv1a64(h, &wc->freq[i], sizeof wc->freq[i]);
+    }
+    return fnv1a64(fnv1a64(sum, &wc->n, sizeof wc->n), &wc->total, sizeof wc->total);
 }
