@@ -16,3 +16,18 @@ our_workers() {
     done
     echo $n
 }
+
+# bad_run DESCR PATTERN OUTDIR CMD...: CMD fails with exactly one line on
+# stderr, matching PATTERN, and writes no OUTDIR/merges.txt.
+bad_run() {
+    local d=$1 pat=$2 out=$3 rc; shift 3
+    rm -rf "$out"
+    "$@" >/dev/null 2>"$out.err"
+    rc=$?
+    if [ $rc -ne 0 ] && [ "$(wc -l <"$out.err")" -eq 1 ] && grep -q -- "$pat" "$out.err" \
+        && [ ! -e "$out/merges.txt" ]; then
+        pass "$d"
+    else
+        fail "$d (rc=$rc: $(head -c 300 "$out.err"))"
+    fi
+}

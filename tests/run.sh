@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh: runs every test program and test script, then prints the closing
-# line CI reads: "N passed, N failed". Each test prints "PASS ..." or
-# "FAIL ..." lines; a program that exits non-zero without printing a FAIL
+# line CI reads: "N passed, N failed, N skipped". Each test prints "PASS ...",
+# "FAIL ..." or "SKIP reason" lines (a skip is never a pass); a program that exits non-zero without printing a FAIL
 # line (a crash, a sanitizer report) counts as one more failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 export BPETRAIN
 passed=0
 failed=0
+skipped=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -20,20 +21,22 @@ run_one() {
     "$@" >"$log" 2>&1
     local rc=$?
     cat "$log"
-    local p f
+    local p f s
     p=$(grep -c '^PASS ' "$log")
     f=$(grep -c '^FAIL ' "$log")
+    s=$(grep -c '^SKIP ' "$log")
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
         echo "FAIL $name exited with status $rc"
         f=1
     fi
-    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
         echo "FAIL $name ran no check"
         f=1
     fi
-    echo "-- $name: $p passed, $f failed ($((SECONDS - start)) s)"
+    echo "-- $name: $p passed, $f failed, $s skipped ($((SECONDS - start)) s)"
     passed=$((passed + p))
     failed=$((failed + f))
+    skipped=$((skipped + s))
 }
 
 for t in "$TEST_BIN_DIR"/test_*; do
@@ -46,5 +49,5 @@ for t in tests/test_*.sh; do
     run_one "$(basename "$t")" bash "$t"
 done
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -8,9 +8,7 @@ D=$FIX/cs336
 TS=data/sample/tinystories_v1_head_1097.txt
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
 
 train() { # train OUTDIR ARGS... : runs quietly, stderr to OUTDIR.err
@@ -94,15 +92,7 @@ check "30 MB single line: merges a+a, aa+aa, ... doubling" \
 # ---- bad input -----------------------------------------------------------------------------
 bad() { # bad DESCR PATTERN ARGS...: non-zero exit, one line on stderr matching PATTERN
     local d=$1 pat=$2; shift 2
-    rm -rf "$tmp/bad"
-    "$BPETRAIN" --out "$tmp/bad" "$@" >/dev/null 2>"$tmp/bad.err"
-    local rc=$?
-    if [ $rc -ne 0 ] && [ "$(wc -l <"$tmp/bad.err")" -eq 1 ] && grep -q -- "$pat" "$tmp/bad.err" \
-        && [ ! -e "$tmp/bad/merges.txt" ]; then
-        pass "$d"
-    else
-        fail "$d (rc=$rc: $(head -c 300 "$tmp/bad.err"))"
-    fi
+    bad_run "$d" "$pat" "$tmp/bad" "$BPETRAIN" --out "$tmp/bad" "$@"
 }
 bad "missing input file" "cannot open input" --input "$tmp/nope.txt" --vocab-size 300
 chmod 000 "$tmp/nul.txt"

@@ -7,16 +7,31 @@
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+const char *cli_program = "bpetrain";
+
+void cli_say(const char *fmt, ...)
+{
+    /* One write per line, so lines of several processes never interleave. */
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = snprintf(line, sizeof line, "%s: ", cli_program);
+    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    fputs(line, stderr);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
-"usage: bpetrain --input FILE --vocab-size N [options]\n"
-"       bpetrain --list-backends [--json] | --topology | --help\n"
+"usage: %s --input FILE --vocab-size N [options]\n"
+"       %s --list-backends [--json] | --topology | --help\n"
 "\n"
 "Trains a byte-level BPE tokenizer exactly as CS336 assignment 1 defines it and\n"
 "times each phase.\n"
@@ -43,7 +58,7 @@ static void usage(FILE *f)
 "  --list-backends       list the merge-step backends and their options and exit;\n"
 "                        with --json, as one JSON array\n"
 "  --topology            print the machine's topology (hwloc) as JSON and exit\n"
-"  --help                this text\n");
+"  --help                this text\n", cli_program, cli_program);
 }
 
 static int parse_count(const char *opt, const char *arg, uint64_t min, uint64_t max,
@@ -51,7 +66,7 @@ static int parse_count(const char *opt, const char *arg, uint64_t min, uint64_t 
 {
     if (parse_u64(arg, min, max, out) == 0)
         return 0;
-    fprintf(stderr, "bpetrain: %s expects a whole number from %" PRIu64 " to %" PRIu64
+    cli_say("%s expects a whole number from %" PRIu64 " to %" PRIu64
                     ", got '%s'\n", opt, min, max, arg);
     return -1;
 }
@@ -61,7 +76,7 @@ static int print_topology(void)
     char err[256], caches[512];
     struct pin_plan plan;
     if (pin_plan_init(&plan, PIN_NONE, 1, err, sizeof err) < 0) {
-        fprintf(stderr, "bpetrain: %s\n", err);
+        cli_say("%s\n", err);
         pin_plan_free(&plan);
         return 2;
     }
@@ -85,7 +100,7 @@ static int parse_pin(const char *arg, enum pin_policy *out)
             *out = all[i];
             return 0;
         }
-    fprintf(stderr, "bpetrain: --pin expects none, compact or scatter, got '%s'\n", arg);
+    cli_say("--pin expects none, compact or scatter, got '%s'\n", arg);
     return -1;
 }
 
@@ -145,6 +160,7 @@ static int take_option(int c, char *arg, struct options *o, int *list)
         if (parse_count("--count-workers", arg, 1, 1024, &v) < 0)
             return 2;
         o->count_workers = (unsigned)v;
+        o->count_workers_set = 1;
         return 0;
     case OPT_PIN: return parse_pin(arg, &o->pin) < 0 ? 2 : 0;
     case 'o': o->out_dir = arg; return 0;
@@ -172,10 +188,10 @@ static int unknown_option(int argc, char **argv)
 {
     (void)argc;
     if (optopt)
-        fprintf(stderr, "bpetrain: option --%s needs a value or is unknown (see --help)\n",
+        cli_say("option --%s needs a value or is unknown (see --help)\n",
                 argv[optind - 1] + 2);
     else
-        fprintf(stderr, "bpetrain: unknown option %s (see --help)\n", argv[optind - 1]);
+        cli_say("unknown option %s (see --help)\n", argv[optind - 1]);
     return 2;
 }
 
@@ -184,7 +200,7 @@ static int check_options(int argc, char **argv, struct options *o)
 {
     const char *why = NULL;
     if (optind < argc) {
-        fprintf(stderr, "bpetrain: unexpected argument '%s' (see --help)\n", argv[optind]);
+        cli_say("unexpected argument '%s' (see --help)\n", argv[optind]);
         return 2;
     }
     if (!o->input)
@@ -196,7 +212,7 @@ static int check_options(int argc, char **argv, struct options *o)
     else if (o->no_specials && o->n_specials)
         why = "--no-special-tokens contradicts --special-token";
     if (why) {
-        fprintf(stderr, "bpetrain: %s\n", why);
+        cli_say("%s\n", why);
         return 2;
     }
     if (!o->no_specials && !o->n_specials)
@@ -209,7 +225,7 @@ int options_parse(int argc, char **argv, struct options *o)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o->count_workers = cpus > 0 ? (unsigned)cpus : 1;
     o->workers = 1;
-    o->backend = backend_registry[0]->name;
+    o->backend = registry_at(0)->name;
     o->pin = PIN_NONE;
     o->specials = xcalloc((size_t)argc + 1, sizeof *o->specials);
     int c, list = 0;
@@ -222,7 +238,7 @@ int options_parse(int argc, char **argv, struct options *o)
             return rc;
     }
     if (list == 2) {
-        fprintf(stderr, "bpetrain: --json goes with --list-backends\n");
+        cli_say("--json goes with --list-backends\n");
         return 2;
     }
     if (list) {

@@ -21,6 +21,7 @@ struct options {
                                 string once parsed, data NULL when none */
     unsigned workers;
     unsigned count_workers;
+    int count_workers_set;   /* given on the command line, not the default */
     enum pin_policy pin;
     const char *out_dir;
     const char *csv;
@@ -36,5 +37,10 @@ int options_parse(int argc, char **argv, struct options *o);
 void options_free(struct options *o);
 
 const char *pin_policy_name(enum pin_policy p);
+
+/* The name messages begin with: "bpetrain" unless a front end sets it. */
+extern const char *cli_program;
+/* One message line on stderr, "PROGRAM: " + fmt (which ends in '\n'). */
+void cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

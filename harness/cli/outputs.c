@@ -3,6 +3,7 @@
 
 #include "gpt2.h"
 #include "io.h"
+#include "options.h"
 #include "util.h"
 
 #include <errno.h>
@@ -47,7 +48,7 @@ int outputs_write(const char *dir, const struct vocab *v, const struct merge_res
     gpt2_render_vocab_json(&body[1], &tl, VOCAB_JSON_INDENT4_UTF8);
     int n_files = 3;
     if (gpt2_render_tokenizer_json(&body[2], &tl, v->n_special, mr->pairs, mr->merges) < 0) {
-        fprintf(stderr, "bpetrain: warning: a special token is not valid UTF-8, so no "
+        cli_say("warning: a special token is not valid UTF-8, so no "
                         "tokenizer.json is written (vocab.json and merges.txt are)\n");
         n_files = 2;
     }

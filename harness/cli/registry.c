@@ -17,15 +17,30 @@
 #define DECLARE(name) extern const struct merge_backend backend_##name;
 BACKENDS(DECLARE)
 #define ADDRESS(name) &backend_##name,
-const struct merge_backend *const backend_registry[] = {BACKENDS(ADDRESS)};
+static const struct merge_backend *const common[] = {BACKENDS(ADDRESS)};
+#define N_COMMON (sizeof common / sizeof common[0])
+static const struct merge_backend *extra;
 
-const size_t backend_registry_len = sizeof backend_registry / sizeof backend_registry[0];
+size_t registry_len(void)
+{
+    return N_COMMON + (extra != NULL);
+}
+
+const struct merge_backend *registry_at(size_t i)
+{
+    return i < N_COMMON ? common[i] : extra;
+}
+
+void registry_extend(const struct merge_backend *be)
+{
+    extra = be;
+}
 
 const struct merge_backend *backend_find(const char *name)
 {
-    for (size_t i = 0; i < backend_registry_len; i++)
-        if (strcmp(backend_registry[i]->name, name) == 0)
-            return backend_registry[i];
+    for (size_t i = 0; i < registry_len(); i++)
+        if (strcmp(registry_at(i)->name, name) == 0)
+            return registry_at(i);
     return NULL;
 }
 
@@ -33,8 +48,8 @@ static const char *const kind_names[] = {"single", "threads", "processes"};
 
 void registry_print_text(FILE *f)
 {
-    for (size_t i = 0; i < backend_registry_len; i++) {
-        const struct merge_backend *be = backend_registry[i];
+    for (size_t i = 0; i < registry_len(); i++) {
+        const struct merge_backend *be = registry_at(i);
         fprintf(f, "%-14s %s\n", be->name, be->description);
         for (const struct backend_option *o = be->options; o && o->name; o++) {
             fprintf(f, "%-14s   option %s=", "", o->name);
@@ -74,8 +89,8 @@ void registry_print_json(FILE *f)
 {
     struct buf b = {0};
     buf_puts(&b, "[");
-    for (size_t i = 0; i < backend_registry_len; i++) {
-        const struct merge_backend *be = backend_registry[i];
+    for (size_t i = 0; i < registry_len(); i++) {
+        const struct merge_backend *be = registry_at(i);
         buf_puts(&b, i ? ",\n {\"name\": " : "{\"name\": ");
         json_str(&b, be->name);
         buf_puts(&b, ", \"description\": ");

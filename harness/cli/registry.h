@@ -9,9 +9,13 @@
 
 #include "backend.h"
 
-/* In the order --list-backends prints them; entry 0 is the default. */
-extern const struct merge_backend *const backend_registry[];
-extern const size_t backend_registry_len;
+/* How many backends there are, and backend i, in the order --list-backends
+ * prints them; entry 0 is the default. */
+size_t registry_len(void);
+const struct merge_backend *registry_at(size_t i);
+/* Adds one backend after the common ones, for a front end that has one of
+ * its own (bpetrain-mpi adds mpi). Call before parsing options. */
+void registry_extend(const struct merge_backend *be);
 
 const struct merge_backend *backend_find(const char *name);
 

@@ -105,7 +105,11 @@ static double avg_live_pairs(const struct merge_stats *m)
     X(backend_counters, S, (const char *)r->merge.backend.counters.data)                      \
     X(avg_live_pairs, F1, avg_live_pairs(&r->merge))                                          \
     X(count_rss_anon_kb, I, r->count_rss_anon_kb)                                             \
-    X(count_rss_file_kb, I, r->count_rss_file_kb)
+    X(count_rss_file_kb, I, r->count_rss_file_kb)                                             \
+    X(counts_hash, HEX, r->counts_hash)                                                       \
+    X(ranks, U, r->ranks)                                                                     \
+    X(rank_count_s, S, r->rank_count_s)                                                       \
+    X(count_bytes, U, r->count_bytes)
 
 #define HEADER_NAME(name, kind, value) "," #name
 static const char header[] = RUN_COLUMNS(HEADER_NAME);
