@@ -166,8 +166,8 @@ BPETRAIN_MPI := $(BINDIR)/bpetrain-mpi
 MPI_DEPS  := libopenmpi-dev openmpi-bin
 MPI_STAMP := build/.deps-$(shell echo $(MPI_DEPS) | tr ' ' '_')
 # Recursive: expanded in recipes, after the stamp has installed mpicc.
-MPI_CPPFLAGS = $(shell mpicc --showme:compile)
-MPI_LDLIBS   = $(shell mpicc --showme:link)
+MPI_CPPFLAGS = $(shell mpicc --showme:compile 2>/dev/null)
+MPI_LDLIBS   = $(shell mpicc --showme:link 2>/dev/null)
 INC_dist     := -Iharness/dist $(INC_workers)
 DIST_OBJ     := $(patsubst %.c,$(BUILD)/%.o,$(wildcard harness/dist/*.c))
 MPI_OBJ      := $(DIST_OBJ) $(BUILD)/variants/mpimax.o $(BUILD)/harness/cli/bpetrain-mpi.o

@@ -77,6 +77,10 @@ done
 check "backend mpi: W is the rank count and the bytes moved are counted" \
     bash -c "[ '$(col "$tmp/m3.csv" workers)' = 3 ] &&
              grep -q 'scatter_bytes=[1-9]' <<<'$(col "$tmp/m3.csv" backend_counters)'"
+mpi 3 --quiet --input "$D/corpus.en" --vocab-size 500 --backend mpi --backend-opts wait=sleep \
+    --out "$tmp/sleep"
+check "backend mpi, 3 ranks, wait=sleep: corpus.en equals the CS336 reference" \
+    cmp -s "$tmp/sleep/merges.txt" "$D/train-bpe-reference-merges.txt"
 for n in 2 3; do
     mpi $n --quiet --input "$TS" --vocab-size 2000 --backend mpi --out "$tmp/tm$n"
     check "backend mpi, $n ranks: sample vocab 2000 merges equal bpetrain's" \

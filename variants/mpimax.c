@@ -8,12 +8,12 @@
  * and no rank needs rank 0's memory. */
 #include "mpimax.h"
 
+#include "bopts.h"
 #include "dist.h"
 #include "scan.h"
 #include "util.h"
 #include "vocab.h"
 
-#include <mpi.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +47,7 @@ struct mpi_state {
     size_t chunk_cap;
     int *counts, *displs;  /* Scatterv, in bytes */
     int stopped;
+    int sleepy;            /* option wait=sleep (dist_wait) */
     uint64_t merges, scatter_bytes, reduce_bytes, order_bytes;
 };
 
@@ -169,6 +170,9 @@ static int share_vocab(struct mpi_state *s, const struct vocab *v0, char *err, s
  * reduction's operation and element type. */
 static int state_start(struct mpi_state *s, const struct vocab *v0, char *err, size_t errlen)
 {
+    /* Rank 0 has read the options; the others learn them here. */
+    if (dist_share_int(&s->sleepy, err, errlen) < 0)
+        return -1;
     if (dist_check(MPI_Comm_rank(MPI_COMM_WORLD, &s->d.rank), "MPI_Comm_rank", err, errlen) <
             0 ||
         dist_check(MPI_Comm_size(MPI_COMM_WORLD, &s->d.size), "MPI_Comm_size", err, errlen) < 0)
@@ -201,8 +205,10 @@ static int deal(struct mpi_state *s, const struct pair_table *pt, int64_t n_live
                 size_t errlen)
 {
     struct order o = {n_live};
-    if (dist_check(MPI_Bcast(&o, sizeof o, MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Bcast", err,
-                   errlen) < 0)
+    MPI_Request rq;
+    if (dist_check(MPI_Ibcast(&o, sizeof o, MPI_BYTE, 0, MPI_COMM_WORLD, &rq), "MPI_Ibcast", err,
+                   errlen) < 0 ||
+        dist_wait(&rq, s->sleepy, "MPI_Ibcast", err, errlen) < 0)
         return -1;
     s->order_bytes += sizeof o * (uint64_t)(s->d.size - 1);
     if (o.n_live < 0)
@@ -223,9 +229,10 @@ static int deal(struct mpi_state *s, const struct pair_table *pt, int64_t n_live
     }
     const void *send = pt ? (const void *)pt->live : NULL;
     void *recv = s->d.rank ? (void *)s->chunk : MPI_IN_PLACE;
-    if (dist_check(MPI_Scatterv(send, s->counts, s->displs, MPI_BYTE, recv,
-                                s->counts[s->d.rank], MPI_BYTE, 0, MPI_COMM_WORLD),
-                   "MPI_Scatterv", err, errlen) < 0)
+    if (dist_check(MPI_Iscatterv(send, s->counts, s->displs, MPI_BYTE, recv,
+                                 s->counts[s->d.rank], MPI_BYTE, 0, MPI_COMM_WORLD, &rq),
+                   "MPI_Iscatterv", err, errlen) < 0 ||
+        dist_wait(&rq, s->sleepy, "MPI_Iscatterv", err, errlen) < 0)
         return -1;
     s->scatter_bytes += (uint64_t)(o.n_live * (int64_t)sizeof(struct live_pair)) -
                         (uint64_t)s->counts[0];
@@ -255,8 +262,11 @@ static int scan_and_reduce(struct mpi_state *s, const struct live_pair *pairs,
     }
     s->reduce_bytes += 2 * (uint64_t)s->elem_size * (uint64_t)(s->d.size - 1);
     s->merges++;
-    return dist_check(MPI_Allreduce(mine, best, 1, s->elem, s->op, MPI_COMM_WORLD),
-                      "MPI_Allreduce", err, errlen);
+    MPI_Request rq;
+    if (dist_check(MPI_Iallreduce(mine, best, 1, s->elem, s->op, MPI_COMM_WORLD, &rq),
+                   "MPI_Iallreduce", err, errlen) < 0)
+        return -1;
+    return dist_wait(&rq, s->sleepy, "MPI_Iallreduce", err, errlen);
 }
 
 /* After a select every rank knows the new token's length; the ranks other
@@ -294,6 +304,7 @@ static int mpi_init(void **state, const struct backend_config *cfg, const struct
 {
     struct mpi_state *s = xcalloc(1, sizeof *s);
     *state = s;
+    s->sleepy = bopts_is(cfg->options, "wait", "sleep");
     if (state_start(s, pt->vocab, err, errlen) < 0)
         return -1;
     if (cfg->workers != (unsigned)s->d.size)
@@ -375,6 +386,13 @@ int mpi_backend_serve(char *err, size_t errlen)
     return rc < 0 ? -1 : 0;
 }
 
+static const char *const wait_values[] = {"spin", "sleep", NULL};
+static const struct backend_option mpi_options[] = {
+    {"wait", wait_values, "how a rank waits for the others: spin (MPI_Wait polls) or sleep "
+                          "(MPI_Test, pausing 20 us between tries: for a loaded machine)"},
+    {NULL, NULL, NULL},
+};
+
 const struct merge_backend backend_mpi = {
     .name = "mpi",
     .description = "W = MPI ranks; each merge the live pairs are scattered and the best found "
@@ -382,6 +400,7 @@ const struct merge_backend backend_mpi = {
     .kind = BACKEND_PROCESSES,
     .article = "",
     .bench = 0,
+    .options = mpi_options,
     .init = mpi_init,
     .destroy = mpi_destroy,
     .copy = mpi_copy,

@@ -5,6 +5,7 @@
 #ifndef DIST_H
 #define DIST_H
 
+#include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,11 @@ int dist_check(int rc, const char *what, char *err, size_t errlen);
  * every rank gets the answer, so all take the same way out. */
 int dist_first_failed(const struct dist *d, int failed, int *first, char *err,
                       size_t errlen);
+
+/* Completes a nonblocking operation: MPI_Wait, which polls without pause,
+ * or with `sleepy` MPI_Test with pauses of 20 us after the first tries, so
+ * that a rank waiting on a loaded machine leaves its CPU to those working. */
+int dist_wait(MPI_Request *rq, int sleepy, const char *what, char *err, size_t errlen);
 
 /* Collective: rank 0's *v to every rank. */
 int dist_share_int(int *v, char *err, size_t errlen);
