@@ -4,8 +4,7 @@
 set -u
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh" # workers of this test carry its mark (our_workers)
 check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
 bench() { python3 scripts/bench.py --results "$tmp/res" --dataset cs336 --repeat 2 \
     --workers "1 2" --backends "serial pool" --count-workers "1 2" "$@"; }
@@ -72,4 +71,4 @@ assert int(sys.argv[2]) < 4, "the bench was not interrupted"
 PY
 check "Ctrl-C: no temporary CSV left" bash -c "! ls -A '$tmp/res/sample' | grep -q '^\.run-'"
 sleep 0.2
-check "Ctrl-C: no worker left running" bash -c "! pgrep -f 'bpescan [-]-worker' >/dev/null"
+check "Ctrl-C: no worker left running" test "$(our_workers)" -eq 0
