@@ -18,8 +18,7 @@ rm -f "${TMPDIR:-/tmp}/backends.$$.json"
 BACKENDS=${BACKENDS:-$ALL_BACKENDS}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh" # workers of this test carry its mark (our_workers)
 
 [ "$(echo "$ALL_BACKENDS" | wc -w)" -ge 9 ] && pass "--list-backends --json: every backend ($ALL_BACKENDS)" \
     || fail "--list-backends --json: every backend (got '$ALL_BACKENDS')"
@@ -152,5 +151,5 @@ elif [ $rc -eq 0 ] && [ -e "$tmp/killed/merges.txt" ]; then
 else
     fail "pool worker killed with SIGKILL: rc=$rc, $ms ms, $(cat "$tmp/killed.err")"
 fi
-left=$(pgrep -f "bpescan --worker" | wc -l)
+left=$(our_workers) # this test's only: other jobs on the machine may run spawn
 [ "$left" -eq 0 ] && pass "no spawned worker left running" || fail "$left spawned workers left running"

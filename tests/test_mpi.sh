@@ -145,7 +145,7 @@ mpi 2 --quiet --input "$big" --vocab-size 3000 --count-workers 1 --out "$tmp/k2"
 job=$!
 start=$SECONDS
 if pids=$(wait_ranks 2); then
-    sleep 0.3
+    sleep 1 # past MPI_Init (slow under a sanitizer), well before counting ends
     for p in $pids; do # rank 1: rank 0 is the one that reports
         tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx OMPI_COMM_WORLD_RANK=1 &&
             kill -KILL "$p"
