@@ -129,5 +129,5 @@ elif [ $rc -eq 0 ] && [ -e "$tmp/killed/merges.txt" ]; then
 else
     fail "pool worker killed with SIGKILL: rc=$rc, $ms ms, $(cat "$tmp/killed.err")"
 fi
-left=$(pgrep -f "bpescan --worker" | wc -l)
+left=$(our_workers "bpescan --worker")
 [ "$left" -eq 0 ] && pass "no spawned worker left running" || fail "$left spawned workers left running"

@@ -68,4 +68,4 @@ assert int(sys.argv[2]) < 4, "the bench was not interrupted"
 PY
 check "Ctrl-C: no temporary CSV left" bash -c "! ls -A '$tmp/res/sample' | grep -q '^\.run-'"
 sleep 0.2
-check "Ctrl-C: no worker left running" bash -c "! pgrep -f 'bpescan [-]-worker' >/dev/null"
+check "Ctrl-C: no worker left running" test "$(our_workers 'bpescan --worker')" -eq 0
