@@ -192,7 +192,7 @@ python-module: $(BUILD)/harness/python/bpebench_module.o $(CLI_OBJ) $(LIBS_ALL) 
 # cannot load into an uninstrumented python3).
 test: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(TEST_BIN) $(if $(SANITIZE),,python)
 	@BPETRAIN=$(BPETRAIN) SYNTHGEN=$(SYNTHGEN) TEST_BIN_DIR=$(BUILD)/tests SANITIZE=$(SANITIZE) \
-	    PY_MODULE_DIR=$(PY_MODULE_DIR) $(if $(SANITIZE),TEST_TIMEOUT=$${TEST_TIMEOUT:-1800}) \
+	    PY_MODULE_DIR=$(PY_MODULE_DIR) \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1 \
 	    $(if $(filter thread,$(SANITIZE)),OMP_TOOL_LIBRARIES=$(firstword $(ARCHER))) \

@@ -46,9 +46,11 @@ trap 'lib_signal 15' TERM
 # Worker processes started by this test inherit the marker, so that workers
 # of other jobs on the machine are never counted as left behind.
 export BPEBENCH_TEST_MARK="$tmp"
+# our_workers [PATTERN]: how many of this test's processes match PATTERN
+# (pgrep -f; bpetrain and bpescan by default).
 our_workers() {
     local n=0 p
-    for p in $(pgrep -f "bpe(train|scan)"); do
+    for p in $(pgrep -f "${1:-bpe(train|scan)}"); do
         [ "$p" = "$$" ] && continue
         { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qx "BPEBENCH_TEST_MARK=$tmp" \
             && n=$((n + 1))

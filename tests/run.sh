@@ -14,7 +14,8 @@
 # While a file runs, a progress line comes every TEST_PROGRESS seconds; the
 # file's own output follows when it ends, so the two never interleave.
 #
-# Environment: TEST_TIMEOUT (900) seconds per file, TEST_PROGRESS (30),
+# Environment: TEST_TIMEOUT seconds per file (900, and 1800 when SANITIZE is
+# set: a sanitizer build runs several times slower), TEST_PROGRESS (30),
 # TEST_KILL_GRACE (10) seconds between SIGTERM and SIGKILL of a test past
 # its limit, TEST_BIN_DIR (build/release/tests) the test programs,
 # TEST_DIR (tests) the test scripts, BPETRAIN (bin/bpetrain).
@@ -23,7 +24,7 @@ cd "$(dirname "$0")/.." || exit 2
 : "${BPETRAIN:=bin/bpetrain}"
 : "${TEST_BIN_DIR:=build/release/tests}"
 : "${TEST_DIR:=tests}"
-: "${TEST_TIMEOUT:=900}"
+: "${TEST_TIMEOUT:=$(if [ -n "${SANITIZE:-}" ]; then echo 1800; else echo 900; fi)}"
 : "${TEST_PROGRESS:=30}"
 : "${TEST_KILL_GRACE:=10}"
 export BPETRAIN

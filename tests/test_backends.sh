@@ -152,5 +152,5 @@ elif [ $rc -eq 0 ] && [ -e "$tmp/killed/merges.txt" ]; then
 else
     fail "pool worker killed with SIGKILL: rc=$rc, $ms ms, $(cat "$tmp/killed.err")"
 fi
-left=$(our_workers)
-[ "$left" -eq 0 ] && pass "no worker of this test left running" || fail "$left workers of this test left running"
+left=$(our_workers "bpescan --worker")
+[ "$left" -eq 0 ] && pass "no spawned worker left running" || fail "$left spawned workers left running"

@@ -74,4 +74,4 @@ assert int(sys.argv[2]) < 4, "the bench was not interrupted"
 PY
 check "Ctrl-C: no temporary CSV left" test -z "$(find "$tmp/res/sample" -name '.run-*')"
 sleep 0.2
-check "Ctrl-C: no worker left running" test "$(our_workers)" = 0
+check "Ctrl-C: no worker left running" test "$(our_workers 'bpescan --worker')" -eq 0
