@@ -42,6 +42,15 @@ trap 'lib_signal 1' HUP
 trap 'lib_signal 2' INT
 trap 'lib_signal 15' TERM
 
+# ---- backends ----------------------------------------------------------------
+# backends_where EXPR: the names of the backends `$BPETRAIN --list-backends
+# --json` lists for which the Python expression EXPR holds of `b` (one entry
+# of that list), in registry order; e.g. backends_where "b['kind'] == 'threads'".
+backends_where() {
+    "${BPETRAIN:-bin/bpetrain}" --list-backends --json | python3 -c \
+        "import json,sys; print(' '.join(b['name'] for b in json.load(sys.stdin) if eval(sys.argv[1])))" "$1"
+}
+
 # ---- workers -----------------------------------------------------------------
 # Worker processes started by this test inherit the marker, so that workers
 # of other jobs on the machine are never counted as left behind.

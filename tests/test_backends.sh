@@ -11,8 +11,6 @@ TS=data/sample/tinystories_v1_head_1097.txt
 if [ -n "${SANITIZE:-}" ]; then TS_VOCAB=${TS_VOCAB:-600}; else TS_VOCAB=${TS_VOCAB:-2000}; fi
 . "$(dirname "$0")/lib.sh"
 # The backends, their kinds and options come from the trainer's own list.
-"$BPETRAIN" --list-backends --json >"$tmp/backends.json" || exit 1
-backends_where() { python3 -c "import json,sys; print(' '.join(b['name'] for b in json.load(open(sys.argv[1])) if eval(sys.argv[2])))" "$tmp/backends.json" "$1"; }
 ALL_BACKENDS=$(backends_where True)
 WITH_LAYOUT=$(backends_where "'layout' in [o['name'] for o in b['options']]")
 BACKENDS=${BACKENDS:-$ALL_BACKENDS}

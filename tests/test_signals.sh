@@ -61,12 +61,11 @@ done
 
 # Every backend with workers of its own (threads or processes), from the
 # trainer's list.
-parallel=$("$BPETRAIN" --list-backends --json | python3 -c "import json,sys; print(' '.join(b['name'] for b in json.load(sys.stdin) if b['kind'] != 'single'))")
-for b in $parallel; do
+threads=" $(backends_where "b['kind'] == 'threads'") "
+for b in $(backends_where "b['kind'] != 'single'"); do
     for sig in INT TERM; do
         out="$tmp/$b-$sig"
-        kind=$("$BPETRAIN" --list-backends --json | python3 -c "import json,sys; print([b['kind'] for b in json.load(sys.stdin) if b['name'] == sys.argv[1]][0])" "$b")
-        case $kind in threads) what=threads ;; *) what=children ;; esac
+        case $threads in *" $b "*) what=threads ;; *) what=children ;; esac
         "$BPETRAIN" --quiet --input "$TS" --vocab-size 8000 --backend $b --workers 8 \
             --count-workers 1 --out "$out" 2>/dev/null &
         pid=$!
