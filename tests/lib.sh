@@ -21,6 +21,11 @@ verdict() { if [ $? -eq 0 ]; then pass "$1"; else fail "$1"; fi; }
 # check WHAT COMMAND...: runs COMMAND, then PASS or FAIL WHAT as it succeeded.
 check() { local d=$1; shift; "$@"; verdict "$d"; }
 
+# The lines of a captured stderr, less LeakSanitizer's note that it could not
+# read a thread's registers: a ptrace race of the sanitizer runtime while a
+# sanitized driver exits beside dying workers, not a line the driver wrote.
+err_lines() { grep -cv '^==[0-9]*==Unable to get registers from thread' "$1"; }
+
 # ---- the temporary directory and cleanup -------------------------------------
 tmp=$(mktemp -d) || { fail "lib.sh: cannot create a temporary directory"; exit 1; }
 lib_cleanup=()

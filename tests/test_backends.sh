@@ -113,7 +113,7 @@ for b in $WITH_LAYOUT; do
             --vocab-size 2000 --backend "$b" --workers 2 --out "$o" 2>"$o.err"
         rc=$?
         ms=$(( ($(date +%s%N) - start) / 1000000 ))
-        lines=$(wc -l <"$o.err")
+        lines=$(err_lines "$o.err")
         if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ ! -e "$o" ] \
             && [ "$lines" -eq 1 ] && grep -q "backend $b: worker 1 failed" "$o.err"; then
             pass "$b, worker 1 fails ($mode) at merge 20: exit $rc in $ms ms, one-line error, no output"

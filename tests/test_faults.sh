@@ -61,7 +61,7 @@ while read -r spec backend w; do
         else
             fail "$spec ($backend): exit 0 without complete outputs"
         fi
-    elif [ "$(wc -l <"$out.err")" -eq 1 ] && [ ! -e "$out/merges.txt" ] && [ ! -e "$out/vocab.json" ] \
+    elif [ "$(err_lines "$out.err")" -eq 1 ] && [ ! -e "$out/merges.txt" ] && [ ! -e "$out/vocab.json" ] \
         && [ "$leftovers" -eq 0 ] && [ "$workers" -eq 0 ] && [ $ms -lt 10000 ]; then
         pass "$spec ($backend): exit $rc in $ms ms: $(cat "$out.err")"
     else

@@ -104,7 +104,7 @@ for k in 1 2 3 4 5 6; do
 done
 if [ -z "$hit" ]; then
     fail "pthread_create failing for an update thread: never reached"
-elif [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ "$(wc -l <"$out.err")" -eq 1 ] && [ ! -e "$out/merges.txt" ]; then
+elif [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ "$(err_lines "$out.err")" -eq 1 ] && [ ! -e "$out/merges.txt" ]; then
     pass "pthread_create:$hit fails for an update thread: exit $rc, one line, no output"
 else
     fail "pthread_create:$hit for an update thread: rc=$rc, $(cat "$out.err")"
