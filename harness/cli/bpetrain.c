@@ -7,6 +7,7 @@
 #include "options.h"
 #include "outputs.h"
 #include "registry.h"
+#include "request.h"
 #include "runrow.h"
 #include "specials.h"
 #include "train.h"
@@ -93,14 +94,7 @@ static int run(const struct options *o, const struct merge_backend *be, const ch
     if (!o->count_only &&
         train_check_vocab_size("--vocab-size", o->vocab_size, sp->n, err, sizeof err) < 0)
         return fail(err);
-    struct train_request rq = {.input = o->input, .vocab_size = o->vocab_size, .specials = sp,
-                               .backend = be, .backend_opts = opts, .workers = o->workers,
-                               .count_workers = o->count_workers, .pin = o->pin,
-                               .count_only = o->count_only, .pretok_only = o->pretok_only,
-                               .pretok = o->pretok, .save_counts = o->save_counts,
-                               .load_counts = o->load_counts, .update = o->update,
-                               .update_config = {.workers = o->update_workers, .pin = o->pin,
-                                                 .min_words = o->update_min_words}};
+    struct train_request rq = request_of_options(o, be, opts, sp);
     struct train_result tr;
     int rc = train_run(&rq, &tr, err, sizeof err) < 0 ? fail(err) : 0;
     double t_out = now_s();

@@ -186,6 +186,7 @@ static int take_option(int c, char *arg, struct options *o, int *list)
         if (parse_count("--count-workers", arg, 1, 1024, &v) < 0)
             return 2;
         o->count_workers = (unsigned)v;
+        o->count_workers_set = 1;
         return 0;
     case OPT_PIN: return parse_pin(arg, &o->pin) < 0 ? 2 : 0;
     case OPT_UPDATE: return parse_update(arg, &o->update);

@@ -25,6 +25,7 @@ struct options {
     unsigned update_workers;              /* --update-workers */
     uint64_t update_min_words;            /* --update-min-words */
     unsigned count_workers;
+    int count_workers_set;    /* given on the command line, not the default */
     enum pin_policy pin;
     const char *out_dir;
     const char *csv;

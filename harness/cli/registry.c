@@ -22,6 +22,24 @@ const struct merge_backend *const backend_registry[] = {BACKENDS(ADDRESS)};
 
 const size_t backend_registry_len = sizeof backend_registry / sizeof backend_registry[0];
 
+/* A front end's own backend, after the common ones (bpetrain-mpi's mpi). */
+static const struct merge_backend *extra_backend;
+
+void registry_extend(const struct merge_backend *be)
+{
+    extra_backend = be;
+}
+
+size_t registry_len(void)
+{
+    return backend_registry_len + (extra_backend != NULL);
+}
+
+const struct merge_backend *registry_at(size_t i)
+{
+    return i < backend_registry_len ? backend_registry[i] : extra_backend;
+}
+
 /* The update strategies (update.h): serial lives in core, the rest in variants/. */
 extern const struct update_strategy update_sharded;
 const struct update_strategy *const update_registry[] = {&update_serial, &update_sharded};
@@ -37,9 +55,9 @@ const struct update_strategy *update_find(const char *name)
 
 const struct merge_backend *backend_find(const char *name)
 {
-    for (size_t i = 0; i < backend_registry_len; i++)
-        if (strcmp(backend_registry[i]->name, name) == 0)
-            return backend_registry[i];
+    for (size_t i = 0; i < registry_len(); i++)
+        if (strcmp(registry_at(i)->name, name) == 0)
+            return registry_at(i);
     return NULL;
 }
 
@@ -49,8 +67,8 @@ const struct merge_backend *registry_resolve(const char *name, const char *spec,
     const struct merge_backend *be = backend_find(name);
     if (!be) {
         struct buf known = {0};
-        for (size_t i = 0; i < backend_registry_len; i++)
-            buf_printf(&known, " %s", backend_registry[i]->name);
+        for (size_t i = 0; i < registry_len(); i++)
+            buf_printf(&known, " %s", registry_at(i)->name);
         errf(err, errlen, "unknown backend '%s'; known:%s", name, buf_cstr(&known));
         buf_free(&known);
         return NULL;
@@ -62,8 +80,8 @@ static const char *const kind_names[] = {"single", "threads", "processes"};
 
 void registry_print_text(FILE *f)
 {
-    for (size_t i = 0; i < backend_registry_len; i++) {
-        const struct merge_backend *be = backend_registry[i];
+    for (size_t i = 0; i < registry_len(); i++) {
+        const struct merge_backend *be = registry_at(i);
         fprintf(f, "%-14s %s\n", be->name, be->description);
         for (const struct backend_option *o = be->options; o && o->name; o++) {
             fprintf(f, "%-14s   option %s=", "", o->name);
@@ -103,8 +121,8 @@ void registry_print_json(FILE *f)
 {
     struct buf b = {0};
     buf_puts(&b, "[");
-    for (size_t i = 0; i < backend_registry_len; i++) {
-        const struct merge_backend *be = backend_registry[i];
+    for (size_t i = 0; i < registry_len(); i++) {
+        const struct merge_backend *be = registry_at(i);
         buf_puts(&b, i ? ",\n {\"name\": " : "{\"name\": ");
         json_str(&b, be->name);
         buf_puts(&b, ", \"description\": ");

@@ -143,7 +143,11 @@ double update_ns_per_change(const struct merge_stats *m)
     X(update_min_words, U, r->update_min_words)                                               \
     X(upd_cpu_s, F, r->merge.upd_cpu_s) \
     X(pretok, S, r->pretok)                                                                   \
-    X(unicode, S, r->unicode)
+    X(unicode, S, r->unicode)                                                                 \
+    X(counts_hash, HEX, r->counts_hash)                                                       \
+    X(ranks, U, r->ranks)                                                                     \
+    X(rank_count_s, S, r->rank_count_s)                                                       \
+    X(count_bytes, U, r->count_bytes)
 
 #define HEADER_NAME(name, kind, value) "," #name
 static const char header[] = RUN_COLUMNS(HEADER_NAME);

@@ -37,6 +37,10 @@ struct run_record {
     long count_rss_anon_kb, count_rss_file_kb; /* right after counting */
     const char *pretok;       /* the pre-tokenizer ("fast", "pcre2") */
     const char *unicode;      /* the Unicode version its classes follow */
+    uint64_t counts_hash;     /* word_counts_hash: equal for equal countings */
+    unsigned ranks;           /* MPI ranks that counted (1 without MPI) */
+    const char *rank_count_s; /* each rank's counting time, ';'-separated, or "" */
+    uint64_t count_bytes;     /* bytes of word counts sent between ranks */
 };
 
 /* getrusage for the process (RUSAGE_SELF) and for its waited-for children

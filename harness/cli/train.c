@@ -43,20 +43,12 @@ static void rss_now(long *anon_kb, long *file_kb)
     fclose(f);
 }
 
-/* The counting phase: load saved counts (checked against the input's size
- * and hash), or map the input, count it and optionally save the counts. The
- * input is unmapped before returning: the merge phase does not need it, and
- * fork-based backends should not inherit it. */
-static int obtain_counts(const struct train_request *o, struct word_counts *wc,
-                         struct run_record *rec, char *err, size_t errlen)
+/* Maps the input and counts it in this process. The input is unmapped
+ * before returning: the merge phase does not need it, and fork-based
+ * backends should not inherit it. */
+static int count_here(const struct train_request *o, struct word_counts *wc,
+                      struct run_record *rec, char *err, size_t errlen)
 {
-    uint64_t len, hash;
-    if (o->load_counts) {
-        if (wordfile_input_hash(o->input, &len, &hash, err, errlen) < 0)
-            return -1;
-        rec->input_bytes = len;
-        return wordfile_load(o->load_counts, wc, o->specials, len, hash, err, errlen);
-    }
     struct input in;
     if (input_open(&in, o->input, err, errlen) < 0)
         return -1;
@@ -66,6 +58,30 @@ static int obtain_counts(const struct train_request *o, struct word_counts *wc,
     int rc = count_words_cfg(in.data, in.len, o->specials, &cfg, wc, &rec->count, err, errlen);
     rss_now(&rec->count_rss_anon_kb, &rec->count_rss_file_kb);
     input_close(&in);
+    return rc;
+}
+
+/* The counting phase: load saved counts (checked against the input's size
+ * and hash), or count the input (here, or with the request's counter) and
+ * optionally save the counts. */
+static int obtain_counts(const struct train_request *o, struct word_counts *wc,
+                         struct run_record *rec, char *err, size_t errlen)
+{
+    uint64_t len, hash;
+    memset(wc, 0, sizeof *wc);
+    if (o->load_counts) {
+        if (wordfile_input_hash(o->input, &len, &hash, err, errlen) < 0)
+            return -1;
+        rec->input_bytes = len;
+        return wordfile_load(o->load_counts, wc, o->specials, len, hash, err, errlen);
+    }
+    int rc;
+    if (o->counter) {
+        rc = o->counter->count(o->counter->ctx, o, wc, rec, err, errlen);
+        rss_now(&rec->count_rss_anon_kb, &rec->count_rss_file_kb);
+    } else {
+        rc = count_here(o, wc, rec, err, errlen);
+    }
     if (rc < 0)
         return -1;
     if (o->save_counts &&
@@ -99,11 +115,14 @@ static void fill_record(struct run_record *rec, const struct train_request *rq,
     rec->pretok = pretok_kind_name(rq->pretok);
     rec->unicode = pretok_ops_of(rq->pretok)->unicode_version();
     rec->counts_from = rq->load_counts ? rq->load_counts : "";
+    rec->counts_hash = word_counts_hash(wc);
+    if (!rec->ranks)
+        rec->ranks = 1;
     usage_read(&rec->self, &rec->children);
 }
 
-int train_run(const struct train_request *rq, struct train_result *out, char *err,
-              size_t errlen)
+int train_count(const struct train_request *rq, struct train_result *out,
+                struct word_counts *wc, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     struct run_record *rec = &out->rec;
@@ -111,11 +130,17 @@ int train_run(const struct train_request *rq, struct train_result *out, char *er
     strftime(rec->started_at, sizeof rec->started_at, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     out->merges.hash = FNV64_OFFSET;
     vocab_init(&out->vocab, rq->specials->tok, (uint32_t)rq->specials->n);
-    double t_start = now_s();
-    struct word_counts wc;
-    if (obtain_counts(rq, &wc, rec, err, errlen) < 0)
+    out->t_start = now_s();
+    if (obtain_counts(rq, wc, rec, err, errlen) < 0)
         return -1;
-    rec->count_s = now_s() - t_start;
+    rec->count_s = now_s() - out->t_start;
+    return 0;
+}
+
+int train_merge(const struct train_request *rq, struct train_result *out,
+                struct word_counts *wc, char *err, size_t errlen)
+{
+    struct run_record *rec = &out->rec;
     struct merge_params mp = {.vocab_size = rq->vocab_size, .backend = rq->backend,
                               .config = {.workers = rq->workers, .pin = rq->pin,
                                          .options = rq->backend_opts},
@@ -123,16 +148,25 @@ int train_run(const struct train_request *rq, struct train_result *out, char *er
                               .update_config = rq->update_config};
     int rc = 0;
     if (!rq->count_only)
-        rc = merge_train(&wc, &out->vocab, &mp, &out->merges, &rec->merge, err, errlen);
+        rc = merge_train(wc, &out->vocab, &mp, &out->merges, &rec->merge, err, errlen);
     if (rc == 0 && rec->merge.stopped_early)
         fprintf(stderr, "bpetrain: notice: no pair left after %" PRIu64 " merges; the "
                         "vocabulary has %u tokens, not the %" PRIu64 " asked for\n",
                 rec->merge.merges, out->vocab.n, rq->vocab_size);
-    rec->total_s = now_s() - t_start;
+    rec->total_s = now_s() - out->t_start;
     if (rc == 0)
-        fill_record(rec, rq, &wc, &out->merges);
-    word_counts_free(&wc);
+        fill_record(rec, rq, wc, &out->merges);
+    word_counts_free(wc);
     return rc;
+}
+
+int train_run(const struct train_request *rq, struct train_result *out, char *err,
+              size_t errlen)
+{
+    struct word_counts wc;
+    if (train_count(rq, out, &wc, err, errlen) < 0)
+        return -1;
+    return train_merge(rq, out, &wc, err, errlen);
 }
 
 void train_result_free(struct train_result *r)

@@ -14,6 +14,16 @@
 #include "specials.h"
 #include "vocab.h"
 
+struct train_request;
+/* Counting done otherwise than by count_words_cfg in this process (bpetrain-mpi
+ * counts over its ranks): counts rq->input into wc, sets rec->input_bytes,
+ * rec->count and what else it knows; returns 0, or -1 with a reason. */
+struct train_counter {
+    int (*count)(void *ctx, const struct train_request *rq, struct word_counts *wc,
+                 struct run_record *rec, char *err, size_t errlen);
+    void *ctx;
+};
+
 struct train_request {
     const char *input;
     uint64_t vocab_size;
@@ -29,12 +39,14 @@ struct train_request {
     const atomic_int *cancel;   /* optional: set it to stop at the next merge */
     const struct update_strategy *update; /* NULL: the serial update */
     struct update_config update_config;
+    const struct train_counter *counter; /* NULL: count in this process */
 };
 
 struct train_result {
     struct vocab vocab;         /* the specials, the 256 bytes, the merged tokens */
     struct merge_result merges;
     struct run_record rec;      /* everything the CSV row says */
+    double t_start;             /* when the run began (now_s) */
 };
 
 /* Whether vocab_size leaves room for a merge; if not -1, with a one-line
@@ -48,5 +60,16 @@ int train_check_vocab_size(const char *name, uint64_t vocab_size, size_t n_speci
 int train_run(const struct train_request *rq, struct train_result *out, char *err,
               size_t errlen);
 void train_result_free(struct train_result *r);
+
+/* train_run's two phases, for a front end that acts between them
+ * (bpetrain-mpi tells its ranks whether counting worked):
+ * train_count starts out and counts (or loads) into wc, then train_merge
+ * merges wc unless count_only, completes the record and releases wc. Each
+ * returns 0, or -1 with a one-line reason; out is released with
+ * train_result_free either way, and so is wc after train_count failed. */
+int train_count(const struct train_request *rq, struct train_result *out,
+                struct word_counts *wc, char *err, size_t errlen);
+int train_merge(const struct train_request *rq, struct train_result *out,
+                struct word_counts *wc, char *err, size_t errlen);
 
 #endif

@@ -440,3 +440,48 @@ void word_counts_free(struct word_counts *wc)
     free(wc->freq);
     memset(wc, 0, sizeof *wc);
 }
+
+/* ---- counts of several processes (bpetrain-mpi) ---- */
+
+size_t count_split(const unsigned char *data, size_t len, const struct specials *sp,
+                   size_t parts, size_t *bounds)
+{
+    return count_chunk_bounds(data, len, sp, parts ? parts : 1, bounds);
+}
+
+static void wt_add_counts(struct word_table *t, const struct word_counts *wc)
+{
+    for (size_t i = 0; i < wc->n; i++) {
+        const unsigned char *p = wc->bytes + wc->off[i];
+        wt_add(t, p, wc->len[i], hash_bytes(p, wc->len[i]), wc->freq[i]);
+    }
+    t->total += wc->total;
+}
+
+void word_counts_add(struct word_counts *dst, const struct word_counts *src)
+{
+    struct word_table t;
+    wt_init(&t);
+    wt_add_counts(&t, dst);
+    wt_add_counts(&t, src);
+    wt_flush(&t);
+    word_counts_free(dst);
+    *dst = (struct word_counts){.n = t.n, .bytes = t.bytes.data, .off = t.off, .len = t.len,
+                                .freq = t.freq, .total = t.total};
+    t.bytes.data = NULL;
+    t.off = NULL;
+    t.len = NULL;
+    t.freq = NULL;
+    wt_free(&t);
+}
+
+uint64_t word_counts_hash(const struct word_counts *wc)
+{
+    /* A sum of per-word hashes: the same for any order of the words. */
+    uint64_t sum = 0;
+    for (size_t i = 0; i < wc->n; i++) {
+        uint64_t h = hash_bytes(wc->bytes + wc->off[i], wc->len[i]);
+        sum += fnv1a64(h, &wc->freq[i], sizeof wc->freq[i]);
+    }
+    return fnv1a64(fnv1a64(sum, &wc->n, sizeof wc->n), &wc->total, sizeof wc->total);
+}

@@ -55,4 +55,19 @@ int count_words_mapped(const unsigned char *data, size_t len, const struct speci
                        char *err, size_t errlen);
 void word_counts_free(struct word_counts *wc);
 
+
+/* Cuts data[0..len) into at most `parts` consecutive ranges where the
+ * counting threads may cut (a special token's start, a newline that cannot
+ * change the pre-tokenization): bounds[0] = 0 < ... < bounds[n] = len, n
+ * returned; bounds has room for parts + 2. Counting each range on its own
+ * and adding the results (word_counts_add) gives the counts of the whole,
+ * which is how several processes share one input. */
+size_t count_split(const unsigned char *data, size_t len, const struct specials *sp,
+                   size_t parts, size_t *bounds);
+/* Adds src's words into dst, which then holds the counts of both. */
+void word_counts_add(struct word_counts *dst, const struct word_counts *src);
+/* A hash of the words and their counts that does not depend on their
+ * order, so two countings can be compared (the CSV's counts_hash). */
+uint64_t word_counts_hash(const struct word_counts *wc);
+
 #endif

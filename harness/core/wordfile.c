@@ -51,6 +51,18 @@ int wordfile_input_hash(const char *path, uint64_t *len, uint64_t *hash, char *e
     return rc;
 }
 
+void wordfile_encode(struct buf *b, const struct word_counts *wc)
+{
+    uint64_t n = wc->n;
+    buf_put(b, &n, 8);
+    buf_put(b, &wc->total, 8);
+    for (size_t i = 0; i < wc->n; i++) {
+        buf_put(b, &wc->len[i], 4);
+        buf_put(b, &wc->freq[i], 8);
+        buf_put(b, wc->bytes + wc->off[i], wc->len[i]);
+    }
+}
+
 int wordfile_save(const char *path, const struct word_counts *wc, const struct specials *sp,
                   uint64_t input_len, uint64_t input_hash, char *err, size_t errlen)
 {
@@ -65,14 +77,7 @@ int wordfile_save(const char *path, const struct word_counts *wc, const struct s
         buf_put(&b, &l, 4);
         buf_put(&b, sp->tok[i], l);
     }
-    uint64_t n = wc->n;
-    buf_put(&b, &n, 8);
-    buf_put(&b, &wc->total, 8);
-    for (size_t i = 0; i < wc->n; i++) {
-        buf_put(&b, &wc->len[i], 4);
-        buf_put(&b, &wc->freq[i], 8);
-        buf_put(&b, wc->bytes + wc->off[i], wc->len[i]);
-    }
+    wordfile_encode(&b, wc);
     int rc = write_file_atomic(path, b.data, b.len, err, errlen);
     buf_free(&b);
     return rc;
@@ -93,6 +98,41 @@ static int take(struct reader *r, void *out, size_t n)
     return 0;
 }
 
+/* The words, as wordfile_encode wrote them, to the end of r. */
+static int decode(struct reader *r, struct word_counts *wc)
+{
+    uint64_t n;
+    memset(wc, 0, sizeof *wc);
+    if (take(r, &n, 8) < 0 || take(r, &wc->total, 8) < 0 || n > r->left / 12)
+        return -1;
+    wc->n = n;
+    wc->off = xmalloc((n ? n : 1) * sizeof *wc->off);
+    wc->len = xmalloc((n ? n : 1) * sizeof *wc->len);
+    wc->freq = xmalloc((n ? n : 1) * sizeof *wc->freq);
+    wc->bytes = xmalloc(r->left ? r->left : 1);
+    uint64_t off = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (take(r, &wc->len[i], 4) < 0 || take(r, &wc->freq[i], 8) < 0 ||
+            r->left < wc->len[i])
+            return -1;
+        memcpy(wc->bytes + off, r->p, wc->len[i]);
+        wc->off[i] = off;
+        off += wc->len[i];
+        r->p += wc->len[i];
+        r->left -= wc->len[i];
+    }
+    return r->left ? -1 : 0;
+}
+
+int wordfile_decode(const unsigned char *p, size_t n, struct word_counts *wc)
+{
+    struct reader r = {p, n};
+    if (decode(&r, wc) == 0)
+        return 0;
+    word_counts_free(wc);
+    return -1;
+}
+
 int wordfile_load(const char *path, struct word_counts *wc, const struct specials *sp,
                   uint64_t input_len, uint64_t input_hash, char *err, size_t errlen)
 {
@@ -102,7 +142,7 @@ int wordfile_load(const char *path, struct word_counts *wc, const struct special
         return -1;
     struct reader r = {in.data, in.len};
     char m[8];
-    uint64_t len, hash, n;
+    uint64_t len, hash;
     uint32_t ns;
     int rc = -1;
     if (take(&r, m, 8) < 0 || memcmp(m, magic, 8) != 0) {
@@ -132,25 +172,7 @@ int wordfile_load(const char *path, struct word_counts *wc, const struct special
         errf(err, errlen, "%s was counted with other special tokens", path);
         goto out;
     }
-    if (take(&r, &n, 8) < 0 || take(&r, &wc->total, 8) < 0 || n > r.left / 12)
-        goto damaged;
-    wc->n = n;
-    wc->off = xmalloc((n ? n : 1) * sizeof *wc->off);
-    wc->len = xmalloc((n ? n : 1) * sizeof *wc->len);
-    wc->freq = xmalloc((n ? n : 1) * sizeof *wc->freq);
-    wc->bytes = xmalloc(r.left ? r.left : 1);
-    uint64_t off = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        if (take(&r, &wc->len[i], 4) < 0 || take(&r, &wc->freq[i], 8) < 0 ||
-            r.left < wc->len[i])
-            goto damaged;
-        memcpy(wc->bytes + off, r.p, wc->len[i]);
-        wc->off[i] = off;
-        off += wc->len[i];
-        r.p += wc->len[i];
-        r.left -= wc->len[i];
-    }
-    if (r.left)
+    if (decode(&r, wc) < 0)
         goto damaged;
     rc = 0;
     goto out;

@@ -11,6 +11,7 @@
 
 #include "count.h"
 #include "specials.h"
+#include "util.h"
 
 /* The fingerprint of an input file: its size and a hash of all its bytes. */
 int wordfile_input_hash(const char *path, uint64_t *len, uint64_t *hash, char *err,
@@ -22,5 +23,11 @@ int wordfile_save(const char *path, const struct word_counts *wc, const struct s
  * was made from another input or other special tokens. */
 int wordfile_load(const char *path, struct word_counts *wc, const struct specials *sp,
                   uint64_t input_len, uint64_t input_hash, char *err, size_t errlen);
+
+/* The words and their counts alone, in the file's own record format: how
+ * counts travel between processes (bpetrain-mpi). decode reads exactly n
+ * bytes and returns 0, or -1 (wc left empty) when they are malformed. */
+void wordfile_encode(struct buf *b, const struct word_counts *wc);
+int wordfile_decode(const unsigned char *p, size_t n, struct word_counts *wc);
 
 #endif

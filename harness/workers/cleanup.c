@@ -1,6 +1,6 @@
 /* cleanup.c: undoing a run on a fatal signal (see cleanup.h). Everything
  * the handler touches is async-signal-safe: plain loads of a fixed array,
- * kill, waitpid, unlink, signal and raise. */
+ * kill, waitpid, unlink, write, strlen, signal and raise. */
 #define _GNU_SOURCE
 #include "cleanup.h"
 
@@ -19,6 +19,7 @@
  * lock-free atomics stay async-signal-safe for the handler. */
 static atomic_int children[MAX_CHILDREN];
 static const char *volatile tempfile;
+static const char *volatile notice;
 static const int fatal[] = {SIGINT, SIGTERM, SIGHUP};
 
 static void on_fatal(int sig)
@@ -35,6 +36,9 @@ static void on_fatal(int sig)
     const char *t = tempfile;
     if (t)
         unlink(t);
+    const char *n = notice;
+    if (n)
+        (void)!write(2, n, strlen(n));
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -94,6 +98,11 @@ void cleanup_set_tempfile(const char *path)
     tempfile = path;
 }
 
+void cleanup_set_notice(const char *line)
+{
+    notice = line;
+}
+
 void cleanup_in_child(void)
 {
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
@@ -104,4 +113,5 @@ void cleanup_in_child(void)
     for (int i = 0; i < MAX_CHILDREN; i++)
         atomic_store(&children[i], 0);
     tempfile = NULL;
+    notice = NULL;
 }

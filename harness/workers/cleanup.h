@@ -19,6 +19,10 @@ void cleanup_remove_child(pid_t pid);
  * it is cleared. */
 void cleanup_set_tempfile(const char *path);
 
+/* A line to print on a fatal signal (NULL: none), for a process that is
+ * told to stop by someone else (an MPI rank, by mpirun). Must stay valid. */
+void cleanup_set_notice(const char *line);
+
 /* In a freshly forked worker: default signal actions, nothing to clean
  * (the parent does that). */
 void cleanup_in_child(void);
