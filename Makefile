@@ -1,6 +1,7 @@
 # bpebench: byte-level BPE training and its merge-step backends, measured.
 #
 #   make            build bin/bpetrain
+#   make mpi        build bin/bpetrain-mpi (Open MPI, installed if missing)
 #   make test       build and run every test; last line "N passed, N failed, N skipped"
 #   make test SANITIZE=address,undefined   (or SANITIZE=thread)
 #   make echo       print the build settings
@@ -86,9 +87,12 @@ $(BUILD)/harness/python/%.o:  LAYER_INC = $(INC_python)
 $(BUILD)/variants/openmp.o:   LAYER_CFLAGS = $(OMP_FLAGS)
 
 LAYERS   := base core workers variants
-src_of    = $(if $(filter variants,$(1)),$(wildcard variants/*.c),$(wildcard harness/$(1)/*.c))
+# variants/mpimax.c (backend mpi) needs Open MPI: it goes into bpetrain-mpi only.
+MPI_VARIANT := variants/mpimax.c
+src_of    = $(if $(filter variants,$(1)),$(filter-out $(MPI_VARIANT),$(wildcard variants/*.c)),\
+              $(wildcard harness/$(1)/*.c))
 lib_of    = $(BUILD)/lib/lib$(1).a
-MAINS    := harness/cli/bpetrain.c harness/cli/bpescan.c
+MAINS    := harness/cli/bpetrain.c harness/cli/bpescan.c harness/cli/bpetrain-mpi.c
 CLI_SRC  := $(filter-out $(MAINS),$(wildcard harness/cli/*.c))
 CLI_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
 # Link order: a layer's archive before the ones it needs.
@@ -104,7 +108,7 @@ TEST_SUPPORT_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 
 .PHONY: all test deps echo help clean bench report data experiments heaps fuzz peers valgrind \
-        python python-module FORCE
+        python python-module mpi FORCE
 # Objects reached through pattern rules are not throw-away intermediates.
 .SECONDARY:
 all: $(BPETRAIN) $(BPESCAN) $(TOOLS)
@@ -185,13 +189,51 @@ python-module: $(BUILD)/harness/python/bpebench_module.o $(CLI_OBJ) $(LIBS_ALL) 
 	$(CC) $(ALL_LDFLAGS) $(BUILD)/harness/cli/bpescan.o $(LIBS_WORKER) $(LDLIBS_WORKER) \
 	    -o $(PY_MODULE_DIR)/bpescan
 
+# ---- MPI: bin/bpetrain-mpi (make mpi) -------------------------------------------
+# Open MPI from Debian, installed like the build's other packages through a
+# stamp. The dist layer (harness/dist, libdist.a) sits on workers and is,
+# with backend mpi (variants/mpimax.c, which also sees dist), the only code
+# compiled with MPI's include path; bpetrain-mpi's main sees dist.h and
+# mpimax.h, which do not include <mpi.h>. No other binary links MPI.
+BPETRAIN_MPI := $(BINDIR)/bpetrain-mpi
+MPI_DEPS  := libopenmpi-dev openmpi-bin
+MPI_STAMP := build/.deps-$(shell echo $(MPI_DEPS) | tr ' ' '_')
+# Recursive: expanded in recipes, after the stamp has installed mpicc.
+# -isystem: MPI's headers are not held to the project's warnings.
+MPI_CPPFLAGS = $(patsubst -I%,-isystem %,$(shell mpicc --showme:compile 2>/dev/null))
+MPI_LDLIBS   = $(shell mpicc --showme:link 2>/dev/null)
+INC_dist     := -Iharness/dist $(INC_workers)
+DIST_OBJ     := $(patsubst %.c,$(BUILD)/%.o,$(wildcard harness/dist/*.c))
+MPI_OBJ      := $(DIST_OBJ) $(BUILD)/variants/mpimax.o $(BUILD)/harness/cli/bpetrain-mpi.o
+$(BUILD)/harness/dist/%.o:           LAYER_INC = $(INC_dist) $(MPI_CPPFLAGS)
+$(BUILD)/variants/mpimax.o:          LAYER_INC = $(INC_dist) $(MPI_CPPFLAGS)
+$(BUILD)/harness/cli/bpetrain-mpi.o: LAYER_INC = $(INC_cli) -Iharness/dist -Ivariants
+$(MPI_OBJ): | $(MPI_STAMP)
+$(MPI_STAMP):
+	@scripts/ensure-deps.sh $(MPI_DEPS)
+	@mkdir -p build && touch $@
+
+$(call lib_of,dist): $(DIST_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+
+mpi: $(BPETRAIN_MPI)
+$(BPETRAIN_MPI): $(BUILD)/harness/cli/bpetrain-mpi.o $(BUILD)/variants/mpimax.o $(CLI_OBJ) \
+                 $(call lib_of,dist) $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $(OMP_FLAGS) $^ $(LDLIBS_ALL) $(MPI_LDLIBS) -o $@
+
 -include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
 
 # ---- tests ---------------------------------------------------------------------
 # The Python module is tested in the release build only (a sanitized module
 # cannot load into an uninstrumented python3).
+# bpetrain-mpi is built when Open MPI is there or can be installed;
+# tests/test_mpi.sh skips when it cannot be, and fails when it could be but
+# the build failed.
 test: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(TEST_BIN) $(if $(SANITIZE),,python)
-	@BPETRAIN=$(BPETRAIN) SYNTHGEN=$(SYNTHGEN) TEST_BIN_DIR=$(BUILD)/tests SANITIZE=$(SANITIZE) \
+	@$(MAKE) --no-print-directory mpi || echo "make: no bpetrain-mpi; tests/test_mpi.sh decides"
+	@BPETRAIN=$(BPETRAIN) BPETRAIN_MPI=$(BPETRAIN_MPI) SYNTHGEN=$(SYNTHGEN) TEST_BIN_DIR=$(BUILD)/tests SANITIZE=$(SANITIZE) \
 	    PY_MODULE_DIR=$(PY_MODULE_DIR) \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1 \
@@ -215,7 +257,7 @@ $(BENCH_STAMP):
 	@scripts/ensure-deps.sh $(BENCH_DEPS)
 	@mkdir -p build && touch $@
 
-bench: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(BENCH_STAMP)
+bench: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(BENCH_STAMP) $(if $(filter mpi,$(BACKENDS)),$(BPETRAIN_MPI))
 	python3 scripts/bench.py --dataset $(DATASET) --repeat $(REPEAT) --pin $(PIN) \
 	    --workers "$(WORKERS)" $(if $(BACKENDS),--backends "$(BACKENDS)") --size $(SIZE) \
 	    $(if $(VOCAB),--vocab $(VOCAB)) $(if $(COUNT_WORKERS),--count-workers "$(COUNT_WORKERS)") \
@@ -302,6 +344,7 @@ help:
 	@echo "make valgrind       memcheck of a small training, serial and pool"
 	@echo "make fuzz           libFuzzer: the trainer against the naive reference (SECONDS=60);"
 	@echo "                    FUZZ=pretok: the fast pre-tokenizer against PCRE2's"
+	@echo "make mpi            build bin/bpetrain-mpi (installs libopenmpi-dev, openmpi-bin if missing)"
 	@echo "make deps           install the build's Debian packages"
 	@echo "make echo           print the build settings"
 	@echo "make clean          remove build/ and bin/"

@@ -9,7 +9,7 @@
 #include "mpimax.h"
 
 #include "bopts.h"
-#include "dist.h"
+#include "distmpi.h"
 #include "scan.h"
 #include "util.h"
 #include "vocab.h"

@@ -1,5 +1,5 @@
 /* dist.c: MPI start-up, errors and large transfers (see dist.h). */
-#include "dist.h"
+#include "distmpi.h"
 
 #include "util.h"
 

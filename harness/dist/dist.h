@@ -1,11 +1,12 @@
 /* dist.h: the ranks of an MPI job, as bpetrain-mpi and the mpi backend use
  * them. MPI calls return their errors (MPI_ERRORS_RETURN) so that each
  * failure becomes one line naming the call; the caller then ends the whole
- * job with dist_abort, which leaves no rank behind. */
+ * job with dist_abort, which leaves no rank behind. This header does not
+ * include <mpi.h>: a front end needs no MPI include path (distmpi.h is
+ * the part that speaks MPI, for the dist layer and backend mpi). */
 #ifndef DIST_H
 #define DIST_H
 
-#include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,18 +21,10 @@ void dist_finalize(void);
 /* Ends every rank of the job with exit status `code`. */
 _Noreturn void dist_abort(int code);
 
-/* 0 when rc is MPI_SUCCESS; otherwise "WHAT: MPI's reason" in err and -1. */
-int dist_check(int rc, const char *what, char *err, size_t errlen);
-
 /* Collective: the lowest rank whose `failed` is set, or -1 when none is;
  * every rank gets the answer, so all take the same way out. */
 int dist_first_failed(const struct dist *d, int failed, int *first, char *err,
                       size_t errlen);
-
-/* Completes a nonblocking operation: MPI_Wait, which polls without pause,
- * or with `sleepy` MPI_Test with pauses of 20 us after the first tries, so
- * that a rank waiting on a loaded machine leaves its CPU to those working. */
-int dist_wait(MPI_Request *rq, int sleepy, const char *what, char *err, size_t errlen);
 
 /* Collective: rank 0's *v to every rank. */
 int dist_share_int(int *v, char *err, size_t errlen);

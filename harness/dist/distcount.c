@@ -1,18 +1,18 @@
 /* distcount.c: distributed counting (see distcount.h). */
 #include "distcount.h"
 
+#include "distmpi.h"
 #include "input.h"
 #include "util.h"
 #include "wordfile.h"
 
-#include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* This rank's range of the input, counted with `threads` threads. */
+/* This rank's range of the input, counted as cfg says. */
 static int count_my_range(const struct dist *d, const char *path, const struct specials *sp,
-                          unsigned threads, struct word_counts *out,
+                          const struct count_config *cfg, struct word_counts *out,
                           struct dist_count_stats *st, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
@@ -21,16 +21,16 @@ static int count_my_range(const struct dist *d, const char *path, const struct s
         return -1;
     double t0 = now_s();
     st->input_bytes = in.len;
-    size_t *bounds = xmalloc(((size_t)d->size + 1) * sizeof *bounds);
+    size_t *bounds = xmalloc(((size_t)d->size + 2) * sizeof *bounds);
     size_t n = count_split(in.data, in.len, sp, (size_t)d->size, bounds);
     /* A text with too few places to cut leaves the last ranks nothing. */
     size_t begin = (size_t)d->rank < n ? bounds[d->rank] : in.len;
     size_t end = (size_t)d->rank < n ? bounds[d->rank + 1] : in.len;
     free(bounds);
-    int rc = in.mapped ? count_words_mapped(in.data + begin, end - begin, sp, threads, out,
-                                            &st->local, err, errlen)
-                       : count_words(in.data + begin, end - begin, sp, threads, out,
-                                     &st->local, err, errlen);
+    struct count_config mine = *cfg;
+    mine.mapped = in.mapped;
+    int rc = count_words_cfg(in.data + begin, end - begin, sp, &mine, out, &st->local, err,
+                             errlen);
     st->local_s = now_s() - t0;
     input_close(&in);
     return rc;
@@ -91,12 +91,12 @@ static int gather_stats(const struct dist *d, struct dist_count_stats *st, char 
 }
 
 int dist_count_words(const struct dist *d, const char *path, const struct specials *sp,
-                     unsigned threads, struct word_counts *out, struct dist_count_stats *st,
-                     char *err, size_t errlen)
+                     const struct count_config *cfg, struct word_counts *out,
+                     struct dist_count_stats *st, char *err, size_t errlen)
 {
     memset(st, 0, sizeof *st);
     char mine[512] = "";
-    int failed = count_my_range(d, path, sp, threads, out, st, mine, sizeof mine) < 0;
+    int failed = count_my_range(d, path, sp, cfg, out, st, mine, sizeof mine) < 0;
     int first;
     err[0] = '\0';
     if (dist_first_failed(d, failed, &first, err, errlen) < 0) {

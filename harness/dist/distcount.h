@@ -6,7 +6,8 @@
  * A rank counts its range with its own threads; the tables are then summed
  * up a binomial tree: in round k, rank r + 2^k sends its table to rank r,
  * so rank 0 holds the total after ceil(log2 R) rounds and the merging of
- * tables runs in parallel on the way. */
+ * tables runs in parallel on the way. cfg says how each rank counts (its
+ * threads, the pre-tokenizer); `mapped` is set from the input. */
 #ifndef DISTCOUNT_H
 #define DISTCOUNT_H
 
@@ -34,7 +35,7 @@ struct dist_count_stats {
  * failed: the lowest failing rank has its reason in err ("rank K: ..."
  * except on rank 0), the others an empty err. */
 int dist_count_words(const struct dist *d, const char *path, const struct specials *sp,
-                     unsigned threads, struct word_counts *out, struct dist_count_stats *st,
-                     char *err, size_t errlen);
+                     const struct count_config *cfg, struct word_counts *out,
+                     struct dist_count_stats *st, char *err, size_t errlen);
 
 #endif
