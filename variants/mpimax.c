@@ -14,7 +14,6 @@
 #include "util.h"
 #include "vocab.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,24 +353,16 @@ static void mpi_report(void *state, struct backend_report *out)
     backend_report_counter(out, "reduce_elem_bytes", (uint64_t)s->elem_size);
 }
 
-/* BPEBENCH_RANK_FAIL=k:m: rank k dies of SIGKILL before serving merge m
- * (from 0), for the tests of a dead rank. */
-static void rank_fault_point(int rank, uint64_t merge)
-{
-    const char *spec = getenv("BPEBENCH_RANK_FAIL");
-    int k;
-    unsigned long long m;
-    if (spec && sscanf(spec, "%d:%llu", &k, &m) == 2 && k == rank && m == merge)
-        raise(SIGKILL);
-}
-
 int mpi_backend_serve(char *err, size_t errlen)
 {
     struct mpi_state *s = xcalloc(1, sizeof *s);
     int rc = state_start(s, NULL, err, errlen);
     while (rc == 0) {
-        rank_fault_point(s->d.rank, s->merges);
-        rc = deal(s, NULL, 0, err, errlen);
+        char at[24];
+        snprintf(at, sizeof at, "%llu", (unsigned long long)s->merges);
+        rc = dist_fault_point(s->d.rank, at, err, errlen);
+        if (rc == 0)
+            rc = deal(s, NULL, 0, err, errlen);
         if (rc)
             break;
         struct cand *mine = cand_pair(s);

@@ -31,10 +31,29 @@ static int fail(const char *msg)
     return 2;
 }
 
+/* The line rank 0 prints when mpirun stops it (cleanup.h), and the
+ * signal by which a failing rank on its node says it has explained. */
+static const char stopped_notice[] =
+    "bpetrain-mpi: the job was stopped (a rank died, or mpirun was interrupted); no output "
+    "written\n";
+#define SIG_EXPLAINED SIGUSR1
+
+static void on_explained(int sig)
+{
+    (void)sig;
+    cleanup_set_notice(NULL);
+}
+
 /* A failure the other ranks cannot know of: one line, then the whole job
- * ends. */
+ * ends. Rank 0 (told first, when it is on this node: a signal sent before
+ * mpirun's SIGTERM, and of a lower number, is handled first) then adds no
+ * line of its own. */
 _Noreturn static void fatal(const struct dist *d, const char *msg)
 {
+    if (d->rank == 0)
+        cleanup_set_notice(NULL);
+    else if (d->root_local)
+        kill((pid_t)d->root_pid, SIG_EXPLAINED);
     fprintf(stderr, "bpetrain-mpi: rank %d: %s\n", d->rank, msg);
     dist_abort(2);
 }
@@ -245,9 +264,10 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     cleanup_install();
     io_set_tempfile_hook(cleanup_set_tempfile);
-    if (d.rank == 0)
-        cleanup_set_notice("bpetrain-mpi: the job was stopped (a rank died, or mpirun was "
-                           "interrupted); no output written\n");
+    if (d.rank == 0) {
+        cleanup_set_notice(stopped_notice);
+        signal(SIG_EXPLAINED, on_explained);
+    }
     struct job j;
     memset(&j, 0, sizeof j);
     int rc = parse_quietly(&d, argc, argv, &j);

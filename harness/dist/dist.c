@@ -3,9 +3,12 @@
 
 #include "util.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int dist_check(int rc, const char *what, char *err, size_t errlen)
 {
@@ -31,8 +34,16 @@ int dist_init(int *argc, char ***argv, struct dist *d, char *err, size_t errlen)
                                        MPI_INFO_NULL, &local),
                    "MPI_Comm_split_type", err, errlen) < 0)
         return -1;
+    /* Whether rank 0 shares this node, and its pid: a rank that fails
+     * tells it so (dist.h). */
+    int is_root = d->rank == 0, pid = (int)getpid();
     int rc = MPI_Comm_size(local, &d->local_size);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Allreduce(&is_root, &d->root_local, 1, MPI_INT, MPI_MAX, local);
     MPI_Comm_free(&local);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Bcast(&pid, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    d->root_pid = pid;
     return dist_check(rc, "MPI_Comm_size", err, errlen);
 }
 
@@ -113,4 +124,24 @@ int dist_recv_buf(void **p, uint64_t *n, int from, char *err, size_t errlen)
             return -1;
     }
     return 0;
+}
+
+int dist_fault_point(int rank, const char *at, char *err, size_t errlen)
+{
+    const char *spec = getenv("BPEBENCH_RANK_FAIL");
+    int k, n = 0;
+    char where[24] = "", how[8] = "kill";
+    if (!spec || sscanf(spec, "%d:%23[^:]%n", &k, where, &n) < 2 || k != rank ||
+        strcmp(where, at) != 0)
+        return 0;
+    if (spec[n] == ':')
+        snprintf(how, sizeof how, "%s", spec + n + 1);
+    if (strcmp(how, "stop") == 0)
+        for (;;)
+            pause();
+    if (strcmp(how, "mpi") != 0)
+        raise(SIGKILL);
+    int junk = 0;
+    return dist_check(MPI_Bcast(&junk, -1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast", err,
+                      errlen);
 }

@@ -13,6 +13,8 @@
 struct dist {
     int rank, size;
     int local_size; /* ranks on this node (shared memory) */
+    int root_local; /* rank 0 runs on this node too */
+    int root_pid;   /* rank 0's process id (meaningful when root_local) */
 };
 
 /* MPI_Init, errors returned, rank and sizes. Returns 0, or -1 with a reason. */
@@ -33,5 +35,13 @@ int dist_share_int(int *v, char *err, size_t errlen);
  * its length, then its bytes in pieces. recv allocates *p (free it). */
 int dist_send_buf(const void *p, uint64_t n, int to, char *err, size_t errlen);
 int dist_recv_buf(void **p, uint64_t *n, int from, char *err, size_t errlen);
+
+/* For the tests of failures, BPEBENCH_RANK_FAIL=k:AT[:HOW]: when rank k
+ * reaches point AT ("count": after counting its range; a number: before
+ * serving that merge of backend mpi, from 0) it dies of SIGKILL (HOW kill,
+ * the default), stops for good until a signal ends it (stop), or makes an
+ * MPI call that fails (mpi: a broadcast of a negative count), returning -1
+ * with the call's reason. Otherwise returns 0. */
+int dist_fault_point(int rank, const char *at, char *err, size_t errlen);
 
 #endif

@@ -97,6 +97,11 @@ int dist_count_words(const struct dist *d, const char *path, const struct specia
     memset(st, 0, sizeof *st);
     char mine[512] = "";
     int failed = count_my_range(d, path, sp, cfg, out, st, mine, sizeof mine) < 0;
+    if (dist_fault_point(d->rank, "count", err, errlen) < 0) {
+        st->fatal = 1;
+        word_counts_free(out);
+        return -1;
+    }
     int first;
     err[0] = '\0';
     if (dist_first_failed(d, failed, &first, err, errlen) < 0) {
