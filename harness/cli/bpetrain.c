@@ -6,6 +6,7 @@
 #include "io.h"
 #include "options.h"
 #include "outputs.h"
+#include "progress.h"
 #include "registry.h"
 #include "runrow.h"
 #include "specials.h"
@@ -100,9 +101,12 @@ static int run(const struct options *o, const struct merge_backend *be, const ch
                                .pretok = o->pretok, .save_counts = o->save_counts,
                                .load_counts = o->load_counts, .update = o->update,
                                .update_config = {.workers = o->update_workers, .pin = o->pin,
-                                                 .min_words = o->update_min_words}};
+                                                 .min_words = o->update_min_words},
+                               .progress = o->quiet ? NULL : progress_start()};
     struct train_result tr;
-    int rc = train_run(&rq, &tr, err, sizeof err) < 0 ? fail(err) : 0;
+    int rc = train_run(&rq, &tr, err, sizeof err);
+    progress_stop(rq.progress);
+    rc = rc < 0 ? fail(err) : 0;
     double t_out = now_s();
     if (rc == 0 && o->out_dir && !o->count_only &&
         outputs_write(o->out_dir, &tr.vocab, &tr.merges, err, sizeof err) < 0)

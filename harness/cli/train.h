@@ -10,6 +10,7 @@
 #include "backend.h"
 #include "merge.h"
 #include "pretok.h"
+#include "progress.h"
 #include "runrow.h"
 #include "specials.h"
 #include "vocab.h"
@@ -29,6 +30,7 @@ struct train_request {
     const atomic_int *cancel;   /* optional: set it to stop at the next merge */
     const struct update_strategy *update; /* NULL: the serial update */
     struct update_config update_config;
+    struct progress *progress;  /* optional: the live line on a terminal */
 };
 
 struct train_result {
