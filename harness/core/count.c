@@ -262,6 +262,18 @@ static void release_chunk(const struct count_job *job, size_t begin, size_t end)
         madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
+/* Adds n counted bytes to the progress counter, if any. The threads add
+ * per chunk and per 1 MiB of special-delimited pieces, so the counter is
+ * touched rarely enough to cost nothing. */
+static void add_done(const struct count_job *job, size_t *pending, size_t n, int flush)
+{
+    *pending += n;
+    if (job->cfg->bytes_done && *pending && (flush || *pending >= (1u << 20))) {
+        atomic_fetch_add_explicit(job->cfg->bytes_done, *pending, memory_order_relaxed);
+        *pending = 0;
+    }
+}
+
 static void *count_worker_main(void *arg)
 {
     struct count_worker *w = arg;
@@ -280,7 +292,7 @@ static void *count_worker_main(void *arg)
         size_t begin = job->bounds[k], end = job->bounds[k + 1];
         struct special_cursor cur;
         special_cursor_init(&cur, job->sp, job->data + begin, end - begin);
-        size_t pos = 0, n = end - begin;
+        size_t pos = 0, n = end - begin, pending = 0;
         while (pos <= n) {
             size_t mlen;
             size_t s = special_cursor_next(&cur, pos, &mlen);
@@ -299,8 +311,10 @@ static void *count_worker_main(void *arg)
             }
             if (s >= n)
                 break;
+            add_done(job, &pending, s + mlen - pos, 0);
             pos = s + mlen;
         }
+        add_done(job, &pending, n > pos ? n - pos : 0, 1);
         special_cursor_free(&cur);
         if (w->rc)
             break;

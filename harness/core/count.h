@@ -3,6 +3,7 @@
 #ifndef COUNT_H
 #define COUNT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,8 @@ struct count_config {
                                   soon as they are counted, so the resident
                                   set stays small however large the file.
                                   Never set it for memory of one's own. */
+    _Atomic uint64_t *bytes_done; /* optional: the count threads add the bytes
+                                     they have counted (a progress line) */
 };
 
 /* Counts data[0..len) as cfg says. Returns 0, or -1 with a reason. */

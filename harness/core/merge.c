@@ -281,6 +281,8 @@ static int merge_loop(struct pair_table *pt, struct step *s, struct updater *u,
             return -1;
         st->update_s += now_s() - t0;
         st->upd_cpu_s += thread_cpu_s() - c0;
+        if (p->on_merge)
+            p->on_merge(p->on_merge_ctx, m + 1);
         if (p->check_each_step && be->check && be->check(state, pt) < 0) {
             errf(err, errlen, "internal error: fails its own check after merge %llu",
                  (unsigned long long)m + 1);

@@ -49,6 +49,8 @@ struct merge_params {
     int check_each_step;              /* tests: run the backend's check after every merge */
     const atomic_int *cancel;         /* optional: once set (by another thread), the loop
                                          stops before the next merge with "interrupted" */
+    void (*on_merge)(void *ctx, uint64_t done); /* optional: after each merge (progress) */
+    void *on_merge_ctx;
 };
 
 /* Learns merges until the vocabulary holds vocab_size tokens or no pair is

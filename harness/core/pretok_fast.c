@@ -20,6 +20,7 @@
 #include "util.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /* \p{L}, \p{N} and \s (White_Space: \t \n \v \f \r and space) in ASCII;
  * every other ASCII byte, NUL and U+001C..U+001F included, is "other".
@@ -48,13 +49,24 @@ static inline enum uni_class char_at(const unsigned char *s, size_t avail, size_
     return uni_class_of(cp);
 }
 
+/* The classes of 64 bytes at once, as bit masks: bit b of cls[c] is set
+ * when base[b] is an ASCII byte of class c, bit b of high when it is a byte
+ * >= 0x80 (to be decoded). Bits past the end of the text are in no mask, so
+ * every run stops there. A pre-token is about 5 bytes long, so one window
+ * serves a dozen of them: a run's end costs a shift and a count of trailing
+ * zeros, and a stop at an ASCII byte needs no further look at it. */
+struct window {
+    size_t base;      /* offset of the window's first byte */
+    uint64_t cls[4];  /* indexed by enum uni_class */
+    uint64_t high;
+};
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 
-/* Bit i set when s[i] is an ASCII byte of class c; 16 bytes at a time,
- * so a word's end is found without a branch per byte. Each test shifts its
- * range to start at -128 and compares signed: one add, one compare. */
-static inline unsigned ascii_mask16(const unsigned char *s, enum uni_class c)
+/* The masks of 16 bytes, in bits [shift, shift + 16) of w's masks. Each range
+ * test shifts its range to start at -128 and compares signed. */
+static inline void window_fill16(struct window *w, const unsigned char *s, unsigned shift)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
 #define IN_RANGE(x, lo, count)                                                                \
@@ -64,44 +76,77 @@ static inline unsigned ascii_mask16(const unsigned char *s, enum uni_class c)
     __m128i digit = IN_RANGE(v, '0', 10);
     __m128i space = _mm_or_si128(IN_RANGE(v, '\t', 5), _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
 #undef IN_RANGE
-    unsigned high = (unsigned)_mm_movemask_epi8(v);
-    switch (c) {
-    case UNI_LETTER: return (unsigned)_mm_movemask_epi8(letter);
-    case UNI_NUMBER: return (unsigned)_mm_movemask_epi8(digit);
-    case UNI_SPACE: return (unsigned)_mm_movemask_epi8(space);
-    default:
-        return ~((unsigned)_mm_movemask_epi8(_mm_or_si128(letter, _mm_or_si128(digit, space))) |
-                 high) & 0xFFFFu;
+    w->cls[UNI_LETTER] |= (uint64_t)(unsigned)_mm_movemask_epi8(letter) << shift;
+    w->cls[UNI_NUMBER] |= (uint64_t)(unsigned)_mm_movemask_epi8(digit) << shift;
+    w->cls[UNI_SPACE] |= (uint64_t)(unsigned)_mm_movemask_epi8(space) << shift;
+    w->high |= (uint64_t)(unsigned)_mm_movemask_epi8(v) << shift;
+}
+
+static inline void window_fill64(struct window *w, const unsigned char *s)
+{
+    for (unsigned k = 0; k < 64; k += 16)
+        window_fill16(w, s + k, k);
+}
+#else
+static inline void window_fill64(struct window *w, const unsigned char *s)
+{
+    for (unsigned k = 0; k < 64; k++) {
+        if (s[k] >= 0x80)
+            w->high |= 1ULL << k;
+        else if (ascii_class[s[k]] != UNI_OTHER)
+            w->cls[ascii_class[s[k]]] |= 1ULL << k;
     }
 }
 #endif
 
+/* Points w at the 64 bytes from p on (fewer at the end of the text). */
+static void window_at(struct window *w, const unsigned char *s, size_t n, size_t p)
+{
+    w->base = p;
+    w->cls[0] = w->cls[1] = w->cls[2] = w->cls[3] = w->high = 0;
+    uint64_t valid = ~0ULL;
+    if (n - p >= 64) {
+        window_fill64(w, s + p);
+    } else {
+        unsigned char tail[64] = {0};
+        memcpy(tail, s + p, n - p);
+        window_fill64(w, tail);
+        valid = (1ULL << (n - p)) - 1;
+    }
+    w->high &= valid;
+    w->cls[UNI_LETTER] &= valid;
+    w->cls[UNI_NUMBER] &= valid;
+    w->cls[UNI_SPACE] &= valid;
+    w->cls[UNI_OTHER] = ~(w->cls[UNI_LETTER] | w->cls[UNI_NUMBER] | w->cls[UNI_SPACE] | w->high) &
+                        valid;
+}
+
 /* The end of the run of characters of class c that starts at p. */
-static size_t run_end(const unsigned char *s, size_t n, size_t p, enum uni_class c)
+static inline size_t run_end(struct window *w, const unsigned char *s, size_t n, size_t p,
+                             enum uni_class c)
 {
     for (;;) {
-#if defined(__SSE2__)
-        while (n - p >= 16) {
-            unsigned m = ascii_mask16(s + p, c);
-            if (m != 0xFFFFu) {
-                p += (size_t)__builtin_ctz(~m);
-                break;
-            }
-            p += 16;
+        size_t off = p - w->base;
+        if (off >= 64) {
+            if (p >= n)
+                return n;
+            window_at(w, s, n, p);
+            off = 0;
         }
-#endif
+        /* Zero bits where the run goes on; the bits shifted in from above
+         * the window become ones, so the count stops at the window's end. */
+        uint64_t stop = ~(w->cls[c] >> off);
+        unsigned r = stop ? (unsigned)__builtin_ctzll(stop) : 64;
+        p += r;
+        off += r;
+        if (off >= 64)
+            continue;          /* the window ran out: the next one goes on */
+        if (!((w->high >> off) & 1))
+            return p;          /* an ASCII byte of another class, or the end */
         size_t k;
-        if (p >= n)
+        if (char_at(s + p, n - p, &k) != c)
             return p;
-        if (s[p] < 0x80) { /* the common case, without a call */
-            if (ascii_class[s[p]] != c)
-                return p;
-            p++;
-        } else if (char_at(s + p, n - p, &k) == c) {
-            p += k;
-        } else {
-            return p;
-        }
+        p += k;
     }
 }
 
@@ -131,7 +176,7 @@ static size_t contraction_len(const unsigned char *s, size_t avail)
 }
 
 /* The end of the pre-token that starts at i < n. */
-static size_t token_end(const unsigned char *s, size_t n, size_t i)
+static inline size_t token_end(struct window *w, const unsigned char *s, size_t n, size_t i)
 {
     size_t k, k2;
     if (s[i] == '\'') {
@@ -144,11 +189,11 @@ static size_t token_end(const unsigned char *s, size_t n, size_t i)
     if (s[i] == ' ' && i + 1 < n) {
         enum uni_class c2 = char_at(s + i + 1, n - i - 1, &k2);
         if (c2 != UNI_SPACE)
-            return run_end(s, n, i + 1 + k2, c2);
+            return run_end(w, s, n, i + 1 + k2, c2);
     }
     enum uni_class c = char_at(s + i, n - i, &k);
     if (c != UNI_SPACE)
-        return run_end(s, n, i + k, c);
+        return run_end(w, s, n, i + k, c);
     return space_end(s, n, i);
 }
 
@@ -158,8 +203,10 @@ static int fast_split(void *state, const unsigned char *text, size_t len, pretok
     (void)state;
     (void)err;
     (void)errlen;
+    struct window w;
+    window_at(&w, text, len, 0);
     for (size_t i = 0; i < len;) {
-        size_t j = token_end(text, len, i);
+        size_t j = token_end(&w, text, len, i);
         emit(text + i, j - i, ctx);
         i = j;
     }
