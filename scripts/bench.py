@@ -326,7 +326,7 @@ def mpi_command(item, path, counts):
         return (cmd + ["--count-only", "--count-workers", item["count_workers"]],
                 "count   mpi ranks=%s repeat %s" % (item["workers"], item["repeat"]))
     return (cmd + ["--load-counts", counts, "--vocab-size", item["vocab_size"], "--pin",
-                   item["pin"]],
+                   item["pin"], "--count-workers", item["count_workers"]],
             "%-8s W=%s pin=%s repeat %s" % ("mpi", item["workers"], item["pin"], item["repeat"]))
 
 
