@@ -102,10 +102,10 @@ def merge_groups(rows):
 
 
 def per_merge(rows, cols, minus="compute_s"):
-    """Per run: (sum of cols − minus) / merges, in µs."""
+    """Per run: (sum of cols − minus, when given) / merges, in µs."""
     out = []
     for r in rows:
-        m, sub = num(r.get("merges")), num(r.get(minus))
+        m, sub = num(r.get("merges")), num(r.get(minus)) if minus else 0.0
         vals = [num(r.get(c)) for c in cols]
         out.append((sum(vals) - sub) / m * 1e6 if None not in vals + [m, sub] and m else None)
     return out
@@ -169,7 +169,7 @@ def sec_merge(groups):
             g = groups.get((label, w))
             if not g:
                 continue
-            rows.append([label, w, len(g), mmm(per_merge(g, ("copy_s",), minus="_none")),
+            rows.append([label, w, len(g), mmm(per_merge(g, ("copy_s",), minus=None)),
                          mmm(select_overhead(g)), mmm(full_overhead(g)),
                          mmm([num(r.get("merge_s")) for r in g])])
     out += table(["backend", "W", "runs", "copy/merge (µs)", "(max − compute)/merge (µs)",
@@ -189,6 +189,19 @@ def sec_merge(groups):
     if ratios:
         out += ["", "pool's overhead ÷ mpi wait=spin's, per repeat within one session: "
                 + "; ".join(ratios) + " (above 1: mpi cheaper)."]
+    modes = []
+    for w in WORKERS[1:]:
+        meds = [(median(full_overhead(groups[("mpi wait=" + x, w)])), x) for x in WAITS
+                if groups.get(("mpi wait=" + x, w))]
+        meds = [m for m in meds if m[0] is not None]
+        if meds:
+            modes.append("W=%d: %s" % (w, ", ".join("%s %s µs" % (x, fmt(v)) for v, x in meds))
+                         + " (least: %s)" % min(meds)[1])
+    if modes:
+        out += ["", "The waiting mode, overhead per merge (medians): " + "; ".join(modes) + ". "
+                "Most of mpi's overhead is waiting for a rank to be scheduled on the shared "
+                "cores, so how a rank waits decides it: polling keeps the waiting rank's CPU "
+                "busy, sleeping adds the wake-up delay to every collective."]
     return out
 
 
@@ -264,7 +277,8 @@ def sec_counting(rows):
                            mmm([slowest_rank(r) for r in rs]) if kind == "ranks" else MISSING,
                            mmm([num(r.get("count_merge_s")) for r in rs]),
                            fmt(median([num(r.get("count_bytes")) for r in rs]))])
-    out += table(["counting", "runs", "count_s", "÷ 1 rank, per repeat", "slowest rank (s)",
+    out += table(["counting", "runs", "count_s", "speed-up over 1 rank, per repeat",
+                  "slowest rank (s)",
                   "table combine + reduce (s)", "bytes of counts sent"], table_rows)
     out += ["", "count_s is rank 0's wall time from the start to the reduced table; a rank "
             "counts its range (cut where the counting threads may cut) and the tables are "
@@ -273,52 +287,76 @@ def sec_counting(rows):
     return out
 
 
-def network_time(alpha, beta, w, scatter_b, elem_b):
-    """Seconds per merge on the network: the messages on the critical path (broadcast and
-    allreduce trees of ceil(log2 W) steps, allreduce there and back, W − 1 scatter sends
-    from rank 0) at latency alpha, and the bytes rank 0 sends at bandwidth beta."""
-    steps = math.ceil(math.log2(w))
-    return alpha * (3 * steps + w - 1) + (scatter_b + 8 * steps + 2 * steps * elem_b) / beta
+def steps_of(w):
+    return math.ceil(math.log2(w))
+
+
+def scatter_time(alpha, beta, w, scatter_b, elem_b):
+    """Seconds per merge on the network as backend mpi works: the messages on the critical
+    path (broadcast and allreduce trees of ceil(log2 W) steps, the allreduce there and back,
+    W − 1 scatter sends from rank 0) at latency alpha, rank 0's bytes at bandwidth beta."""
+    k = steps_of(w)
+    return alpha * (3 * k + w - 1) + (scatter_b + 8 * k + 2 * k * elem_b) / beta
+
+
+def allreduce_time(alpha, beta, w, elem_b):
+    """The same for the allreduce alone (pairs that stay on their ranks)."""
+    k = steps_of(w)
+    return 2 * k * (alpha + elem_b / beta)
+
+
+def mpi_sizes(groups, w):
+    g = groups.get(("mpi wait=spin", w)) or []
+    c = [counters(r) for r in g]
+    m = [num(r.get("merges")) or 1 for r in g]
+    return (median([x.get("scatter_bytes", 0) / mm for x, mm in zip(c, m)]),
+            median([x.get("reduce_elem_bytes", 0) for x in c])) if g else (None, None)
 
 
 def sec_projection(groups, count_rows):
     out = ["### On paper: several nodes", ""]
     one = groups.get(("mpi wait=spin", 1), [])
-    scan_us = median(per_merge(one, ("compute_s",), minus="_none")) if one else None
+    scan_us = median(per_merge(one, ("compute_s",), minus=None)) if one else None
     live = median([num(r.get("avg_live_pairs")) for r in one]) if one else None
     if scan_us is None or not live:
         return out + ["No backend mpi runs at W = 1: nothing to project from."]
     ns_pair = scan_us * 1e3 / live
-    out.append("A model, not a measurement: one rank per node, the measured message sizes of "
-               "the table above, each message costing the latency α and rank 0's bytes its "
-               "link's bandwidth β. Per merge: α · (3 ⌈log₂W⌉ + W − 1) + (scatter bytes + "
-               "2 ⌈log₂W⌉ · element) / β. The scan it would split costs %s µs a merge on one "
-               "rank here (%s ns per live pair, %s live pairs on average)."
-               % (fmt(scan_us), fmt(ns_pair), fmt(live)))
+    out.append("A model, not a measurement: one rank per node, the message sizes measured above, "
+               "each message costing the latency α and rank 0's bytes its link's bandwidth β. "
+               "Backend mpi, per merge: α · (3 ⌈log₂W⌉ + W − 1) + (scatter bytes + 2 ⌈log₂W⌉ "
+               "· element) / β. The scan it splits costs %s µs a merge on one rank here (%s ns "
+               "per live pair, %s live pairs on average)." % (fmt(scan_us), fmt(ns_pair),
+                                                              fmt(live)))
     out.append("")
-    rows = []
+    rows, never = [], True
     for name, alpha, beta in NETWORKS:
         for w in WORKERS[1:]:
-            g = groups.get(("mpi wait=spin", w))
-            if not g:
+            sb, eb = mpi_sizes(groups, w)
+            if sb is None:
                 continue
-            c = [counters(r) for r in g]
-            m = [num(r.get("merges")) or 1 for r in g]
-            sb = median([x.get("scatter_bytes", 0) / mm for x, mm in zip(c, m)])
-            eb = median([x.get("reduce_elem_bytes", 0) for x in c])
-            t = network_time(alpha, beta, w, sb, eb) * 1e6
             saved = scan_us * (1 - 1 / w)
-            # The live pairs a merge would need for the split to pay: saved scan = t.
-            need = t * 1e3 / (ns_pair * (1 - 1 / w))
-            rows.append([name, w, fmt(t), fmt(saved), fmt(need)])
-    out += table(["network (α, β)", "W nodes", "network µs/merge", "scan µs saved/merge",
-                  "live pairs to break even"], rows)
+            wire_ns = 16 * (w - 1) / w / beta * 1e9     # a pair's share of the scatter
+            ar = allreduce_time(alpha, beta, w, eb) * 1e6
+            need = ar * 1e3 / (ns_pair * (1 - 1 / w))
+            never = never and wire_ns >= ns_pair * (1 - 1 / w)
+            rows.append([name, w, fmt(scatter_time(alpha, beta, w, sb, eb) * 1e6), fmt(saved),
+                         "%s vs %s" % (fmt(wire_ns), fmt(ns_pair * (1 - 1 / w))), fmt(ar),
+                         fmt(need)])
+    out += table(["network", "W nodes", "backend mpi: network µs/merge", "scan µs saved/merge",
+                  "ns per pair: scatter vs scan saved", "allreduce alone µs/merge",
+                  "live pairs to break even, allreduce alone"], rows)
     nets = "; ".join("%s: α = %s µs, β = %s GB/s" % (n, fmt(a * 1e6), fmt(b / 1e9))
                      for n, a, b in NETWORKS)
-    out += ["", "Networks: %s. Break-even assumes the scan's cost per pair stays as measured "
-            "and the scatter grows with the pairs (16 bytes each), so above some size the "
-            "bandwidth term alone exceeds the saving and no pair count pays: the split pays "
-            "only when a rank's scan of 16 bytes costs more than sending them." % nets]
+    verdict = ("Scattering a pair costs more on the wire than scanning it saves (the "
+               "ns-per-pair column) on every network and W above, so backend mpi's split of the "
+               "select cannot pay across nodes at any number of pairs: its copy grows with the "
+               "pairs as fast as the saving." if never else
+               "Where the ns-per-pair column shows the scan saving more than the wire costs, "
+               "backend mpi pays once the pairs are many enough to cover the latency terms.")
+    out += ["", "Networks: %s. %s Only a design that keeps each rank's pairs on the rank (each "
+            "rank updating its own share, as the sharded update does within a node) leaves just "
+            "the allreduce per merge; that pays once a merge has more live pairs than the last "
+            "column." % (nets, verdict)]
     out += projection_counting(count_rows)
     return out
 
