@@ -108,7 +108,7 @@ TEST_SUPPORT_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 
 .PHONY: all test deps echo help clean bench report data experiments heaps fuzz peers valgrind \
-        python python-module mpi FORCE
+        python python-module mpi mpi-bench FORCE
 # Objects reached through pattern rules are not throw-away intermediates.
 .SECONDARY:
 all: $(BPETRAIN) $(BPESCAN) $(TOOLS)
@@ -265,6 +265,11 @@ bench: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(BENCH_STAMP) $(if $(filter mpi,$(BACKEN
 	python3 scripts/report.py
 	python3 scripts/experiments.py report
 
+# bpetrain-mpi against pool and over ranks (REPORT.md, "Over MPI"): results/mpi/.
+mpi-bench: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(BPETRAIN_MPI) $(BENCH_STAMP)
+	python3 scripts/mpibench.py measure --repeat $(REPEAT)
+	python3 scripts/report.py
+
 report: $(BPETRAIN) $(BENCH_STAMP)
 	python3 scripts/report.py
 	python3 scripts/experiments.py report
@@ -345,6 +350,7 @@ help:
 	@echo "make fuzz           libFuzzer: the trainer against the naive reference (SECONDS=60);"
 	@echo "                    FUZZ=pretok: the fast pre-tokenizer against PCRE2's"
 	@echo "make mpi            build bin/bpetrain-mpi (installs libopenmpi-dev, openmpi-bin if missing)"
+	@echo "make mpi-bench      bpetrain-mpi against pool, and counting over ranks (results/mpi/, REPEAT=)"
 	@echo "make deps           install the build's Debian packages"
 	@echo "make echo           print the build settings"
 	@echo "make clean          remove build/ and bin/"

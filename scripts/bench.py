@@ -38,6 +38,9 @@ from benchlib.reportfile import write_atomic                 # noqa: E402
 from benchlib.tools import BIN, ROOT, binary, run_text       # noqa: E402
 
 BPETRAIN = binary("bpetrain")
+# Backend mpi runs under mpirun with W = ranks (bin/bpetrain-mpi, make mpi).
+BPETRAIN_MPI = binary("bpetrain-mpi")
+MPIRUN = ["mpirun", "-q", "--oversubscribe"]
 SYNTHGEN = binary("synthgen")
 DEFAULT_VOCAB = {"sample": 2000, "cs336": 500}
 
@@ -135,6 +138,8 @@ def parse_args():
     ap.add_argument("--no-count", action="store_true",
                     help="skip the counting runs (experiments that vary the merge step only)")
     ap.add_argument("--results", default=os.path.join(ROOT, "results"))
+    ap.add_argument("--no-merge", action="store_true",
+                    help="only the counting runs (counting against threads and ranks)")
     return ap.parse_args()
 
 
@@ -184,7 +189,13 @@ def plan_runs(args, bk, input_bytes):
             plan.append(dict(common, kind="count", backend=bk.names()[0], workers="1",
                              count_workers=str(cw), pin="none", vocab_size="0", repeat=str(r),
                              backend_opts=args.count_opts))
-    for r in range(args.repeat):
+    for r in range(0 if args.no_count or "mpi" not in args.backend_list else args.repeat):
+        # Counting over R ranks of one thread each (bpetrain-mpi --count-only).
+        for w in args.worker_list:
+            plan.append(dict(common, kind="count", backend="mpi", workers=str(w),
+                             count_workers="1", pin="none", vocab_size="0", repeat=str(r),
+                             backend_opts=args.canonical["mpi"]))
+    for r in range(0 if args.no_merge else args.repeat):
         for b in args.backend_list:
             for w in ([1] if bk.single(b) else args.worker_list):
                 plan.append(dict(common, kind="merge", backend=b, workers=str(w),
@@ -305,8 +316,24 @@ def fmt_eta(s):
         "%d:%02d" % (s // 60, s % 60)
 
 
+def mpi_command(item, path, counts):
+    """A run of backend mpi: mpirun -n W bpetrain-mpi, counting or merging."""
+    cmd = MPIRUN + ["-n", item["workers"], BPETRAIN_MPI, "--input", path, "--backend", "mpi",
+                    "--workers", item["workers"]]
+    if item["backend_opts"]:
+        cmd += ["--backend-opts", item["backend_opts"]]
+    if item["kind"] == "count":
+        return (cmd + ["--count-only", "--count-workers", item["count_workers"]],
+                "count   mpi ranks=%s repeat %s" % (item["workers"], item["repeat"]))
+    return (cmd + ["--load-counts", counts, "--vocab-size", item["vocab_size"], "--pin",
+                   item["pin"], "--count-workers", item["count_workers"]],
+            "%-8s W=%s pin=%s repeat %s" % ("mpi", item["workers"], item["pin"], item["repeat"]))
+
+
 def command(item, path, counts):
     """The bpetrain command line of a planned run, and its progress label."""
+    if item["backend"] == "mpi":
+        return mpi_command(item, path, counts)
     if item["kind"] == "count":
         return ([BPETRAIN, "--input", path, "--count-only", "--count-workers",
                  item["count_workers"]],
@@ -380,8 +407,15 @@ def setup(args):
     if not os.access(BPETRAIN, os.X_OK):
         die("%s not built (run make)" % BPETRAIN)
     args.topology = machine.topology(BPETRAIN)
+    if "mpi" in args.backends.split():
+        # bpetrain-mpi lists bpetrain's backends and mpi.
+        if not os.access(BPETRAIN_MPI, os.X_OK):
+            die("%s not built (run make mpi)" % BPETRAIN_MPI)
+        if os.geteuid() == 0:
+            os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+            os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
     try:
-        bk = B.load(BPETRAIN)
+        bk = B.load(BPETRAIN_MPI if "mpi" in args.backends.split() else BPETRAIN)
         here = machine.this_machine(args.topology)
     except (B.BackendError, ValueError) as e:
         die(str(e), 2)

@@ -879,6 +879,10 @@ def producers_sections(text, a):
     hs = heaps.report_sections(a.results, a.plots, a.report, not a.no_plots)
     if hs is not None:
         text = update_report(text, "heaps", hs, a.report, heaps.SECTIONS)
+    import mpibench
+    ms = mpibench.report_sections(a.results, a.report)
+    if ms is not None:
+        text = update_report(text, "mpi", ms, a.report, mpibench.SECTIONS)
     return text
 
 

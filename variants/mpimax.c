@@ -46,7 +46,7 @@ struct mpi_state {
     size_t chunk_cap;
     int *counts, *displs;  /* Scatterv, in bytes */
     int stopped;
-    int sleepy;            /* option wait=sleep (dist_wait) */
+    int wait_mode;         /* option wait (enum dist_wait_mode) */
     uint64_t merges, scatter_bytes, reduce_bytes, order_bytes;
 };
 
@@ -170,7 +170,7 @@ static int share_vocab(struct mpi_state *s, const struct vocab *v0, char *err, s
 static int state_start(struct mpi_state *s, const struct vocab *v0, char *err, size_t errlen)
 {
     /* Rank 0 has read the options; the others learn them here. */
-    if (dist_share_int(&s->sleepy, err, errlen) < 0)
+    if (dist_share_int(&s->wait_mode, err, errlen) < 0)
         return -1;
     if (dist_check(MPI_Comm_rank(MPI_COMM_WORLD, &s->d.rank), "MPI_Comm_rank", err, errlen) <
             0 ||
@@ -207,7 +207,7 @@ static int deal(struct mpi_state *s, const struct pair_table *pt, int64_t n_live
     MPI_Request rq;
     if (dist_check(MPI_Ibcast(&o, sizeof o, MPI_BYTE, 0, MPI_COMM_WORLD, &rq), "MPI_Ibcast", err,
                    errlen) < 0 ||
-        dist_wait(&rq, s->sleepy, "MPI_Ibcast", err, errlen) < 0)
+        dist_wait(&rq, (enum dist_wait_mode)s->wait_mode, "MPI_Ibcast", err, errlen) < 0)
         return -1;
     s->order_bytes += sizeof o * (uint64_t)(s->d.size - 1);
     if (o.n_live < 0)
@@ -231,7 +231,7 @@ static int deal(struct mpi_state *s, const struct pair_table *pt, int64_t n_live
     if (dist_check(MPI_Iscatterv(send, s->counts, s->displs, MPI_BYTE, recv,
                                  s->counts[s->d.rank], MPI_BYTE, 0, MPI_COMM_WORLD, &rq),
                    "MPI_Iscatterv", err, errlen) < 0 ||
-        dist_wait(&rq, s->sleepy, "MPI_Iscatterv", err, errlen) < 0)
+        dist_wait(&rq, (enum dist_wait_mode)s->wait_mode, "MPI_Iscatterv", err, errlen) < 0)
         return -1;
     s->scatter_bytes += (uint64_t)(o.n_live * (int64_t)sizeof(struct live_pair)) -
                         (uint64_t)s->counts[0];
@@ -265,7 +265,7 @@ static int scan_and_reduce(struct mpi_state *s, const struct live_pair *pairs,
     if (dist_check(MPI_Iallreduce(mine, best, 1, s->elem, s->op, MPI_COMM_WORLD, &rq),
                    "MPI_Iallreduce", err, errlen) < 0)
         return -1;
-    return dist_wait(&rq, s->sleepy, "MPI_Iallreduce", err, errlen);
+    return dist_wait(&rq, (enum dist_wait_mode)s->wait_mode, "MPI_Iallreduce", err, errlen);
 }
 
 /* After a select every rank knows the new token's length; the ranks other
@@ -303,7 +303,9 @@ static int mpi_init(void **state, const struct backend_config *cfg, const struct
 {
     struct mpi_state *s = xcalloc(1, sizeof *s);
     *state = s;
-    s->sleepy = bopts_is(cfg->options, "wait", "sleep");
+    s->wait_mode = bopts_is(cfg->options, "wait", "sleep")   ? DIST_WAIT_SLEEP
+                   : bopts_is(cfg->options, "wait", "yield") ? DIST_WAIT_YIELD
+                                                             : DIST_WAIT_SPIN;
     if (state_start(s, pt->vocab, err, errlen) < 0)
         return -1;
     if (cfg->workers != (unsigned)s->d.size)
@@ -377,10 +379,11 @@ int mpi_backend_serve(char *err, size_t errlen)
     return rc < 0 ? -1 : 0;
 }
 
-static const char *const wait_values[] = {"spin", "sleep", NULL};
+static const char *const wait_values[] = {"spin", "yield", "sleep", NULL};
 static const struct backend_option mpi_options[] = {
-    {"wait", wait_values, "how a rank waits for the others: spin (MPI_Wait polls) or sleep "
-                          "(MPI_Test, pausing 20 us between tries: for a loaded machine)"},
+    {"wait", wait_values, "how a rank waits for the others: spin (MPI_Wait polls), yield "
+                          "(MPI_Test, sched_yield between tries) or sleep (MPI_Test, pausing "
+                          "20 us between tries: for a loaded machine)"},
     {NULL, NULL, NULL},
 };
 

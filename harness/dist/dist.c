@@ -3,6 +3,7 @@
 
 #include "util.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,21 +71,24 @@ int dist_first_failed(const struct dist *d, int failed, int *first, char *err,
     return 0;
 }
 
-int dist_wait(MPI_Request *rq, int sleepy, const char *what, char *err, size_t errlen)
+int dist_wait(MPI_Request *rq, enum dist_wait_mode mode, const char *what, char *err,
+              size_t errlen)
 {
-    if (!sleepy)
+    if (mode == DIST_WAIT_SPIN)
         return dist_check(MPI_Wait(rq, MPI_STATUS_IGNORE), what, err, errlen);
     /* 20 us: shorter pauses wake more often on a busy machine, where a
      * wake-up costs most (measured: 5 us with 1 us timer slack was worse). */
-    const struct timespec pause = {0, 20000};
+    const struct timespec pause_for = {0, 20000};
     for (unsigned tries = 0;; tries++) {
         int done = 0;
         if (dist_check(MPI_Test(rq, &done, MPI_STATUS_IGNORE), what, err, errlen) < 0)
             return -1;
         if (done)
             return 0;
-        if (tries >= 64)
-            nanosleep(&pause, NULL);
+        if (mode == DIST_WAIT_YIELD)
+            sched_yield();
+        else if (tries >= 64)
+            nanosleep(&pause_for, NULL);
     }
 }
 

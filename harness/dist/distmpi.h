@@ -11,9 +11,13 @@
 /* 0 when rc is MPI_SUCCESS; otherwise "WHAT failed: MPI's reason" in err and -1. */
 int dist_check(int rc, const char *what, char *err, size_t errlen);
 
-/* Completes a nonblocking operation: MPI_Wait, which polls without pause,
- * or with `sleepy` MPI_Test with pauses of 20 us after the first tries, so
- * that a rank waiting on a loaded machine leaves its CPU to those working. */
-int dist_wait(MPI_Request *rq, int sleepy, const char *what, char *err, size_t errlen);
+/* How a rank waits for a nonblocking operation to complete: MPI_Wait,
+ * which polls without pause (spin); MPI_Test with sched_yield between
+ * tries (yield: a rank that waits gives its CPU to one that is ready); or
+ * MPI_Test with pauses of 20 us after the first tries (sleep: for a loaded
+ * machine, where even yielding ranks compete with the others' jobs). */
+enum dist_wait_mode { DIST_WAIT_SPIN, DIST_WAIT_YIELD, DIST_WAIT_SLEEP };
+int dist_wait(MPI_Request *rq, enum dist_wait_mode mode, const char *what, char *err,
+              size_t errlen);
 
 #endif
