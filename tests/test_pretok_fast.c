@@ -288,6 +288,37 @@ static void test_random_bytes(const unsigned char *agree)
     CHECK("50000 random byte strings: fast = pcre2", bad == 0);
 }
 
+/* Strings of mostly ASCII words, spaces, newlines, digits, punctuation and
+ * contractions, 64 to 600 bytes: the scanner decides whole 64-byte windows
+ * of ASCII at once, so every boundary rule must hold at every offset of a
+ * window, at its limit and next to a byte >= 0x80. */
+static void test_ascii_windows(void)
+{
+    static const char *const unit[] = {
+        "the", " cat", "  ", " ", "\n", "\n\n", "\r\n", "\t", " \n", "\n ", "'s", "'ll", "'ve",
+        "'re", "'t", "'d", "'m", "'S", "'", "''", " '", "a", "Z", "7", " 42", "1", "!", "?!", " .",
+        ",", "-", "  x", "\v", "\f", "\x1c", "\x00", "\xc3\xa9", "\xc2\xa0", "\xe3\x80\x80",
+        "\xff", "\xe2\x80", "don't", "we'll", "   ", "\t\t", ";)", "x'sy", "'llx",
+    };
+    struct buf b = {0};
+    size_t bad = 0;
+    for (int i = 0; i < 20000; i++) {
+        b.len = 0;
+        size_t want = 64 + rnd(537);
+        int ascii_only = (int)rnd(2);
+        while (b.len < want) {
+            const char *u = unit[rnd(sizeof unit / sizeof unit[0])];
+            if (ascii_only && (unsigned char)u[0] >= 0x80)
+                continue;
+            buf_put(&b, u, *u ? strlen(u) : 1);
+        }
+        bad += !same_split(b.data, b.len);
+    }
+    CHECK("20000 strings of 64-600 bytes of mostly ASCII words, spaces and contractions: "
+          "fast = pcre2", bad == 0);
+    buf_free(&b);
+}
+
 int main(void)
 {
     char err[256];
@@ -313,6 +344,7 @@ int main(void)
         test_file(files[i]);
     test_random_code_points(agree);
     test_random_bytes(agree);
+    test_ascii_windows();
     free(agree);
     pretok_free(fast);
     pretok_free(pcre2);

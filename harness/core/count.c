@@ -27,8 +27,25 @@ struct word_slot {
     uint64_t head;  /* the first WT_HEAD bytes, zero-padded */
 };
 
+/* Words waiting to be added, their slots already being fetched: on a large
+ * vocabulary (real text: hundreds of thousands of distinct words) nearly
+ * every new lookup misses the cache, and WT_AHEAD lookups in flight overlap
+ * those misses instead of waiting for each. The words are added in the
+ * order they came, so the table is the same as without the queue. A table
+ * that fits the cache gains nothing from it and pays its bookkeeping, so
+ * the queue starts only once the table has WT_QUEUE_SLOTS slots (2 MiB). */
+#define WT_AHEAD 8
+#define WT_QUEUE_SLOTS (1u << 16)
+struct pending_word {
+    const unsigned char *p;
+    size_t n;
+    uint64_t h;
+};
+
 struct word_table {
     struct word_slot *slot;
+    struct pending_word queue[WT_AHEAD]; /* a ring: the oldest at q_head */
+    unsigned q_head, q_len;
     size_t mask;
     struct buf bytes;
     uint64_t *off;
@@ -40,11 +57,27 @@ struct word_table {
     size_t too_long;   /* length of a pre-token past the 4 GiB word limit, or 0 */
 };
 
+/* A zeroed slot array. A large one asks for huge pages: real text's table
+ * of hundreds of thousands of words spans more memory than the TLB maps in
+ * small pages, and nearly every lookup would pay a page walk on top of its
+ * cache miss. (Nothing but speed depends on the kernel granting it.) */
+static struct word_slot *wt_new_slots(size_t n)
+{
+    struct word_slot *s = xcalloc(n, sizeof *s);
+    size_t bytes = n * sizeof *s, page = (size_t)sysconf(_SC_PAGESIZE);
+    if (bytes >= (4u << 20)) {
+        uintptr_t lo = ((uintptr_t)s + page - 1) / page * page;
+        uintptr_t hi = ((uintptr_t)s + bytes) / page * page;
+        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    }
+    return s;
+}
+
 static void wt_init(struct word_table *t)
 {
     memset(t, 0, sizeof *t);
     t->mask = (1u << 14) - 1;
-    t->slot = xcalloc(t->mask + 1, sizeof *t->slot);
+    t->slot = wt_new_slots(t->mask + 1);
 }
 
 static void wt_free(struct word_table *t)
@@ -60,7 +93,7 @@ static void wt_free(struct word_table *t)
 static void wt_grow_slots(struct word_table *t)
 {
     size_t n = (t->mask + 1) * 2, mask = n - 1;
-    struct word_slot *s = xcalloc(n, sizeof *s);
+    struct word_slot *s = wt_new_slots(n);
     for (size_t i = 0; i <= t->mask; i++) {
         if (!t->slot[i].hash)
             continue;
@@ -130,6 +163,33 @@ static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint6
     s->head = head;
     if (t->n * 2 > t->mask + 1)
         wt_grow_slots(t);
+}
+
+/* Queues a word of the input: its slot is prefetched now and the word
+ * added WT_AHEAD words later (or by wt_drain). */
+static void wt_add_soon(struct word_table *t, const unsigned char *p, size_t n)
+{
+    uint64_t h = hash_bytes(p, n);
+    __builtin_prefetch(&t->slot[(h | 1ULL << 63) & t->mask]);
+    unsigned k = (t->q_head + t->q_len) % WT_AHEAD;
+    if (t->q_len == WT_AHEAD) {
+        struct pending_word *old = &t->queue[t->q_head];
+        wt_add(t, old->p, old->n, old->h, 1);
+        t->q_head = (t->q_head + 1) % WT_AHEAD;
+    } else {
+        t->q_len++;
+    }
+    t->queue[k] = (struct pending_word){p, n, h};
+}
+
+/* Adds every queued word: before the input they point into is released. */
+static void wt_drain(struct word_table *t)
+{
+    for (; t->q_len; t->q_len--) {
+        struct pending_word *w = &t->queue[t->q_head];
+        wt_add(t, w->p, w->n, w->h, 1);
+        t->q_head = (t->q_head + 1) % WT_AHEAD;
+    }
 }
 
 /* ---- chunking ---- */
@@ -233,7 +293,10 @@ static void emit_word(const unsigned char *p, size_t n, void *ctx)
         t->too_long = n;
         return;
     }
-    wt_add(t, p, n, hash_bytes(p, n), 1);
+    if (t->mask + 1 < WT_QUEUE_SLOTS)
+        wt_add(t, p, n, hash_bytes(p, n), 1); /* the queue is empty until the table is large */
+    else
+        wt_add_soon(t, p, n);
     t->total++;
 }
 
@@ -316,6 +379,7 @@ static void *count_worker_main(void *arg)
         }
         add_done(job, &pending, n > pos ? n - pos : 0, 1);
         special_cursor_free(&cur);
+        wt_drain(&w->table);
         if (w->rc)
             break;
         release_chunk(job, begin, end);

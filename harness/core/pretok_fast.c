@@ -59,6 +59,8 @@ struct window {
     size_t base;      /* offset of the window's first byte */
     uint64_t cls[4];  /* indexed by enum uni_class */
     uint64_t high;
+    uint64_t blank;   /* ' ' itself (the " ?" of the pattern) */
+    uint64_t quote;   /* '\'' (a contraction may start there) */
 };
 
 #if defined(__SSE2__)
@@ -80,6 +82,10 @@ static inline void window_fill16(struct window *w, const unsigned char *s, unsig
     w->cls[UNI_NUMBER] |= (uint64_t)(unsigned)_mm_movemask_epi8(digit) << shift;
     w->cls[UNI_SPACE] |= (uint64_t)(unsigned)_mm_movemask_epi8(space) << shift;
     w->high |= (uint64_t)(unsigned)_mm_movemask_epi8(v) << shift;
+    w->blank |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')))
+                << shift;
+    w->quote |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')))
+                << shift;
 }
 
 static inline void window_fill64(struct window *w, const unsigned char *s)
@@ -91,6 +97,8 @@ static inline void window_fill64(struct window *w, const unsigned char *s)
 static inline void window_fill64(struct window *w, const unsigned char *s)
 {
     for (unsigned k = 0; k < 64; k++) {
+        w->blank |= (uint64_t)(s[k] == ' ') << k;
+        w->quote |= (uint64_t)(s[k] == '\'') << k;
         if (s[k] >= 0x80)
             w->high |= 1ULL << k;
         else if (ascii_class[s[k]] != UNI_OTHER)
@@ -103,7 +111,7 @@ static inline void window_fill64(struct window *w, const unsigned char *s)
 static void window_at(struct window *w, const unsigned char *s, size_t n, size_t p)
 {
     w->base = p;
-    w->cls[0] = w->cls[1] = w->cls[2] = w->cls[3] = w->high = 0;
+    w->cls[0] = w->cls[1] = w->cls[2] = w->cls[3] = w->high = w->blank = w->quote = 0;
     uint64_t valid = ~0ULL;
     if (n - p >= 64) {
         window_fill64(w, s + p);
@@ -197,6 +205,54 @@ static inline size_t token_end(struct window *w, const unsigned char *s, size_t 
     return space_end(s, n, i);
 }
 
+/* Bits 0..WINDOW_LIMIT of a window are decided by window_tokens: each needs
+ * at most the two bytes after it, and a contraction at the limit its three. */
+#define WINDOW_LIMIT 60
+
+/* The pre-tokens of a whole window at once, when its bytes are ASCII: with
+ * the window starting at a pre-token, bit k of the result is set when one
+ * starts at k, for k <= the returned limit. The pattern's runs make the
+ * starts the changes of class, except that
+ *  - a whitespace run of two or more before a non-space gives back its last
+ *    character (\s+(?!\S)), which starts a pre-token of its own;
+ *  - a ' ' before a non-space starts the run after it (" ?X+");
+ *  - a contraction at a start ('s 'd 'm 't 'll 've 're) is a pre-token, and
+ *    one starts right after it.
+ * Returns 0 when no bit past 0 can be decided (a byte >= 0x80 near the
+ * start); the caller then takes one pre-token the long way. */
+static unsigned window_starts(const struct window *w, const unsigned char *s, uint64_t *starts)
+{
+    unsigned limit = WINDOW_LIMIT;
+    if (w->high) {
+        /* A start at k needs the classes of bytes k - 2 .. k + 1. */
+        unsigned h = (unsigned)__builtin_ctzll(w->high);
+        if (h < 3) {
+            *starts = 0;
+            return 0;
+        }
+        if (h - 2 < limit)
+            limit = h - 2;
+    }
+    uint64_t L = w->cls[UNI_LETTER], N = w->cls[UNI_NUMBER], S = w->cls[UNI_SPACE];
+    uint64_t change = (L ^ (L << 1)) | (N ^ (N << 1)) | (S ^ (S << 1));
+    uint64_t after_space = (S << 1) & ~S;       /* k: a non-space after a space */
+    uint64_t give_back = (after_space >> 1) & (S << 1);
+    uint64_t joined = after_space & (w->blank << 1);
+    uint64_t b = (change | give_back | 1) & ~joined;
+    uint64_t range = (limit == 63 ? ~0ULL : (2ULL << limit) - 1);
+    /* Apostrophes are rare: each one at a start is looked at by itself. */
+    for (uint64_t q = b & w->quote & range; q; q &= q - 1) {
+        unsigned t = (unsigned)__builtin_ctzll(q);
+        size_t m = contraction_len(s + w->base + t, 3);
+        if (m) {
+            b &= ~(((1ULL << (m - 1)) - 1) << (t + 1));
+            b |= 1ULL << (t + m);
+        }
+    }
+    *starts = b & range;
+    return limit;
+}
+
 static int fast_split(void *state, const unsigned char *text, size_t len, pretok_emit_fn emit,
                       void *ctx, char *err, size_t errlen)
 {
@@ -205,7 +261,27 @@ static int fast_split(void *state, const unsigned char *text, size_t len, pretok
     (void)errlen;
     struct window w;
     window_at(&w, text, len, 0);
+    size_t retry = 0; /* where a window may be tried again after one failed */
     for (size_t i = 0; i < len;) {
+        /* A whole window's pre-tokens at once, where its bytes allow; the
+         * one that starts at the last decided start is left to the next. */
+        if (i >= retry && len - i >= 64) {
+            window_at(&w, text, len, i);
+            uint64_t b = 0;
+            unsigned limit = window_starts(&w, text, &b);
+            b &= ~1ULL;
+            if (b) {
+                size_t start = i;
+                for (; b; b &= b - 1) {
+                    size_t next = i + (size_t)__builtin_ctzll(b);
+                    emit(text + start, next - start, ctx);
+                    start = next;
+                }
+                i = start;
+                continue;
+            }
+            retry = i + (limit ? 1 : (size_t)__builtin_ctzll(w.high) + 1);
+        }
         size_t j = token_end(&w, text, len, i);
         emit(text + i, j - i, ctx);
         i = j;
