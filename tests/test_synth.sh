@@ -2,7 +2,8 @@
 # test_synth.sh: bin/synthgen, the synthetic TinyStories-like generator: the
 # same seed gives the same bytes, the size is kept, stories are well formed and
 # labelled synthetic, the vocabulary keeps growing with size (Heaps' law, the
-# reason the generator exists), bad input fails cleanly, and bpetrain trains on
+# reason the generator exists) and grows as documented faster with
+# --vocab-growth, bad input fails cleanly, and bpetrain trains on
 # the output. Prints PASS/FAIL lines for tests/run.sh.
 set -u
 SYNTHGEN=${SYNTHGEN:-bin/synthgen}
@@ -101,6 +102,31 @@ check "distinct words grow >= 1.5x from 2M to 8M ($w2 -> $w8)" grows "$w2" "$w8"
 check "distinct words grow >= 1.5x from 8M to 32M ($w8 -> $w32)" grows "$w8" "$w32"
 rm -f "$tmp/h8.txt" "$tmp/h32.txt"
 
+# ---- --vocab-growth ------------------------------------------------------------------------
+# The option's documented gain (--help): about F times the new words of F = 1
+# and, up to F = 8, at least F/2 times the distinct words; F = 1 is the
+# output without the option.
+gen --size 2M --seed 7 --vocab-growth 1 --out "$tmp/g1.txt"
+check "--vocab-growth 1 gives the bytes of no option" cmp -s "$tmp/a.txt" "$tmp/g1.txt"
+gen --size 8M --seed 7 --vocab-growth 8 --out "$tmp/g8.txt"
+check "--vocab-growth 8: exit 0, within one story of 8M" size_ok "$tmp/g8.txt" 8388608
+check "meta.json records the vocab growth" grep -q '"vocab_growth": 8,' "$tmp/g8.txt.meta.json"
+gen --size 8M --seed 7 --out "$tmp/h8.txt"
+new_of() { sed -n 's/.*"new_words": \([0-9]*\),.*/\1/p' "$1"; }
+n1=$(new_of "$tmp/h8.txt.meta.json")
+n8=$(new_of "$tmp/g8.txt.meta.json")
+g1=$(words_of "$tmp/h8.txt")
+g8=$(words_of "$tmp/g8.txt")
+echo "8M seed 7: new words $n1 -> $n8, distinct pre-tokens $g1 -> $g8 (growth 1 -> 8)"
+check "--vocab-growth 8 makes 6x..10x the new words ($n1 -> $n8)" \
+    test "${n1:-0}" -gt 0 -a "$((${n8:-0} * 10))" -ge "$((n1 * 60))" -a "${n8:-0}" -le "$((n1 * 10))"
+check "--vocab-growth 8 makes >= 4x the distinct words ($g1 -> $g8)" \
+    test "${g1:-0}" -gt 0 -a "${g8:-0}" -ge "$((g1 * 4))"
+gen --size 2M --seed 7 --vocab-growth 8 --out "$tmp/g8b.txt"
+gen --size 2M --seed 7 --vocab-growth 8 --out "$tmp/g8c.txt"
+check "same seed, size and vocab growth: byte-identical output" cmp -s "$tmp/g8b.txt" "$tmp/g8c.txt"
+rm -f "$tmp"/g*.txt "$tmp"/g*.txt.meta.json "$tmp/h8.txt" "$tmp/h8.txt.meta.json"
+
 # ---- training on it -----------------------------------------------------------------------
 mkdir -p "$tmp/bpe"
 "$BPETRAIN" --input "$tmp/a.txt" --vocab-size 1000 --out "$tmp/bpe" --quiet 2>"$tmp/bpe.err"
@@ -132,6 +158,14 @@ bad "empty size" --sample "$SAMPLE" --size '' --out "$tmp/bad.txt"
 bad "size over 1T" --sample "$SAMPLE" --size 2T --out "$tmp/bad.txt"
 bad "size too small for any story" --sample "$SAMPLE" --size 10 --out "$tmp/bad.txt"
 bad "bad seed" --sample "$SAMPLE" --size 1M --seed x1 --out "$tmp/bad.txt"
+bad "vocab growth 0" --sample "$SAMPLE" --size 1M --vocab-growth 0 --out "$tmp/bad.txt"
+bad "vocab growth over 1000" --sample "$SAMPLE" --size 1M --vocab-growth 1001 --out "$tmp/bad.txt"
+bad "vocab growth not a number" --sample "$SAMPLE" --size 1M --vocab-growth 2x --out "$tmp/bad.txt"
+bad "vocab growth without its value" --sample "$SAMPLE" --size 1M --out "$tmp/bad.txt" --vocab-growth
+badname=$tmp/$(printf 'x\377').txt
+cp "$SAMPLE" "$badname"
+bad "a sample path that is not UTF-8 (meta.json cannot record it)" --sample "$badname" --size 1M --out "$tmp/bad.txt"
+rm -f "$badname"
 bad "output in a missing directory" --sample "$SAMPLE" --size 1M --out "$tmp/no/such/dir/x.txt"
 bad "output is a directory" --sample "$SAMPLE" --size 1M --out "$tmp"
 bad "missing --out" --sample "$SAMPLE" --size 1M

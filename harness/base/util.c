@@ -242,6 +242,28 @@ void buf_put_utf8(struct buf *out, unsigned cp)
     }
 }
 
+int json_put_utf8(struct buf *out, const unsigned char *p, size_t n)
+{
+    buf_putc(out, '"');
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = utf8_decode(p + i, n - i, &cp);
+        if (k == 0)
+            return -1;
+        if (cp == '"' || cp == '\\') {
+            buf_putc(out, '\\');
+            buf_putc(out, (unsigned char)cp);
+        } else if (cp < 0x20) {
+            buf_printf(out, "\\u%04x", cp);
+        } else {
+            buf_put(out, p + i, k);
+        }
+        i += k;
+    }
+    buf_putc(out, '"');
+    return 0;
+}
+
 const char *buf_cstr(struct buf *b)
 {
     buf_reserve(b, 1);

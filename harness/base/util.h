@@ -58,6 +58,9 @@ void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends code point cp as UTF-8. */
 void buf_put_utf8(struct buf *out, unsigned cp);
+/* Appends raw UTF-8 p[0..n) as a JSON string; -1 if it is not valid UTF-8
+ * (JSON cannot carry it). The one JSON string writer of the project. */
+int json_put_utf8(struct buf *out, const unsigned char *p, size_t n);
 /* The contents as a C string (a NUL kept after them, not counted in len). */
 const char *buf_cstr(struct buf *b);
 void buf_free(struct buf *b);

@@ -184,28 +184,6 @@ void gpt2_render_merges(struct buf *out, const struct token_list *t, const uint3
     }
 }
 
-int json_put_utf8(struct buf *out, const unsigned char *p, size_t n)
-{
-    buf_putc(out, '"');
-    for (size_t i = 0; i < n;) {
-        unsigned cp;
-        size_t k = get_utf8(p + i, n - i, &cp);
-        if (k == 0 || (k > 1 && cp < 0x80) || (cp >= 0xD800 && cp < 0xE000) || cp > 0x10FFFF)
-            return -1;
-        if (cp == '"' || cp == '\\') {
-            buf_putc(out, '\\');
-            buf_putc(out, (unsigned char)cp);
-        } else if (cp < 0x20) {
-            buf_printf(out, "\\u%04x", cp);
-        } else {
-            buf_put(out, p + i, k);
-        }
-        i += k;
-    }
-    buf_putc(out, '"');
-    return 0;
-}
-
 int gpt2_render_tokenizer_json(struct buf *out, const struct token_list *t, size_t n_special,
                                const uint32_t *pairs, size_t n_merges)
 {

@@ -49,8 +49,4 @@ void gpt2_render_merges(struct buf *out, const struct token_list *t, const uint3
 int gpt2_render_tokenizer_json(struct buf *out, const struct token_list *t, size_t n_special,
                                const uint32_t *pairs, size_t n_merges);
 
-/* Appends raw UTF-8 p[0..n) as a JSON string; -1 if it is not valid UTF-8
- * (JSON cannot carry it). */
-int json_put_utf8(struct buf *out, const unsigned char *p, size_t n);
-
 #endif

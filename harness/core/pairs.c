@@ -14,8 +14,10 @@ static inline uint64_t pair_key(uint32_t a, uint32_t b)
 
 static inline size_t slot_of(uint64_t key, size_t mask)
 {
-    /* Fibonacci hashing spreads the mostly-small token ids over the table. */
-    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 20) & mask;
+    /* Fibonacci hashing spreads the mostly-small token ids over the table.
+     * Bits 32 and up of the product: below bit 32 the product depends on b
+     * alone, so the pairs (x, b) of one b crowded into a few slots. */
+    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
 }
 
 void pairs_init(struct pair_table *t, const struct vocab *v)

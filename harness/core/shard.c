@@ -4,12 +4,16 @@
 #include "pairs.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* A word is its frequency (two 32-bit halves) and length, then its tokens,
- * so one cache line usually holds all a merge reads of it; start[] points
- * at the tokens. */
+ * so one cache line usually holds all a merge reads of it. A word is named
+ * by where its tokens start in tok[] (start[] has them in word order): the
+ * index lists hold those positions, so a merge reaches a word's line in one
+ * load, not two (a start[] entry, then the line; on millions of words both
+ * miss the cache). */
 enum { WORD_HEADER = 3, PREFETCH_AHEAD = 8 };
 
 static inline int64_t word_freq(const uint32_t *x)
@@ -26,6 +30,12 @@ void shard_build(struct shard *s, const struct word_counts *wc, const struct voc
     uint64_t total = 0;
     for (size_t w = i; w < wc->n; w += n)
         total += WORD_HEADER + wc->len[w];
+    if (total > UINT32_MAX) {
+        fprintf(stderr, "bpetrain: the update's shard %u holds %llu token slots, more than "
+                        "2^32: use more shards (--update-workers)\n",
+                i, (unsigned long long)total);
+        exit(2);
+    }
     s->tok = xmalloc((total ? total : 1) * sizeof *s->tok);
     uint32_t byte_id[256];
     for (int c = 0; c < 256; c++)
@@ -107,7 +117,8 @@ void shard_count_initial(struct shard *s)
     struct pair_table local;
     pairs_init(&local, NULL);
     for (uint32_t w = 0; w < s->n_words; w++) {
-        const uint32_t *x = s->tok + s->start[w];
+        uint32_t at = (uint32_t)s->start[w];
+        const uint32_t *x = s->tok + at;
         int64_t f = word_freq(x);
         for (uint32_t j = 0; j + 1 < x[-1]; j++) {
             uint32_t k = pairs_intern(&local, x[j], x[j + 1]);
@@ -115,15 +126,15 @@ void shard_count_initial(struct shard *s)
                 delta_new(s, x[j], x[j + 1]);
             struct shard_delta *d = &s->d[k];
             d->delta += f;
-            if (!d->words.n || d->words.w[d->words.n - 1] != w)
-                list_push(&d->words, w);
+            if (!d->words.n || d->words.w[d->words.n - 1] != at)
+                list_push(&d->words, at);
         }
     }
     pairs_free(&local);
 }
 
 /* Adds f to this step's delta of the pair (a, b), found by its kind and
- * neighbouring token; a gain also files word w under the pair. */
+ * neighbouring token; a gain also files the word at w under the pair. */
 static void change(struct shard *s, int kind, uint32_t tok, uint32_t a, uint32_t b, int64_t f,
                    uint32_t w)
 {
@@ -141,13 +152,13 @@ static void change(struct shard *s, int kind, uint32_t tok, uint32_t a, uint32_t
         list_push(&d->words, w);
 }
 
-/* Replaces every non-overlapping (a, b), left to right, in word w by t.
+/* Replaces every non-overlapping (a, b), left to right, in the word at w by t.
  * The left neighbour is read from the output, so after "a b a b" -> "t t"
  * the changes net to (a,b) -2, (b,a) -1, (t,t) +1; a left neighbour t makes
  * (t, a) and (t, t), which are (t, R) pairs. Returns the occurrences. */
 static uint32_t merge_word(struct shard *s, uint32_t w, const struct shard_merge *m)
 {
-    uint32_t *x = s->tok + s->start[w];
+    uint32_t *x = s->tok + w;
     uint32_t L = x[-1], o = 0, i = 0, a = m->a, b = m->b, t = m->t;
     int64_t f = word_freq(x);
     while (i < L) {
@@ -194,7 +205,7 @@ void shard_apply(struct shard *s, const struct shard_merge *m)
         /* The words are scattered; asking for one a few ahead hides most
          * of the wait for memory (a stale word costs little else). */
         if (k + PREFETCH_AHEAD < l.n)
-            __builtin_prefetch(s->tok + s->start[l.w[k + PREFETCH_AHEAD]] - WORD_HEADER, 1);
+            __builtin_prefetch(s->tok + l.w[k + PREFETCH_AHEAD] - WORD_HEADER, 1);
         if (merge_word(s, l.w[k], m) == 0)
             s->c.index_stale++;
     }

@@ -33,7 +33,7 @@ struct update_counters {
 };
 
 struct word_list {
-    uint32_t *w;          /* the shard's word indexes, ascending */
+    uint32_t *w;          /* the shard's words by position in tok, ascending */
     uint32_t n, cap;
 };
 
