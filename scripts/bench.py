@@ -33,7 +33,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import backends as B, machine, runs, sessions  # noqa: E402
+from benchlib import backends as B, machine, pyruns, runs, sessions  # noqa: E402
 from benchlib.reportfile import write_atomic                 # noqa: E402
 from benchlib.tools import BIN, ROOT, binary, run_text       # noqa: E402
 
@@ -135,6 +135,13 @@ def parse_args():
     ap.add_argument("--no-count", action="store_true",
                     help="skip the counting runs (experiments that vary the merge step only)")
     ap.add_argument("--results", default=os.path.join(ROOT, "results"))
+    ap.add_argument("--time-limit", type=float, default=0,
+                    help="seconds a run may take before it is killed, with its workers, and "
+                         "skipped (no row); 0: none")
+    ap.add_argument("--py-workers", default="",
+                    help="worker counts for the py-* backends (default: --workers)")
+    ap.add_argument("--py-repeat", type=int, default=0,
+                    help="repeats for the py-* backends (default: --repeat)")
     return ap.parse_args()
 
 
@@ -159,6 +166,8 @@ def check_args(args, bk):
     args.worker_list = whole_numbers(args.workers, "--workers")
     args.count_list = whole_numbers(args.count_workers, "--count-workers")
     args.backend_list = args.backends.split() or bk.bench_default()
+    args.py_worker_list = whole_numbers(args.py_workers, "--py-workers") or args.worker_list
+    args.py_repeat = min(args.py_repeat or args.repeat, args.repeat)
     args.opts = B.parse_opts(args.backend_opts)
     if args.layout:
         args.opts["layout"] = args.layout
@@ -186,7 +195,10 @@ def plan_runs(args, bk, input_bytes):
                              backend_opts=args.count_opts))
     for r in range(args.repeat):
         for b in args.backend_list:
-            for w in ([1] if bk.single(b) else args.worker_list):
+            py = pyruns.is_python(b)
+            if py and r >= args.py_repeat:
+                continue
+            for w in ([1] if bk.single(b) else args.py_worker_list if py else args.worker_list):
                 plan.append(dict(common, kind="merge", backend=b, workers=str(w),
                                  count_workers=str(args.pus), pin=args.pin,
                                  vocab_size=str(args.vocab), repeat=str(r),
@@ -227,6 +239,8 @@ def gather_context(args, dataset, path, synthetic, here, binaries, plan, warning
         "pin": args.pin,
         "plan": [sessions.plan_key(runs.run_params(p)) for p in plan],
         "warnings": warnings,
+        "python": sys.version.split()[0],
+        "time_limit_s": args.time_limit,
     }
 
 
@@ -278,14 +292,18 @@ def on_signal(signum, frame):
     sys.exit(128 + signum)
 
 
-def run_one(cmd, tmpcsv):
+def run_one(cmd, tmpcsv, limit=0):
     if os.path.exists(tmpcsv):
         os.unlink(tmpcsv)
     Child.proc = subprocess.Popen(cmd + ["--csv", tmpcsv, "--quiet"], cwd=ROOT,
                                   stderr=subprocess.PIPE, start_new_session=True)
-    _, err = Child.proc.communicate()
-    rc = Child.proc.returncode
-    Child.proc = None
+    try:
+        _, err = pyruns.wait_limited(Child.proc, limit)
+    finally:
+        rc = Child.proc.returncode
+        Child.proc = None
+        if os.path.exists(tmpcsv) and rc != 0:
+            os.unlink(tmpcsv)
     err = err.decode(errors="replace")
     # Warnings the user should see once, not once per run.
     err = "\n".join(l for l in err.splitlines() if "oversubscribed" not in l)
@@ -311,6 +329,10 @@ def command(item, path, counts):
         return ([BPETRAIN, "--input", path, "--count-only", "--count-workers",
                  item["count_workers"]],
                 "count   count_workers=%s repeat %s" % (item["count_workers"], item["repeat"]))
+    if pyruns.is_python(item["backend"]):
+        return (pyruns.command(item, path, counts, BPETRAIN),
+                "%-8s W=%s pin=%s repeat %s" % (item["backend"], item["workers"], item["pin"],
+                                               item["repeat"]))
     cmd = [BPETRAIN, "--input", path, "--load-counts", counts, "--vocab-size",
            item["vocab_size"], "--backend", item["backend"], "--workers", item["workers"],
            "--pin", item["pin"]]
@@ -320,7 +342,14 @@ def command(item, path, counts):
                                               item["repeat"])
 
 
-def run_plan(todo, bench, session):
+def skipped_for_time(item, over):
+    """A configuration is skipped once it, or the same backend with fewer workers, ran past
+    the time limit: more workers of a per-merge process backend only take longer."""
+    return next((w for b, w in over if b == item["backend"] and int(item["workers"]) >= w),
+                None)
+
+
+def run_plan(todo, bench, session, limit=0):
     """Run every planned item, appending each finished run's row to the session's
     runs.csv; the merges must agree with every run measured before."""
     runs_csv = os.path.join(session["dir"], "runs.csv")
@@ -328,8 +357,14 @@ def run_plan(todo, bench, session):
     header = None
     tty = sys.stderr.isatty()
     t_start = time.time()
+    over = set()      # (backend, workers) that ran past the time limit
     for k, item in enumerate(todo):
         cmd, what = command(item, bench["path"], bench["counts"])
+        if item["kind"] == "merge" and skipped_for_time(item, over) is not None:
+            sys.stderr.write("%sbench: skipped for time: %s (W=%d ran past %g s)\n"
+                             % ("\r\033[K" if tty else "", what.strip(),
+                                skipped_for_time(item, over), limit))
+            continue
         elapsed = time.time() - t_start
         eta = "" if k == 0 else " ETA " + fmt_eta(elapsed / k * (len(todo) - k))
         line = "[%d/%d] %s %s%s" % (k + 1, len(todo), bench["dataset"], what, eta)
@@ -337,7 +372,13 @@ def run_plan(todo, bench, session):
             sys.stderr.write("\r\033[K" + line)
             sys.stderr.flush()
         t0 = time.time()
-        row = run_one(cmd, tmpcsv)
+        try:
+            row = run_one(cmd, tmpcsv, limit)
+        except pyruns.TimedOut as e:
+            over.add((item["backend"], int(item["workers"])))
+            sys.stderr.write("%sbench: skipped for time: %s %s: killed with its workers, no "
+                             "row\n" % ("\r\033[K" if tty else "", what.strip(), e))
+            continue
         if not tty:
             sys.stderr.write("%s: %.2f s\n" % (line, time.time() - t0))
         row.update({"dataset": bench["dataset"], "repeat": item["repeat"],
@@ -381,7 +422,7 @@ def setup(args):
         die("%s not built (run make)" % BPETRAIN)
     args.topology = machine.topology(BPETRAIN)
     try:
-        bk = B.load(BPETRAIN)
+        bk = pyruns.with_python(B.load(BPETRAIN))
         here = machine.this_machine(args.topology)
     except (B.BackendError, ValueError) as e:
         die(str(e), 2)
@@ -444,7 +485,7 @@ def main():
     session = open_session(args, bench, plan, binaries)
     if any(p["kind"] == "merge" for p in todo):
         save_counts(bench)
-    run_plan(todo, bench, session)
+    run_plan(todo, bench, session, args.time_limit)
 
 
 if __name__ == "__main__":
