@@ -225,7 +225,7 @@ bench: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(BENCH_STAMP)
 	    --workers "$(WORKERS)" $(if $(BACKENDS),--backends "$(BACKENDS)") --size $(SIZE) \
 	    $(if $(VOCAB),--vocab $(VOCAB)) $(if $(COUNT_WORKERS),--count-workers "$(COUNT_WORKERS)") \
 	    $(if $(filter 1 yes,$(FORCE)),--force) --py-workers "$(PY_WORKERS)" \
-	    --py-repeat $(PY_REPEAT) --time-limit $(TIME_LIMIT)
+	    --py-repeat $(PY_REPEAT) --time-limit $(TIME_LIMIT) $(if $(TRAINER),--trainer "$(TRAINER)")
 	python3 scripts/report.py
 	python3 scripts/experiments.py report
 

@@ -140,6 +140,9 @@ def parse_args():
                          "skipped (no row); 0: none")
     ap.add_argument("--py-workers", default="",
                     help="worker counts for the py-* backends (default: --workers)")
+    ap.add_argument("--trainer", default="",
+                    help="PATH/TO/MODULE.py:FUNCTION: benchmark this CS336 train_bpe against "
+                         "bpetrain (scripts/peers.py, trainer train_bpe) instead of the matrix")
     ap.add_argument("--py-repeat", type=int, default=0,
                     help="repeats for the py-* backends (default: --repeat)")
     return ap.parse_args()
@@ -462,9 +465,23 @@ def save_counts(bench):
         die("counting for the saved word counts failed (exit %d)" % rc)
 
 
+def run_trainer(args, bench):
+    """--trainer: the CS336 trainer and bpetrain (heap, one worker) on the data set, each
+    REPEAT times as a process of its own, timed with peak RSS, merges checked (peers.py)."""
+    cmd = [sys.executable, os.path.join(ROOT, "scripts", "peers.py"),
+           os.path.join(ROOT, bench["path"]), "--dataset", bench["dataset"],
+           "--vocab", str(args.vocab), "--repeat", str(args.repeat), "--trainers",
+           "ours,train_bpe", "--train-bpe", args.trainer, "--backends", "heap",
+           "--workers", "1", "--time-limit", str(args.time_limit), "--results", args.results,
+           "--bpetrain", BPETRAIN]
+    sys.exit(subprocess.call(cmd, cwd=ROOT))
+
+
 def main():
     args = parse_args()
     bench = setup(args)
+    if args.trainer:
+        run_trainer(args, bench)
     here, bk = bench["machine"], bench["backends"]
     plan = plan_runs(args, bk, os.path.getsize(os.path.join(ROOT, bench["path"])))
     binaries = binaries_of_this_build()
