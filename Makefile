@@ -251,7 +251,12 @@ WORKERS  ?= 1 2 4 8
 # Empty: every backend bin/bpetrain --list-backends --json marks for the bench.
 BACKENDS ?=
 SIZE     ?= 2G
-BENCH_DEPS := gnuplot-nox python3 curl
+# The py-* backends (scripts/pytrain.py): their worker counts and repeats, and the
+# seconds any run may take before it is killed and skipped with a notice.
+PY_WORKERS ?= 1 2
+PY_REPEAT  ?= 1
+TIME_LIMIT ?= 60
+BENCH_DEPS := gnuplot-nox python3 python3-regex curl
 BENCH_STAMP := build/.deps-$(shell echo $(BENCH_DEPS) | tr ' ' '_')
 $(BENCH_STAMP):
 	@scripts/ensure-deps.sh $(BENCH_DEPS)
@@ -261,7 +266,8 @@ bench: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(BENCH_STAMP) $(if $(filter mpi,$(BACKEN
 	python3 scripts/bench.py --dataset $(DATASET) --repeat $(REPEAT) --pin $(PIN) \
 	    --workers "$(WORKERS)" $(if $(BACKENDS),--backends "$(BACKENDS)") --size $(SIZE) \
 	    $(if $(VOCAB),--vocab $(VOCAB)) $(if $(COUNT_WORKERS),--count-workers "$(COUNT_WORKERS)") \
-	    $(if $(filter 1 yes,$(FORCE)),--force)
+	    $(if $(filter 1 yes,$(FORCE)),--force) --py-workers "$(PY_WORKERS)" \
+	    --py-repeat $(PY_REPEAT) --time-limit $(TIME_LIMIT) $(if $(TRAINER),--trainer "$(TRAINER)")
 	python3 scripts/report.py
 	python3 scripts/experiments.py report
 

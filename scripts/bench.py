@@ -33,7 +33,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import backends as B, machine, runs, sessions  # noqa: E402
+from benchlib import backends as B, machine, pyruns, runs, sessions  # noqa: E402
 from benchlib.reportfile import write_atomic                 # noqa: E402
 from benchlib.tools import BIN, ROOT, binary, run_text       # noqa: E402
 
@@ -140,6 +140,16 @@ def parse_args():
     ap.add_argument("--results", default=os.path.join(ROOT, "results"))
     ap.add_argument("--no-merge", action="store_true",
                     help="only the counting runs (counting against threads and ranks)")
+    ap.add_argument("--time-limit", type=float, default=0,
+                    help="seconds a run may take before it is killed, with its workers, and "
+                         "skipped (no row); 0: none")
+    ap.add_argument("--py-workers", default="",
+                    help="worker counts for the py-* backends (default: --workers)")
+    ap.add_argument("--trainer", default="",
+                    help="PATH/TO/MODULE.py:FUNCTION: benchmark this CS336 train_bpe against "
+                         "bpetrain (scripts/peers.py, trainer train_bpe) instead of the matrix")
+    ap.add_argument("--py-repeat", type=int, default=0,
+                    help="repeats for the py-* backends (default: --repeat)")
     return ap.parse_args()
 
 
@@ -164,6 +174,8 @@ def check_args(args, bk):
     args.worker_list = whole_numbers(args.workers, "--workers")
     args.count_list = whole_numbers(args.count_workers, "--count-workers")
     args.backend_list = args.backends.split() or bk.bench_default()
+    args.py_worker_list = whole_numbers(args.py_workers, "--py-workers") or args.worker_list
+    args.py_repeat = min(args.py_repeat or args.repeat, args.repeat)
     args.opts = B.parse_opts(args.backend_opts)
     if args.layout:
         args.opts["layout"] = args.layout
@@ -197,7 +209,10 @@ def plan_runs(args, bk, input_bytes):
                              backend_opts=args.canonical["mpi"]))
     for r in range(0 if args.no_merge else args.repeat):
         for b in args.backend_list:
-            for w in ([1] if bk.single(b) else args.worker_list):
+            py = pyruns.is_python(b)
+            if py and r >= args.py_repeat:
+                continue
+            for w in ([1] if bk.single(b) else args.py_worker_list if py else args.worker_list):
                 plan.append(dict(common, kind="merge", backend=b, workers=str(w),
                                  count_workers=str(args.pus), pin=args.pin,
                                  vocab_size=str(args.vocab), repeat=str(r),
@@ -238,6 +253,8 @@ def gather_context(args, dataset, path, synthetic, here, binaries, plan, warning
         "pin": args.pin,
         "plan": [sessions.plan_key(runs.run_params(p)) for p in plan],
         "warnings": warnings,
+        "python": sys.version.split()[0],
+        "time_limit_s": args.time_limit,
     }
 
 
@@ -289,14 +306,18 @@ def on_signal(signum, frame):
     sys.exit(128 + signum)
 
 
-def run_one(cmd, tmpcsv):
+def run_one(cmd, tmpcsv, limit=0):
     if os.path.exists(tmpcsv):
         os.unlink(tmpcsv)
     Child.proc = subprocess.Popen(cmd + ["--csv", tmpcsv, "--quiet"], cwd=ROOT,
                                   stderr=subprocess.PIPE, start_new_session=True)
-    _, err = Child.proc.communicate()
-    rc = Child.proc.returncode
-    Child.proc = None
+    try:
+        _, err = pyruns.wait_limited(Child.proc, limit)
+    finally:
+        rc = Child.proc.returncode
+        Child.proc = None
+        if os.path.exists(tmpcsv) and rc != 0:
+            os.unlink(tmpcsv)
     err = err.decode(errors="replace")
     # Warnings the user should see once, not once per run.
     err = "\n".join(l for l in err.splitlines() if "oversubscribed" not in l)
@@ -338,6 +359,10 @@ def command(item, path, counts):
         return ([BPETRAIN, "--input", path, "--count-only", "--count-workers",
                  item["count_workers"]],
                 "count   count_workers=%s repeat %s" % (item["count_workers"], item["repeat"]))
+    if pyruns.is_python(item["backend"]):
+        return (pyruns.command(item, path, counts, BPETRAIN),
+                "%-8s W=%s pin=%s repeat %s" % (item["backend"], item["workers"], item["pin"],
+                                               item["repeat"]))
     cmd = [BPETRAIN, "--input", path, "--load-counts", counts, "--vocab-size",
            item["vocab_size"], "--backend", item["backend"], "--workers", item["workers"],
            "--pin", item["pin"]]
@@ -347,7 +372,14 @@ def command(item, path, counts):
                                               item["repeat"])
 
 
-def run_plan(todo, bench, session):
+def skipped_for_time(item, over):
+    """A configuration is skipped once it, or the same backend with fewer workers, ran past
+    the time limit: more workers of a per-merge process backend only take longer."""
+    return next((w for b, w in over if b == item["backend"] and int(item["workers"]) >= w),
+                None)
+
+
+def run_plan(todo, bench, session, limit=0):
     """Run every planned item, appending each finished run's row to the session's
     runs.csv; the merges must agree with every run measured before."""
     runs_csv = os.path.join(session["dir"], "runs.csv")
@@ -355,8 +387,14 @@ def run_plan(todo, bench, session):
     header = None
     tty = sys.stderr.isatty()
     t_start = time.time()
+    over = set()      # (backend, workers) that ran past the time limit
     for k, item in enumerate(todo):
         cmd, what = command(item, bench["path"], bench["counts"])
+        if item["kind"] == "merge" and skipped_for_time(item, over) is not None:
+            sys.stderr.write("%sbench: skipped for time: %s (W=%d ran past %g s)\n"
+                             % ("\r\033[K" if tty else "", what.strip(),
+                                skipped_for_time(item, over), limit))
+            continue
         elapsed = time.time() - t_start
         eta = "" if k == 0 else " ETA " + fmt_eta(elapsed / k * (len(todo) - k))
         line = "[%d/%d] %s %s%s" % (k + 1, len(todo), bench["dataset"], what, eta)
@@ -364,7 +402,13 @@ def run_plan(todo, bench, session):
             sys.stderr.write("\r\033[K" + line)
             sys.stderr.flush()
         t0 = time.time()
-        row = run_one(cmd, tmpcsv)
+        try:
+            row = run_one(cmd, tmpcsv, limit)
+        except pyruns.TimedOut as e:
+            over.add((item["backend"], int(item["workers"])))
+            sys.stderr.write("%sbench: skipped for time: %s %s: killed with its workers, no "
+                             "row\n" % ("\r\033[K" if tty else "", what.strip(), e))
+            continue
         if not tty:
             sys.stderr.write("%s: %.2f s\n" % (line, time.time() - t0))
         row.update({"dataset": bench["dataset"], "repeat": item["repeat"],
@@ -415,7 +459,7 @@ def setup(args):
             os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
             os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
     try:
-        bk = B.load(BPETRAIN_MPI if "mpi" in args.backends.split() else BPETRAIN)
+        bk = pyruns.with_python(B.load(BPETRAIN_MPI if "mpi" in args.backends.split() else BPETRAIN))
         here = machine.this_machine(args.topology)
     except (B.BackendError, ValueError) as e:
         die(str(e), 2)
@@ -455,9 +499,23 @@ def save_counts(bench):
         die("counting for the saved word counts failed (exit %d)" % rc)
 
 
+def run_trainer(args, bench):
+    """--trainer: the CS336 trainer and bpetrain (heap, one worker) on the data set, each
+    REPEAT times as a process of its own, timed with peak RSS, merges checked (peers.py)."""
+    cmd = [sys.executable, os.path.join(ROOT, "scripts", "peers.py"),
+           os.path.join(ROOT, bench["path"]), "--dataset", bench["dataset"],
+           "--vocab", str(args.vocab), "--repeat", str(args.repeat), "--trainers",
+           "ours,train_bpe", "--train-bpe", args.trainer, "--backends", "heap",
+           "--workers", "1", "--time-limit", str(args.time_limit), "--results", args.results,
+           "--bpetrain", BPETRAIN]
+    sys.exit(subprocess.call(cmd, cwd=ROOT))
+
+
 def main():
     args = parse_args()
     bench = setup(args)
+    if args.trainer:
+        run_trainer(args, bench)
     here, bk = bench["machine"], bench["backends"]
     plan = plan_runs(args, bk, os.path.getsize(os.path.join(ROOT, bench["path"])))
     binaries = binaries_of_this_build()
@@ -478,7 +536,7 @@ def main():
     session = open_session(args, bench, plan, binaries)
     if any(p["kind"] == "merge" for p in todo):
         save_counts(bench)
-    run_plan(todo, bench, session)
+    run_plan(todo, bench, session, args.time_limit)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,6 @@ import heapq
 import json
 import os
 import statistics
-import struct
 import subprocess
 import sys
 import time
@@ -55,6 +54,7 @@ from benchlib.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
 from benchlib.reportfile import figure, write_atomic  # noqa: E402
 from benchlib.tables import median, num  # noqa: E402
 from benchlib.tools import BIN  # noqa: E402
+from benchlib import pyruns, wordcounts  # noqa: E402
 COLUMNS = ["dataset", "trainer", "backend", "workers", "vocab_size", "repeat",
            "total_s", "peak_rss_kb", "merges", "notes"]
 
@@ -119,26 +119,11 @@ def read_hf_tokenizer(path):
 
 
 def read_word_counts(path):
-    """The word-count file bpetrain --save-counts writes (harness/wordfile.c)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    if data[:8] != b"BPEWC001":
-        die("%s is not a bpetrain word-count file of version 001" % path)
-    pos = 8 + 16
-    (ns,) = struct.unpack_from("<I", data, pos)
-    pos += 4
-    for _ in range(ns):
-        (l,) = struct.unpack_from("<I", data, pos)
-        pos += 4 + l
-    n, _total = struct.unpack_from("<QQ", data, pos)
-    pos += 16
-    words = []
-    for _ in range(n):
-        l, freq = struct.unpack_from("<IQ", data, pos)
-        pos += 12
-        words.append((data[pos:pos + l], freq))
-        pos += l
-    return words
+    """The word-count file bpetrain --save-counts writes (benchlib/wordcounts.py)."""
+    try:
+        return wordcounts.read(path).words
+    except wordcounts.WordCountsError as e:
+        die(str(e))
 
 
 # ---- running and measuring one process -------------------------------------------------
@@ -164,25 +149,63 @@ def become_subreaper():
         _subreaper = True
 
 
-def run_measured(cmd, out_path, err_path, env=None):
+class TimedOut(Exception):
+    pass
+
+
+def reap_orphans():
+    """Reaps what the subreaper inherited from a killed trainer (its workers)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def wait_trainer(pid, limit):
+    """os.wait4 of the trainer, which is a process group of its own; past limit seconds
+    (0: none) the whole group is killed and reaped and TimedOut raised."""
+    deadline = time.monotonic() + limit if limit else None
+    while True:
+        got, status, ru = os.wait4(pid, os.WNOHANG if deadline else 0)
+        if got:
+            pyruns.end_group(pid, grace=0.5)
+            reap_orphans()
+            return status, ru
+        if time.monotonic() > deadline:
+            pyruns.end_group(pid)
+            os.wait4(pid, 0)
+            time.sleep(0.05)
+            reap_orphans()
+            raise TimedOut("ran past its time limit of %g s" % limit)
+        time.sleep(0.02)
+
+
+def run_measured(cmd, out_path, err_path, env=None, limit=0):
     """Runs cmd to completion, stdout and stderr to files; returns
-    (exit code, wall seconds from spawn to exit, peak RSS KiB)."""
+    (exit code, wall seconds from spawn to exit, peak RSS KiB). The trainer runs in a
+    session of its own (setsid), so that its workers go with it when it is stopped."""
     become_subreaper()
-    launcher = ["sh", "-c", 'out=$1 err=$2; shift 2; "$@" >"$out" 2>"$err" & echo $!',
+    launcher = ["sh", "-c", 'out=$1 err=$2; shift 2; setsid "$@" >"$out" 2>"$err" & echo $!',
                 "sh", out_path, err_path] + cmd
     t0 = time.monotonic()
     sh = subprocess.Popen(launcher, stdout=subprocess.PIPE, cwd=ROOT, env=env)
     pid = int(sh.stdout.read().decode().strip())
     sh.wait()
     try:
-        _, status, ru = os.wait4(pid, 0)
+        status, ru = wait_trainer(pid, limit)
+    except TimedOut:
+        raise
     except BaseException:
-        # Interrupted (Ctrl-C): the trainer is ours to end and reap.
+        # Interrupted (Ctrl-C): the trainer and its workers are ours to end and reap.
+        pyruns.end_group(pid)
         try:
-            os.kill(pid, 15)
             os.waitpid(pid, 0)
         except OSError:
             pass
+        reap_orphans()
         raise
     wall = time.monotonic() - t0
     return os.waitstatus_to_exitcode(status), wall, ru.ru_maxrss
@@ -700,7 +723,62 @@ class SentencePiece(Trainer):
         return merges, notes, None
 
 
-TRAINERS = {t.key: t for t in (Bpetrain, HFTokenizers, SentencePiece)}
+class TrainBpe(Trainer):
+    """Any trainer with CS336's signature, train_bpe(input_path, vocab_size, special_tokens)
+    -> (vocab, merges), given as --train-bpe PATH/TO/MODULE.py:FUNCTION and run by
+    scripts/run_train_bpe.py in a process of its own (PYTHON, else this interpreter). It
+    trains on INPUT with its special token, as bpetrain does, and its merges are checked
+    against bpetrain's: identical, or the first merge that differs, both pairs shown."""
+    key, name, reads_peer_input = "train_bpe", "train_bpe", False
+
+    @classmethod
+    def unavailable(cls, args):
+        if not args.train_bpe:
+            return "the train_bpe trainer needs --train-bpe PATH/TO/MODULE.py:FUNCTION"
+        path = args.train_bpe.rpartition(":")[0]
+        if not path or not os.path.isfile(path):
+            return "no trainer module %r (--train-bpe PATH/TO/MODULE.py:FUNCTION)" % path
+        return None
+
+    @classmethod
+    def configs(cls, run):
+        return [cls(run, run.args.train_bpe.rpartition(":")[2], 1)]
+
+    def __init__(self, run, backend, workers):
+        Trainer.__init__(self, run, backend, workers)
+        self.outdir = os.path.join(run.work, "train_bpe-%s" % backend)
+        self.difference = None
+
+    def command(self):
+        a = self.run.args
+        return [pyruns.python(), os.path.join(ROOT, "scripts", "run_train_bpe.py"),
+                os.path.abspath(a.train_bpe), self.run.src, str(a.vocab), self.outdir,
+                a.special_token], None
+
+    def result(self, stdout, stderr):
+        j = last_json_line(stdout)
+        mine = read_our_merges(os.path.join(self.outdir, "merges.txt"))
+        ref_t = self.run.find(Bpetrain)
+        ref = read_our_merges(os.path.join(ref_t.outdir, "merges.txt"))
+        notes = ["train_bpe() %.3f s" % j["train_s"]]
+        k = next((i for i in range(min(len(ref), len(mine))) if ref[i] != mine[i]),
+                 None if len(ref) == len(mine) else min(len(ref), len(mine)))
+        if k is None:
+            notes.append("merges identical to bpetrain's")
+            log("  %s: merges identical to bpetrain's (%d merges)" % (self.run.args.train_bpe,
+                                                                      len(mine)))
+        else:
+            def pair(m):
+                return " ".join(repr(x) for x in m[k]) if k < len(m) else "(none: %d merges)" \
+                    % len(m)
+            self.difference = ("merges differ from bpetrain's at merge %d (0-based): bpetrain "
+                               "%s, %s %s" % (k, pair(ref), self.run.args.train_bpe, pair(mine)))
+            notes.append(self.difference)
+            log("  " + self.difference)
+        return j["merges"], notes, None
+
+
+TRAINERS = {t.key: t for t in (Bpetrain, HFTokenizers, SentencePiece, TrainBpe)}
 
 
 def spm_merges(vocab_path, special):
@@ -737,6 +815,11 @@ def parse_args():
     ap.add_argument("--spm-sample", type=int, default=0,
                     help="SentencePiece --input_sentence_size (default 0: every line)")
     ap.add_argument("--no-compare", action="store_true", help="skip the merge comparison")
+    ap.add_argument("--train-bpe", default="",
+                    help="PATH/TO/MODULE.py:FUNCTION, a CS336 train_bpe (trainer train_bpe)")
+    ap.add_argument("--time-limit", type=float, default=0,
+                    help="seconds a trainer may run before it is killed, with its workers")
+    ap.add_argument("--results", default=os.path.join(ROOT, "results"))
     return ap.parse_args()
 
 
@@ -746,6 +829,8 @@ class Run:
     def __init__(self, args):
         self.args = args
         self.trainers = [t.strip() for t in args.trainers.split(",") if t.strip()]
+        if "train_bpe" in self.trainers and "ours" not in self.trainers:
+            self.trainers.insert(0, "ours")    # its merges are checked against ours
         for t in self.trainers:
             if t not in TRAINERS:
                 die("unknown trainer %r (%s)" % (t, ", ".join(TRAINERS)))
@@ -757,7 +842,7 @@ class Run:
             why = TRAINERS[t].unavailable(args)
             if why:
                 die(why)
-        self.resdir = os.path.join(ROOT, "results", self.dataset)
+        self.resdir = os.path.join(args.results, self.dataset)
         self.work = os.path.join(ROOT, "build", "peers", self.dataset)
         os.makedirs(self.resdir, exist_ok=True)
         os.makedirs(self.work, exist_ok=True)
@@ -794,7 +879,15 @@ def measure_one(run, trainer, rep):
     so, se = os.path.join(trainer.outdir, "stdout"), os.path.join(trainer.outdir, "stderr")
     cmd, env = trainer.command()
     log("repeat %d: %s %s w%d" % (rep, trainer.name, trainer.backend, trainer.workers))
-    rc, wall, rss = run_measured(cmd, so, se, env)
+    try:
+        rc, wall, rss = run_measured(cmd, so, se, env, a.time_limit)
+    except TimedOut as e:
+        die("%s %s %s; killed with its workers, no row" % (trainer.name, trainer.backend, e))
+    if rc != 0 and isinstance(trainer, TrainBpe):
+        last = (tail(se).splitlines() or ["no message"])[-1]
+        die("%s %s failed (%s): %s; no row" % (trainer.name, trainer.backend,
+                                             "exit %d" % rc if rc > 0 else "signal %d" % -rc,
+                                             last))
     if rc != 0:
         die("%s failed (exit %d): %s" % (" ".join(cmd), rc, tail(se)))
     merges, notes, merges_hash = trainer.result(so, se)
@@ -866,6 +959,9 @@ def main():
     log("wrote %s, %s%s" % (os.path.relpath(csv_path, ROOT),
                             os.path.relpath(os.path.join(run.resdir, "peers.md"), ROOT),
                             ", peers-merges.json" if merges_summary else ""))
+    wrong = [c.difference for c in run.configs if isinstance(c, TrainBpe) and c.difference]
+    if wrong:
+        die(wrong[0])
 
 
 if __name__ == "__main__":

@@ -116,3 +116,27 @@ def append_row(path, header, row):
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+_columns = {}
+
+
+def trainer_columns(bpetrain):
+    """bpetrain's CSV columns (RUN_COLUMNS), read from the header of a run it makes on a
+    one-byte input: the one list, never a copy."""
+    if bpetrain not in _columns:
+        import subprocess
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="bpecols.") as d:
+            src, out = os.path.join(d, "in.txt"), os.path.join(d, "run.csv")
+            with open(src, "w") as f:
+                f.write("ab")
+            p = subprocess.run([bpetrain, "--input", src, "--vocab-size", "257",
+                                "--no-special-tokens", "--count-workers", "1", "--csv", out,
+                                "--quiet"], capture_output=True, text=True)
+            if p.returncode != 0 or not os.path.exists(out):
+                raise OSError("%s gave no CSV header (exit %d): %s"
+                              % (bpetrain, p.returncode, p.stderr.strip()))
+            with open(out, newline="") as f:
+                _columns[bpetrain] = next(csv.reader(f))
+    return _columns[bpetrain]
