@@ -879,6 +879,10 @@ def producers_sections(text, a):
     hs = heaps.report_sections(a.results, a.plots, a.report, not a.no_plots)
     if hs is not None:
         text = update_report(text, "heaps", hs, a.report, heaps.SECTIONS)
+    import measure_pretok
+    ts = measure_pretok.report_sections(a.results, a.report)
+    if ts is not None:
+        text = update_report(text, "pretok", ts, a.report, measure_pretok.SECTIONS)
     return text
 
 
