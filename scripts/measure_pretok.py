@@ -125,6 +125,7 @@ def measure(args):
     sets = inputs(args.sets.split(","), args.synth_size, work)
     start = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     load_before = list(os.getloadavg())
+    commit = run_text(["git", "-C", ROOT, "rev-parse", "HEAD"])  # of the binaries measured
     combos = [(s, p, phase, flag, cw) for s in sets for phase, flag, _ in PHASES
               for cw in (1, 2) for p in ("pcre2", "fast")]
     rows = []
@@ -146,7 +147,7 @@ def measure(args):
         "machine": machine.this_machine(),
         "loadavg_before": load_before,
         "loadavg_after": list(os.getloadavg()),
-        "git_commit": run_text(["git", "-C", ROOT, "rev-parse", "HEAD"]),
+        "git_commit": commit,
         "compiler": run_text(["gcc", "--version"]).split("\n")[0],
         "bpetrain": os.path.relpath(args.bpetrain, ROOT),
         "repeat": args.repeat,
