@@ -208,7 +208,8 @@ def report_sections(results_dir, report_path):
         return None
     rows, ctx = got
     m = ctx.get("machine") or {}
-    sets = [s for s in ctx.get("inputs", {}) if any(r["set"] == s for r in rows)]
+    order = {s: k for k, s in enumerate(dict.fromkeys(r["set"] for r in rows))}
+    sets = sorted((s for s in ctx.get("inputs", {}) if s in order), key=order.get)
     reps = sorted({r["repeat"] for r in rows})
     lines = ["Measured %s to %s on %s (machine %s), by `scripts/measure_pretok.py` "
              "(`make pretok`), %d runs of each combination, interleaved; load average %s "
