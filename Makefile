@@ -107,7 +107,7 @@ TEST_BIN    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_SUPPORT_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 
-.PHONY: all test deps echo help clean bench report data experiments heaps fuzz peers valgrind \
+.PHONY: all test deps echo help clean bench report data experiments heaps fuzz peers valgrind pretok \
         python python-module mpi mpi-bench FORCE
 # Objects reached through pattern rules are not throw-away intermediates.
 .SECONDARY:
@@ -291,6 +291,12 @@ heaps: $(BPETRAIN) $(TOOLS) $(BENCH_STAMP)
 	python3 scripts/heaps.py
 	python3 scripts/report.py
 
+# Pre-tokenizing alone and counting end to end, pcre2 against fast, on the sample (repeated),
+# synth-256M (synthetic), mail and sentences (fetched when missing): results/pretok/, then REPORT.md.
+pretok: $(BPETRAIN) $(TOOLS) $(BENCH_STAMP)
+	python3 scripts/measure_pretok.py --repeat $(REPEAT)
+	python3 scripts/report.py
+
 data: $(TOOLS) $(BENCH_STAMP)
 ifeq ($(DATASET),synth)
 	@mkdir -p data/synth
@@ -348,6 +354,7 @@ help:
 	@echo "                    VOCAB= BACKENDS= WORKERS= REPEAT= PIN= COUNT_WORKERS= SIZE= FORCE=1"
 	@echo "make report         tables, plots and REPORT.md from results/ alone (MACHINE=ID picks a machine)"
 	@echo "make data           download (or, for synth, generate) DATASET"
+	@echo "make pretok         pre-tokenizers and counting, pcre2 against fast (REPEAT runs each); REPORT.md"
 	@echo "make experiments    the article's open questions: EXP=traverse|forkcost|touch|pinning|all"
 	@echo "make heaps          distinct words and initial pairs against corpus size"
 	@echo "make python         build the Python module: PYTHONPATH=build/python python3 -c 'import bpebench'"

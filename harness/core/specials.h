@@ -30,6 +30,8 @@ struct special_cursor {
     size_t len;
     size_t *next; /* next[i]: next occurrence of token i at or after the last
                      position asked for */
+    size_t *key;  /* key[i]: the byte of token i searched for (memchr), the
+                     one rarest at the start of the buffer */
 };
 
 void special_cursor_init(struct special_cursor *c, const struct specials *sp,
