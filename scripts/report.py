@@ -879,6 +879,10 @@ def producers_sections(text, a):
     hs = heaps.report_sections(a.results, a.plots, a.report, not a.no_plots)
     if hs is not None:
         text = update_report(text, "heaps", hs, a.report, heaps.SECTIONS)
+    import update_sections
+    us = update_sections.report_sections(a.results, a.plots, a.report, not a.no_plots)
+    if us is not None:
+        text = update_report(text, update_sections.OWNER, us, a.report, update_sections.SECTIONS)
     return text
 
 
