@@ -195,7 +195,7 @@ def sec_plot(runs, ctx, plots_dir, report_path):
         data["c%d" % i] = "\n".join(pts) + "\n"
         lines.append("{c%d} using 1:2 with linespoints lw 2 pt %d title %s" %
                      (i, 5 + 2 * i, gq(corpus_label(c))))
-    setup = COMMON.format(key="top right", title=gq("Sharded update against the serial one "
+    setup = COMMON.format(key="below", title=gq("Sharded update against the serial one "
                                                      "(heap backend)")) + (
         "set logscale x 2\nset xtics (1, 2, 4, 8)\nset xrange [0.8:10]\n"
         "set xlabel 'update threads U'\nset ylabel 'speed-up over the serial update (wall)'\n"
