@@ -107,8 +107,8 @@ TEST_BIN    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_SUPPORT_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 
-.PHONY: all test deps echo help clean bench report data experiments heaps fuzz peers valgrind pretok \
-        python python-module mpi mpi-bench FORCE
+.PHONY: all test deps echo help clean bench report data experiments heaps update-step fuzz peers valgrind \
+        pretok python python-module mpi mpi-bench FORCE
 # Objects reached through pattern rules are not throw-away intermediates.
 .SECONDARY:
 all: $(BPETRAIN) $(BPESCAN) $(TOOLS)
@@ -286,6 +286,12 @@ EXP ?= all
 experiments: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(BENCH_STAMP)
 	python3 scripts/experiments.py $(EXP) --dataset $(DATASET) --repeat $(REPEAT)
 
+# The update step (REPORT.md "The update step"): strategies, U, counters, on
+# the sample, mail, synth-2G and a synthetic corpus of millions of words.
+update-step: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(BENCH_STAMP)
+	python3 scripts/updatestep.py
+	python3 scripts/report.py
+
 # Distinct words and initial pairs against corpus size, sample and synthetic.
 heaps: $(BPETRAIN) $(TOOLS) $(BENCH_STAMP)
 	python3 scripts/heaps.py
@@ -357,6 +363,7 @@ help:
 	@echo "make pretok         pre-tokenizers and counting, pcre2 against fast (REPEAT runs each); REPORT.md"
 	@echo "make experiments    the article's open questions: EXP=traverse|forkcost|touch|pinning|all"
 	@echo "make heaps          distinct words and initial pairs against corpus size"
+	@echo "make update-step    the update step: strategies, U, work counters (REPORT.md)"
 	@echo "make python         build the Python module: PYTHONPATH=build/python python3 -c 'import bpebench'"
 	@echo "make peers          install HF tokenizers (npm) and SentencePiece for the comparison"
 	@echo "make valgrind       memcheck of a small training, serial and pool"

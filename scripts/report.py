@@ -868,25 +868,25 @@ def load_datasets(a, names):
     return sets
 
 
+# The producers that own sections of their own: (module, marker name, makes plots).
+PRODUCERS = (("heaps", "heaps", True), ("mpibench", "mpi", False),
+             ("measure_pretok", "pretok", False), ("update_sections", "update", True))
+
+
 def producers_sections(text, a):
-    """The sections other producers own (peers.py, heaps.py), from their results."""
-    import heaps
+    """The sections other producers own (peers.py and PRODUCERS), from their results."""
+    import importlib
     import peers
     for d in sorted(os.listdir(a.results)) if os.path.isdir(a.results) else []:
         ps = peers.report_sections(a.results, d, a.plots, a.report, not a.no_plots)
         if ps is not None:
             text = update_report(text, "peers-" + d, ps, a.report, peers.SECTIONS)
-    hs = heaps.report_sections(a.results, a.plots, a.report, not a.no_plots)
-    if hs is not None:
-        text = update_report(text, "heaps", hs, a.report, heaps.SECTIONS)
-    import mpibench
-    ms = mpibench.report_sections(a.results, a.report)
-    if ms is not None:
-        text = update_report(text, "mpi", ms, a.report, mpibench.SECTIONS)
-    import measure_pretok
-    ts = measure_pretok.report_sections(a.results, a.report)
-    if ts is not None:
-        text = update_report(text, "pretok", ts, a.report, measure_pretok.SECTIONS)
+    for name, owner, plots in PRODUCERS:
+        mod = importlib.import_module(name)
+        args = (a.results, a.plots, a.report, not a.no_plots) if plots else (a.results, a.report)
+        secs = mod.report_sections(*args)
+        if secs is not None:
+            text = update_report(text, owner, secs, a.report, mod.SECTIONS)
     return text
 
 

@@ -17,24 +17,8 @@ import subprocess
 import sys
 import tempfile
 
-COLS = ["merge_s", "update_s", "upd_round_s", "upd_compute_s", "upd_combine_s",
-        "upd_notify_s", "upd_ns_per_change", "round_us", "upd_cpu_s", "cpu_ns_per_change"]
-
-
-def derived(r, c):
-    """A column of the row, or one derived from it: round_us is the cost of
-    one round (waking U threads and waiting for them) in microseconds,
-    cpu_ns_per_change the update's CPU time per pair-count change."""
-    if c == "cpu_ns_per_change":
-        if not r.get("upd_cpu_s"):
-            return None
-        return str(float(r["upd_cpu_s"]) * 1e9 / int(r["upd_pair_changes"]))
-    if c != "round_us":
-        return r.get(c)
-    if not r.get("upd_rounds") or int(r["upd_rounds"]) == 0:
-        return None
-    return str((float(r["upd_round_s"]) - float(r["upd_compute_s"])) /
-               int(r["upd_rounds"]) * 1e6)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib.updates import COLS, derived  # noqa: E402
 
 
 def run(binary_args, a, csv_path):

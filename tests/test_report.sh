@@ -147,3 +147,26 @@ report --report "$tmp/thin.md" thin 2>"$tmp/err"
 check "thin data set (one fork run, NaN merge_s, empty max_s, no context.json): exit 0" test $? -eq 0
 check "thin data set: ratios n/a and the skipped parts said so" \
     bash -c "grep -q 'No serial runs in this data set' '$tmp/thin.md' && grep -q 'No counting-only runs' '$tmp/thin.md' && grep -q 'context.json missing' '$tmp/thin.md' && grep -q '^| fork | 2 | none | 1 | — | — | 1.10 | — |' '$tmp/thin.md'"
+
+# ---- the update step's sections (scripts/update_sections.py, tests/fixtures/update) --------
+# Made-up runs chosen so that every target's ratio is exact: the verdicts must follow them.
+UFIX=tests/fixtures/update
+mkdir -p "$tmp/uresults/fixture" "$tmp/uresults/update"
+cp "$FIX/runs.csv" "$FIX/context.json" "$tmp/uresults/fixture/"
+cp "$UFIX/updates.csv" "$UFIX/context.json" "$tmp/uresults/update/"
+U=$tmp/update.md
+python3 "$REPORT" --results "$tmp/uresults" --plots "$tmp/uplots" --report "$U" fixture 2>"$tmp/err"
+check "results/update present: exit 0 and all six update sections" \
+    bash -c "test $? -eq 0 && test \$(grep -c '^<!-- BEGIN GENERATED: update/' '$U') -eq 6"
+check "update targets: wall and merge-phase CPU ratios of medians, met or not met" \
+    bash -c "grep -Fq -- '- the serial update ≥ 2× faster than before: wall 2.50× — **met**; merge-phase CPU 4.00× — **met**;' '$U' &&
+             grep -Fq -- '- the sharded update at U = 2 ≥ 1.7× faster than the serial update (wall): 1.60× — **not met**;' '$U' &&
+             grep -Fq -- '- heap'\"'\"'s merge phase ≥ 4× faster than before: wall 2.50× — **not met**; merge-phase CPU 4.00× — **met**;' '$U'"
+check "update: the millions-of-words corpus's update per merge and peak RSS" \
+    grep -Fq 'the update takes 4.00 ms a merge (wall) with peak RSS 100 MB; against before (goal ≥ 4×): wall 2.50× — **not met**; merge-phase CPU 4.00× — **met**.' "$U"
+check "update strategies table: before, serial and U rows with round cost and ratios" \
+    has_line "$U" '| mail (real) | heap U=2 | 0.500 | 0.500 | 0.500 | — | 0.500 | 100 | 4.00× | 1.60× | 100 |'
+check "update: a sharded U that beats the serial update is said to pay" grep -q 'parallel update pay on this machine?\*\* Yes, on mail, synth-256M-g64.' "$U"
+cp "$U" "$tmp/update.1"
+python3 "$REPORT" --results "$tmp/uresults" --plots "$tmp/uplots" --report "$U" fixture 2>/dev/null
+check "update sections: a second run is byte-identical" cmp -s "$U" "$tmp/update.1"

