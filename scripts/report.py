@@ -228,7 +228,9 @@ class Dataset:
         self.machines, self.machine_id, self.chosen_why = got.machines, got.machine_id, got.why
         self.ctx, self.machine = newest.context, newest.machine
         self.merges = [r for r in rows if r["kind"] == "merge"]
-        self.counts = [r for r in rows if r["kind"] == "count"]
+        # Counting over MPI ranks (backend mpi) is the MPI section's; this
+        # table is counting against threads in one process.
+        self.counts = [r for r in rows if r["kind"] == "count" and r.get("backend") != "mpi"]
         self.notes = ([newest.context_note] if newest.context_note else []) + [
             "skipped line %d of %s: %s" % (p.line, p.path, p.why) for p in problems]
         self.groups = make_groups(self.merges, backends)
