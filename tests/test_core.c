@@ -240,6 +240,42 @@ static void test_counting(void)
     specials_free(&tricky);
 }
 
+/* A count asked to stop fails with a reason and hands back no words, for
+ * one worker and several (the Python module's Ctrl-C sets the flag). */
+static void test_count_cancel(void)
+{
+    char err[256];
+    struct specials sp;
+    char *eot[] = {"<|endoftext|>"};
+    specials_init(&sp, eot, 1, err, sizeof err);
+    struct buf text = {0};
+    load(SAMPLE, &text, 4);
+    atomic_int cancel;
+    atomic_init(&cancel, 1);
+    for (unsigned workers = 1; workers <= 3; workers++) {
+        struct count_config cfg = {.workers = workers, .pretok = PRETOK_DEFAULT,
+                                   .cancel = &cancel};
+        struct word_counts wc;
+        struct count_stats st;
+        err[0] = 0;
+        int rc = count_words_cfg(text.data, text.len, &sp, &cfg, &wc, &st, err, sizeof err);
+        char d[96];
+        snprintf(d, sizeof d, "cancelled count, %u workers: fails, no words, says why", workers);
+        CHECK(d, rc < 0 && wc.n == 0 && strstr(err, "interrupted while counting") != NULL);
+        word_counts_free(&wc);
+    }
+    atomic_store(&cancel, 0);
+    struct count_config cfg = {.workers = 2, .pretok = PRETOK_DEFAULT, .cancel = &cancel};
+    struct word_counts wc;
+    struct count_stats st;
+    CHECK("a cancel flag left unset changes nothing",
+          count_words_cfg(text.data, text.len, &sp, &cfg, &wc, &st, err, sizeof err) == 0 &&
+              wc.n > 0);
+    word_counts_free(&wc);
+    buf_free(&text);
+    specials_free(&sp);
+}
+
 /* The special-token cursor against a naive scan: at each position asked
  * for, the leftmost occurrence of any token, the longest at that start.
  * Random texts over the tokens' own bytes, so that near misses abound. */
@@ -399,6 +435,7 @@ int main(void)
 {
     test_gpt2_formats();
     test_counting();
+    test_count_cancel();
     test_special_cursor();
     test_64bit_counts();
     test_update_counters();

@@ -55,7 +55,8 @@ static int count_here(const struct train_request *o, struct word_counts *wc,
     rec->input_bytes = in.len;
     struct count_config cfg = {.workers = o->count_workers, .pretok = o->pretok,
                                .pretok_only = o->pretok_only, .mapped = in.mapped,
-                               .bytes_done = progress_count(o->progress, in.len)};
+                               .bytes_done = progress_count(o->progress, in.len),
+                               .cancel = o->cancel};
     int rc = count_words_cfg(in.data, in.len, o->specials, &cfg, wc, &rec->count, err, errlen);
     rss_now(&rec->count_rss_anon_kb, &rec->count_rss_file_kb);
     input_close(&in);

@@ -37,7 +37,8 @@ struct train_request {
     int pretok_only;            /* pre-tokenize only, no table (count_only is set too) */
     enum pretok_kind pretok;
     const char *save_counts, *load_counts;
-    const atomic_int *cancel;   /* optional: set it to stop at the next merge */
+    const atomic_int *cancel;   /* optional: set it to stop the count at its next
+                                   piece, or the merges before the next merge */
     const struct update_strategy *update; /* NULL: the serial update */
     struct update_config update_config;
     const struct train_counter *counter; /* NULL: count in this process */

@@ -337,6 +337,20 @@ static void add_done(const struct count_job *job, size_t *pending, size_t n, int
     }
 }
 
+/* Whether the caller asked the count to stop (a Ctrl-C in the Python
+ * module); checked once a piece, so a large input stops within one piece
+ * (a document, or a chunk of at most 64 MiB of text without specials). */
+static int cancelled(struct count_worker *w)
+{
+    const atomic_int *c = w->job->cfg->cancel;
+    if (!c || !atomic_load_explicit(c, memory_order_relaxed))
+        return 0;
+    errf(w->err, sizeof w->err, "interrupted while counting");
+    w->rc = -1;
+    atomic_store(&w->job->failed, 1);
+    return 1;
+}
+
 static void *count_worker_main(void *arg)
 {
     struct count_worker *w = arg;
@@ -350,7 +364,7 @@ static void *count_worker_main(void *arg)
     }
     for (;;) {
         size_t k = atomic_fetch_add(&job->next_chunk, 1);
-        if (k >= job->n_chunks || atomic_load(&job->failed))
+        if (k >= job->n_chunks || atomic_load(&job->failed) || cancelled(w))
             break;
         size_t begin = job->bounds[k], end = job->bounds[k + 1];
         struct special_cursor cur;
@@ -372,7 +386,7 @@ static void *count_worker_main(void *arg)
                 atomic_store(&job->failed, 1);
                 break;
             }
-            if (s >= n)
+            if (s >= n || cancelled(w))
                 break;
             add_done(job, &pending, s + mlen - pos, 0);
             pos = s + mlen;

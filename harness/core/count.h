@@ -41,6 +41,8 @@ struct count_config {
                                   Never set it for memory of one's own. */
     _Atomic uint64_t *bytes_done; /* optional: the count threads add the bytes
                                      they have counted (a progress line) */
+    const atomic_int *cancel;  /* optional: once set, the count threads stop at
+                                  their next piece and the count fails */
 };
 
 /* Counts data[0..len) as cfg says. Returns 0, or -1 with a reason. */

@@ -7,8 +7,9 @@
  * It runs the same training as bin/bpetrain (cli/train.h) on a thread of
  * its own while the calling thread, without the GIL, waits for it and
  * wakes every 50 ms to let Python see a Ctrl-C: a KeyboardInterrupt sets
- * the training's cancel flag, and the merge loop stops before its next
- * merge, killing and reaping any worker on its way out. */
+ * the training's cancel flag: counting stops at its next piece, the merge
+ * loop before its next merge, killing and reaping any worker on its way
+ * out. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h> /* first, as its documentation asks; it defines _GNU_SOURCE */
 
