@@ -22,9 +22,12 @@ static const struct backend_option spawn_options[] = {PROC_WORKERS_OPTIONS, {NUL
 
 /* bpescan lives next to the running executable (bin/, or a sanitizer
  * build's own bin/), so the two always come from the same build. A program
- * that is not in that directory (a test) names it in BPEBENCH_BPESCAN. */
-static char *find_worker_exe(void)
+ * that is not in that directory names it: the Python module in the config,
+ * a test in BPEBENCH_BPESCAN. */
+static char *find_worker_exe(const struct backend_config *cfg)
 {
+    if (cfg->worker_exe)
+        return xstrdup(cfg->worker_exe);
     const char *named = getenv("BPEBENCH_BPESCAN");
     if (named && *named)
         return xstrdup(named);
@@ -54,7 +57,7 @@ static int spawn_init(void **state, const struct backend_config *cfg,
     (void)pt;
     struct spawn_state *s = xcalloc(1, sizeof *s);
     *state = s;
-    s->worker_exe = find_worker_exe();
+    s->worker_exe = find_worker_exe(cfg);
     if (access(s->worker_exe, X_OK) < 0)
         return errf(err, errlen, "worker executable %s not found (run make)", s->worker_exe);
     return proc_workers_init(&s->pw, cfg, 0, err, errlen);

@@ -145,7 +145,8 @@ int train_merge(const struct train_request *rq, struct train_result *out,
     struct run_record *rec = &out->rec;
     struct merge_params mp = {.vocab_size = rq->vocab_size, .backend = rq->backend,
                               .config = {.workers = rq->workers, .pin = rq->pin,
-                                         .options = rq->backend_opts},
+                                         .options = rq->backend_opts,
+                                         .worker_exe = rq->worker_exe},
                               .cancel = rq->cancel, .update = rq->update,
                               .update_config = rq->update_config,
                               .on_merge = rq->progress ? progress_merge_step : NULL};

@@ -31,6 +31,7 @@ struct train_request {
     const struct specials *specials;
     const struct merge_backend *backend;
     const char *backend_opts;   /* canonical (bopts_canonical) */
+    const char *worker_exe;     /* NULL: bpescan beside the executable (backend.h) */
     unsigned workers, count_workers;
     enum pin_policy pin;
     int count_only;             /* stop after counting */

@@ -36,6 +36,9 @@ struct backend_config {
     /* Every option the backend declares, checked and in canonical form
      * ("k=v;k=v", declaration order, defaults filled in; see bopts.h). */
     const char *options;
+    /* The worker program a process backend starts (spawn's bpescan); NULL:
+     * the one beside the running executable, or $BPEBENCH_BPESCAN. */
+    const char *worker_exe;
 };
 
 /* What select reports besides the chosen pair. */

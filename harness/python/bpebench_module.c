@@ -29,6 +29,10 @@
 #include <unistd.h>
 
 /* The arguments, converted; released by args_free. */
+/* The bpescan beside this module, for the spawn backend (find_module_bpescan,
+ * below); NULL when there is none. */
+static char *module_bpescan;
+
 struct args {
     PyObject *path;          /* bytes (PyUnicode_FSConverter) */
     Py_ssize_t vocab_size;
@@ -299,6 +303,7 @@ static PyObject *train_bpe(PyObject *self, PyObject *argv, PyObject *kw)
         j->rq.vocab_size = (uint64_t)a.vocab_size;
         j->rq.specials = &sp;
         j->rq.backend_opts = buf_cstr(&opts);
+        j->rq.worker_exe = getenv("BPEBENCH_BPESCAN") ? NULL : module_bpescan;
         j->rq.workers = (unsigned)a.workers;
         j->rq.count_workers = (unsigned)a.count_workers;
         j->rq.update_config.pin = j->rq.pin;
@@ -343,26 +348,26 @@ static struct PyModuleDef module = {
 
 /* The spawn backend starts bpescan from beside the running executable,
  * which here is python: make python puts a bpescan beside the module, and
- * this points the backend at it unless the user named one. */
-static void point_spawn_at_bpescan(void)
+ * every training names it (unless the user named one in BPEBENCH_BPESCAN).
+ * Found once, at import (module_bpescan, above). */
+static void find_module_bpescan(void)
 {
     Dl_info info;
-    if (getenv("BPEBENCH_BPESCAN") || !dladdr((void *)point_spawn_at_bpescan, &info) ||
-        !info.dli_fname)
+    if (!dladdr((void *)find_module_bpescan, &info) || !info.dli_fname)
         return;
     const char *slash = strrchr(info.dli_fname, '/');
     struct buf path = {0};
     buf_printf(&path, "%.*sbpescan", slash ? (int)(slash - info.dli_fname + 1) : 0,
                info.dli_fname);
     if (access(buf_cstr(&path), X_OK) == 0)
-        setenv("BPEBENCH_BPESCAN", buf_cstr(&path), 0);
+        module_bpescan = xstrdup(buf_cstr(&path));
     buf_free(&path);
 }
 
 PyMODINIT_FUNC PyInit_bpebench(void);
 PyMODINIT_FUNC PyInit_bpebench(void)
 {
-    point_spawn_at_bpescan();
+    find_module_bpescan();
     PyObject *m = PyModule_Create(&module);
     if (m) {
         PyObject *names = PyList_New(0);
