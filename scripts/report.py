@@ -561,15 +561,14 @@ def table3_configs(am, here):
     return sorted(keys, key=lambda k: (order.index(k[0]), k[1]))
 
 
-def table3_ratios(am, here, b, w):
+def table3_ratios(am, pyset, cset, b, w):
     """(article, Python here, C here) ratios to their own serial, None where not measured."""
     aserial = am.get(("serial", 1), {}).get("merge_s")
     a = am.get((b, w))
     out = [ratio(a["merge_s"], aserial) if a else None]
-    for name in (PY_PREFIX + b, b):
-        g = here.find(name, w) if here is not None else None
-        s = here.find(PY_PREFIX + "serial" if name.startswith(PY_PREFIX) else "serial", 1) \
-            if here is not None else None
+    for name, src, ser in ((PY_PREFIX + b, pyset, PY_PREFIX + "serial"), (b, cset, "serial")):
+        g = src.find(name, w) if src is not None else None
+        s = src.find(ser, 1) if src is not None else None
         out.append(ratio(g.med("merge_s"), s.med("merge_s")) if g and s else None)
     return out
 
@@ -580,8 +579,10 @@ def sec_table3(ds, article, here=None):
         return out + ["scripts/article_tables.csv not found: Table 3 skipped."]
     am = article_medians(article)
     aserial = am.get(("serial", 1), {}).get("merge_s")
-    where = ("not measured (no py-* runs in `%s` nor in `%s-python`: `make bench` or "
-             "scripts/bench.py --tag python)" % (ds.name, ds.name)) if here is None else (
+    cset = here if here is not None else ds
+    where = ("this data set; Python here is not measured (no py-* runs in `%s` nor in "
+             "`%s-python`: `make bench`, or scripts/bench.py --tag python)"
+             % (ds.name, ds.name)) if here is None else (
         "`%s`, measured on %s (id `%s`) in one bench, Python and C interleaved"
         % (here.name, here.machine.get("label") or "?", here.machine_id))
     out += ["Three groups, each with the ratio to its own serial: *article* is **%s**: the "
@@ -591,11 +592,11 @@ def sec_table3(ds, article, here=None):
             "from %s, medians. Where W differs between the article and here a group says "
             "\"—\"." % (ARTICLE_LABEL, where), ""]
     rows = []
-    for b, w in table3_configs(am, here):
+    for b, w in table3_configs(am, cset):
         a = am.get((b, w))
-        ar, pr, cr = table3_ratios(am, here, b, w)
+        ar, pr, cr = table3_ratios(am, here, cset, b, w)
         py = here.find(PY_PREFIX + b, w) if here is not None else None
-        c = here.find(b, w) if here is not None else None
+        c = cset.find(b, w)
         present = [x for x in (ar, pr, cr) if x is not None]
         shape = "reference" if b == "serial" else "n/a" if len(present) < 2 else (
             "yes" if all(same_side(present[0], x) == "yes" for x in present[1:]) else "no")
@@ -843,9 +844,7 @@ def plot_article(ds, article, here=None):
     for b, w in table3_configs(am, csrc):
         if b == "serial":
             continue
-        a, p, c = table3_ratios(am, csrc, b, w)
-        if here is None:
-            p = None
+        a, p, c = table3_ratios(am, here, csrc, b, w)
         if any((x or 0) > 0 for x in (a, p, c)):
             cats.append(("%s W=%d" % (b, w), a, p, c))
     if not cats:

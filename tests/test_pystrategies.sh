@@ -6,55 +6,21 @@
 # differing merge, one that crashes or runs past its time limit gives one line, no row.
 set -u
 . "$(dirname "$0")/lib.sh"   # $tmp, check, our_workers (only this test's processes)
-BPETRAIN=${BPETRAIN:-bin/bpetrain}
-REF=tests/fixtures/cs336
-SAMPLE=data/sample/tinystories_v1_head_1097.txt
-PY=${PYTHON:-python3}
-strategies=$($PY scripts/pytrain.py --list-backends --json | python3 -c \
-    "import json,sys; print(' '.join(b['name'] for b in json.load(sys.stdin)))")
-check "pytrain lists the five strategies" test "$(echo $strategies | wc -w)" = 5
-ours() { "$BPETRAIN" --input "$1" --count-only --save-counts "$tmp/$2.wc" --quiet &&
-    "$BPETRAIN" --input "$1" --load-counts "$tmp/$2.wc" --vocab-size "$3" --csv "$tmp/$2-c.csv" \
-        --quiet && python3 -c "import csv,sys; print(next(csv.DictReader(open(sys.argv[1])))['merges_hash'])" \
-        "$tmp/$2-c.csv"; }
-hash_of() { python3 -c "import csv,sys; print(list(csv.DictReader(open(sys.argv[1])))[-1]['merges_hash'])" "$1"; }
+. "$(dirname "$0")/pystrategies_lib.sh"
 
-# ---- every strategy, W = 1 2 3, on corpus.en and the sample -------------------------
-learn() {   # learn INPUT NAME VOCAB HASH STRATEGIES
-    local in=$1 name=$2 vocab=$3 want=$4 s w
-    for s in $5; do
-        for w in 1 2 3; do
-            [ "$s" = py-serial ] && [ "$w" -gt 1 ] && continue
-            rm -rf "$tmp/out"
-            $PY scripts/pytrain.py --input "$in" --load-counts "$tmp/$name.wc" --vocab-size "$vocab" \
-                --backend "$s" --workers "$w" --out "$tmp/out" --csv "$tmp/$name-$s-$w.csv" \
-                --quiet 2>"$tmp/err"
-            check "$s W=$w on $name (vocab $vocab): exit 0, merges_hash = bpetrain's" \
-                bash -c "[ -s '$tmp/$name-$s-$w.csv' ] && [ \"\$(python3 -c \"import csv,sys; print(next(csv.DictReader(open(sys.argv[1])))['merges_hash'])\" '$tmp/$name-$s-$w.csv')\" = '$want' ]"
-            if [ "$name" = cs336 ]; then
-                check "$s W=$w on corpus.en: merges.txt and vocab.json = the CS336 reference's" \
-                    bash -c "cmp -s '$tmp/out/merges.txt' '$REF/train-bpe-reference-merges.txt' && cmp -s '$tmp/out/vocab.json' '$tmp/cvocab.json'"
-            fi
-        done
-    done
-}
 want=$(ours $REF/corpus.en cs336 500)
 "$BPETRAIN" --input $REF/corpus.en --vocab-size 500 --out "$tmp/c" --quiet && cp "$tmp/c/vocab.json" "$tmp/cvocab.json"
 learn $REF/corpus.en cs336 500 "$want" "$strategies"
-# The sample: py-spawn starts 1743 x W interpreters there (minutes at W = 3 on two cores);
-# its start method is the only difference from py-fork, whose sample runs check the rest.
-want=$(ours $SAMPLE sample 2000)
-learn $SAMPLE sample 2000 "$want" "$(echo $strategies | tr ' ' '\n' | grep -vx py-spawn)"
-check "the CSV row has bpetrain's columns, in its order" \
-    bash -c "[ \"\$(head -1 '$tmp/sample-py-fork-2.csv')\" = \"\$(head -1 '$tmp/sample-c.csv')\" ]"
-
 # Counting in Python (no --load-counts): the same merges as bpetrain's counting.
 $PY scripts/pytrain.py --input $REF/corpus.en --vocab-size 500 --backend py-serial \
     --count-workers 2 --csv "$tmp/pycount.csv" --quiet
 check "pytrain counting with the regex module: merges_hash = bpetrain's" \
     test "$(hash_of "$tmp/pycount.csv")" = "$(hash_of "$tmp/cs336-c.csv")"
+"$BPETRAIN" --input $SAMPLE --count-only --save-counts "$tmp/sample.wc" --quiet
 $PY scripts/pytrain.py --input $REF/corpus.en --load-counts "$tmp/sample.wc" --vocab-size 500 \
     2>"$tmp/wrongwc.err"
+check "the CSV row has bpetrain's columns, in its order" \
+    bash -c "[ \"\$(head -1 '$tmp/cs336-py-fork-2.csv')\" = \"\$(head -1 '$tmp/cs336-c.csv')\" ]"
 check "pytrain refuses counts of another input, one line" \
     bash -c "[ \$? -ne 0 ] && [ \$(wc -l <'$tmp/wrongwc.err') = 1 ] && grep -q 'another input' '$tmp/wrongwc.err'"
 
