@@ -147,3 +147,27 @@ report --report "$tmp/thin.md" thin 2>"$tmp/err"
 check "thin data set (one fork run, NaN merge_s, empty max_s, no context.json): exit 0" test $? -eq 0
 check "thin data set: ratios n/a and the skipped parts said so" \
     bash -c "grep -q 'No serial runs in this data set' '$tmp/thin.md' && grep -q 'No counting-only runs' '$tmp/thin.md' && grep -q 'context.json missing' '$tmp/thin.md' && grep -q '^| fork | 2 | none | 1 | — | — | 1.10 | — |' '$tmp/thin.md'"
+
+# ---- Table 3 with Python here: <data set>-python holds py-* and C runs of one bench ------
+mkdir -p "$tmp/results/fixture-python"
+cp "$FIX/context.json" "$tmp/results/fixture-python/"
+# The fixture's merge runs as C here, and again as the py-* strategies 10 times slower.
+python3 - "$FIX/runs.csv" "$tmp/results/fixture-python/runs.csv" <<'PY'
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["kind"] == "merge"]
+out = list(rows)
+for r in rows:
+    p = dict(r, backend="py-" + r["backend"])
+    for c in ("merge_s", "max_s", "compute_s", "copy_s", "update_s", "total_s"):
+        p[c] = "%.6f" % (float(p[c] or 0) * 10)
+    out.append(p)
+w = csv.DictWriter(open(sys.argv[2], "w", newline=""), fieldnames=list(rows[0]), lineterminator="\n")
+w.writeheader(); w.writerows(out)
+PY
+report --report "$tmp/py.md" fixture 2>"$tmp/err"
+check "Table 3 with fixture-python: exit 0, the python set is no data set section of its own" \
+    bash -c "[ $? -eq 0 ] && ! grep -q 'Data set: fixture-python' '$tmp/py.md'"
+check "Table 3: fork W=1 in three groups, each over its own serial (Python 60/12 = 5.00)" \
+    has_line "$tmp/py.md" '| fork (bpe_v4_mp_time) | 1 | 3 | 650 | 231 | 5.56 | 3 | 60.0 | 10.0 | 20.0 | 5.00 | 3 | 6.00 | 2.00 | 5.00 | yes |'
+check "Table 3: a W only measured here has no article cells" \
+    grep -q '^| fork (bpe_v4_mp_time) | 2 | 0 | — | — | — | 3 | 84.0 | ' "$tmp/py.md"
