@@ -305,6 +305,7 @@ help:
 	@echo "make heaps          distinct words and initial pairs against corpus size"
 	@echo "make python         build the Python module: PYTHONPATH=build/python python3 -c 'import bpebench'"
 	@echo "make peers          install HF tokenizers (npm) and SentencePiece for the comparison"
+	@echo "make bench TRAINER=m.py:f  a CS336 train_bpe beside bpetrain: time, peak RSS, merges checked"
 	@echo "make valgrind       memcheck of a small training, serial and pool"
 	@echo "make fuzz           libFuzzer: the trainer against the naive reference (SECONDS=60);"
 	@echo "                    FUZZ=pretok: the fast pre-tokenizer against PCRE2's"
