@@ -19,10 +19,11 @@ check "pytrain counting with the regex module: merges_hash = bpetrain's" \
 "$BPETRAIN" --input $SAMPLE --count-only --save-counts "$tmp/sample.wc" --quiet
 $PY scripts/pytrain.py --input $REF/corpus.en --load-counts "$tmp/sample.wc" --vocab-size 500 \
     2>"$tmp/wrongwc.err"
+rc=$?
 check "the CSV row has bpetrain's columns, in its order" \
     bash -c "[ \"\$(head -1 '$tmp/cs336-py-fork-2.csv')\" = \"\$(head -1 '$tmp/cs336-c.csv')\" ]"
 check "pytrain refuses counts of another input, one line" \
-    bash -c "[ \$? -ne 0 ] && [ \$(wc -l <'$tmp/wrongwc.err') = 1 ] && grep -q 'another input' '$tmp/wrongwc.err'"
+    bash -c "[ $rc -ne 0 ] && [ \$(wc -l <'$tmp/wrongwc.err') = 1 ] && grep -q 'another input' '$tmp/wrongwc.err'"
 
 # ---- the bench: py-* rows, the time limit, Ctrl-C ----------------------------------
 bench() { python3 scripts/bench.py --results "$tmp/res" --dataset cs336 --repeat 1 --no-count "$@"; }
@@ -56,11 +57,12 @@ rm -rf "$tmp/res"
 python3 scripts/bench.py --results "$tmp/res" --dataset sample --repeat 1 --no-count \
     --backends "py-serial py-fork" --workers "2" 2>"$tmp/int.err" &
 pid=$!
-for _ in $(seq 600); do
-    grep -q "py-fork" "$tmp/int.err" 2>/dev/null && break
+# Not on a TTY, a run's progress line appears when it ends: py-serial's, then py-fork runs.
+for _ in $(seq 1200); do
+    grep -q "py-serial.*: [0-9.]* s$" "$tmp/int.err" 2>/dev/null && break
     sleep 0.1
 done
-sleep 1
+sleep 2
 kill -INT "$pid"
 wait "$pid"
 check "Ctrl-C during a Python run: the bench exits 130" test $? -eq 130
@@ -85,16 +87,20 @@ trainer() { python3 scripts/bench.py --results "$tmp/tres" --dataset cs336 --rep
     --time-limit 5 --trainer "$T:$1" 2>"$tmp/$1.err"; }
 prows() { python3 -c "import csv,sys; print(sum(r['trainer'] == 'train_bpe' and r['backend'] == sys.argv[2] for r in csv.DictReader(open(sys.argv[1]))))" "$tmp/tres/cs336/peers.csv" "$1"; }
 trainer right
+rc=$?
 check "TRAINER right: exit 0, merges identical to bpetrain's, a row with time and RSS" \
-    bash -c "[ $? -eq 0 ] && grep -q \"merges identical to bpetrain's (243 merges)\" '$tmp/right.err' && [ \$($(declare -f prows); prows right) = 1 ]"
+    bash -c "[ $rc -eq 0 ] && grep -q \"merges identical to bpetrain's (243 merges)\" '$tmp/right.err' && [ $(prows right) = 1 ]"
 trainer wrong_ties
+rc=$?
 check "TRAINER wrong_ties: non-zero, its first differing merge named with both pairs" \
-    bash -c "[ $? -ne 0 ] && tail -1 '$tmp/wrong_ties.err' | grep -q \"differ from bpetrain's at merge 31 (0-based): bpetrain b' a' b'nd', .*wrong_ties b' ' b'd'\""
+    bash -c "[ $rc -ne 0 ] && tail -1 '$tmp/wrong_ties.err' | grep -q \"differ from bpetrain's at merge 31 (0-based): bpetrain b' a' b'nd', .*wrong_ties b' ' b'd'\""
 trainer crashes
+rc=$?
 check "TRAINER crashes: non-zero, one line naming the error, no row" \
-    bash -c "[ $? -ne 0 ] && tail -1 '$tmp/crashes.err' | grep -q 'train_bpe crashes failed (exit 1): .*ZeroDivisionError' && [ \$($(declare -f prows); prows crashes) = 0 ]"
+    bash -c "[ $rc -ne 0 ] && tail -1 '$tmp/crashes.err' | grep -q 'train_bpe crashes failed (exit 1): .*ZeroDivisionError' && [ $(prows crashes) = 0 ]"
 trainer hangs
+rc=$?
 check "TRAINER hangs: non-zero, one line for the time limit, no row" \
-    bash -c "[ $? -ne 0 ] && tail -1 '$tmp/hangs.err' | grep -q 'train_bpe hangs ran past its time limit of 5 s; killed with its workers, no row' && [ \$($(declare -f prows); prows hangs) = 0 ]"
+    bash -c "[ $rc -ne 0 ] && tail -1 '$tmp/hangs.err' | grep -q 'train_bpe hangs ran past its time limit of 5 s; killed with its workers, no row' && [ $(prows hangs) = 0 ]"
 sleep 0.3
 check "TRAINER hangs: neither it nor its worker left" test "$(our_workers 'run_train_bpe')" -eq 0
