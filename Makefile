@@ -211,9 +211,9 @@ BACKENDS ?=
 SIZE     ?= 2G
 # The py-* backends (scripts/pytrain.py): their worker counts and repeats, and the
 # seconds any run may take before it is killed and skipped with a notice.
-PY_WORKERS ?= 1 2
+PY_WORKERS ?= 1
 PY_REPEAT  ?= 1
-TIME_LIMIT ?= 60
+TIME_LIMIT ?= 90
 BENCH_DEPS := gnuplot-nox python3 python3-regex curl
 BENCH_STAMP := build/.deps-$(shell echo $(BENCH_DEPS) | tr ' ' '_')
 $(BENCH_STAMP):
