@@ -253,9 +253,9 @@ BACKENDS ?=
 SIZE     ?= 2G
 # The py-* backends (scripts/pytrain.py): their worker counts and repeats, and the
 # seconds any run may take before it is killed and skipped with a notice.
-PY_WORKERS ?= 1 2
+PY_WORKERS ?= 1
 PY_REPEAT  ?= 1
-TIME_LIMIT ?= 60
+TIME_LIMIT ?= 90
 BENCH_DEPS := gnuplot-nox python3 python3-regex curl
 BENCH_STAMP := build/.deps-$(shell echo $(BENCH_DEPS) | tr ' ' '_')
 $(BENCH_STAMP):
@@ -366,6 +366,7 @@ help:
 	@echo "make update-step    the update step: strategies, U, work counters (REPORT.md)"
 	@echo "make python         build the Python module: PYTHONPATH=build/python python3 -c 'import bpebench'"
 	@echo "make peers          install HF tokenizers (npm) and SentencePiece for the comparison"
+	@echo "make bench TRAINER=m.py:f  a CS336 train_bpe beside bpetrain: time, peak RSS, merges checked"
 	@echo "make valgrind       memcheck of a small training, serial and pool"
 	@echo "make fuzz           libFuzzer: the trainer against the naive reference (SECONDS=60);"
 	@echo "                    FUZZ=pretok: the fast pre-tokenizer against PCRE2's"

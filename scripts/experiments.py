@@ -37,7 +37,7 @@ from benchlib.tools import BIN  # noqa: E402
 EXP = os.path.join(ROOT, "results", "experiments")
 PLOTS = os.path.join(ROOT, "plots", "experiments")
 REPORT = os.path.join(ROOT, "REPORT.md")
-ORDER = ("traverse", "forkcost", "touch", "pinning", "model")
+ORDER = ("python", "traverse", "forkcost", "touch", "pinning", "model")
 
 
 def save_output(cmd, dest):
@@ -399,9 +399,91 @@ def make_plots():
     return made
 
 
+# The article's questions as ratios: (question, what is compared, numerator, denominator,
+# the article's own ratio from its tables). A term is (backend, W, column); "py-" names the
+# Python strategy, and the C backend is the same name without it.
+PY_QUESTIONS = (
+    ("Is a forked child's scan slower than the parent's max?", "compute: fork W=1 ÷ serial",
+     ("fork", 1, "compute_s"), ("serial", 1, "compute_s"), 231 / 115.0),
+    ("Is Pool slower than Process?", "merge: pool ÷ fork, W=1",
+     ("pool", 1, "merge_s"), ("fork", 1, "merge_s"), 876 / 650.0),
+    ("Is Pool slower than Process?", "merge: pool ÷ fork, W=2",
+     ("pool", 2, "merge_s"), ("fork", 2, "merge_s"), None),
+    ("Does Pool's worker scan faster than Process's?", "compute: pool ÷ fork, W=1",
+     ("pool", 1, "compute_s"), ("fork", 1, "compute_s"), 79 / 231.0),
+    ("Does a deep copy make the forked scan faster?", "compute: fork-deepcopy ÷ fork, W=1",
+     ("fork-deepcopy", 1, "compute_s"), ("fork", 1, "compute_s"), 298 / 231.0),
+    ("Is spawn the slowest?", "merge: spawn ÷ fork, W=1",
+     ("spawn", 1, "merge_s"), ("fork", 1, "merge_s"), 2227 / 650.0),
+    ("Do more workers make fork faster?", "merge: fork W=2 ÷ W=1",
+     ("fork", 2, "merge_s"), ("fork", 1, "merge_s"), None),
+)
+# The C emulation of the Python mechanism behind a question, W=1: ((result set suffix,
+# backend), (suffix, backend), column, how it reads): the first over the second.
+EMULATIONS = {
+    "compute: fork W=1 ÷ serial": (("-objects-touch", "fork"), ("-flat", "fork"), "compute_s",
+                                   "fork objects+touch ÷ fork flat"),
+    "compute: fork-deepcopy ÷ fork, W=1": (("-objects-touch", "fork-deepcopy"),
+                                           ("-objects-touch", "fork"), "compute_s",
+                                           "both objects+touch"),
+}
+
+
+def med_of(rows, backend, w, column):
+    g = [r for r in rows if r.get("backend") == backend and str(r.get("workers")) == str(w)]
+    return median(col(g, column)) if g else None
+
+
+def quotient(a, b):
+    return a / b if a is not None and b else None
+
+
+def sec_python(results, dataset):
+    """The article's questions answered by the Python strategies measured here beside the
+    C backends (results/<dataset>-python: one bench, one machine) and beside the C
+    emulations of the Python mechanisms (the touch experiment)."""
+    rows = merge_rows(results, dataset + "-python")
+    if not any(r.get("backend", "").startswith("py-") for r in rows):
+        return ["Not measured yet: `scripts/bench.py --dataset %s --tag python --backends "
+                "\"py-serial py-fork ... serial fork ...\"`." % dataset]
+    body = []
+    for question, what, num_, den, art in PY_QUESTIONS:
+        py = quotient(med_of(rows, "py-" + num_[0], *num_[1:]),
+                      med_of(rows, "py-" + den[0], *den[1:]))
+        c = quotient(med_of(rows, *num_), med_of(rows, *den))
+        emu = MISSING
+        holds = "n/a"
+        e = EMULATIONS.get(what)
+        if e:
+            q = quotient(med_of(merge_rows(results, dataset + e[0][0]), e[0][1], 1, e[2]),
+                         med_of(merge_rows(results, dataset + e[1][0]), e[1][1], 1, e[2]))
+            emu = MISSING if q is None else "%s (%s)" % (fmt(q), e[3])
+        ref = c if not e or emu == MISSING else q
+        if py is not None and ref is not None:
+            holds = "yes" if (py > 1) == (ref > 1) else "no"
+        finding = "n/a" if py is None or art is None else (
+            "yes" if (py > 1) == (art > 1) else "no")
+        body.append([question, what, MISSING if art is None else fmt(art),
+                     MISSING if py is None else fmt(py), finding,
+                     MISSING if c is None else fmt(c), emu, holds])
+    n = {r.get("repeat") for r in rows}
+    return (["The article's questions as ratios of medians, measured directly: the article's "
+             "strategies written in Python (scripts/pybpe, backends py-*) and the C backends "
+             "in one bench of `%s-python`, interleaved, %d repeat(s) (py-spawn fewer: one "
+             "spawn of an interpreter per worker per merge); the C emulation of the Python "
+             "mechanism (objects laid out one by one, a reference count written at every "
+             "visit) from the touch experiment. *article*: its own ratio, from its tables "
+             "(another machine, TinyStories, vocab 10000). finding holds?: the article's ratio and "
+             "Python here on the same side of 1. emulation holds?: Python here and the C "
+             "emulation (where C emulates nothing, plain C) on the same side of 1; the size of "
+             "the effect is another matter (compare the numbers). %s" % (dataset, len(n), measured_on(results, [dataset + "-python"])), ""] +
+            table(["question", "ratio", "article", "Python here", "finding holds?", "C here",
+                   "C emulation", "emulation holds?"], body))
+
+
 def render(a):
     made = make_plots()
-    secs = {"traverse": sec_traverse(made), "forkcost": sec_forkcost(made),
+    secs = {"python": sec_python(a.results, a.dataset), "traverse": sec_traverse(made), "forkcost": sec_forkcost(made),
             "touch": sec_touch(a.results, a.dataset),
             "pinning": sec_pinning(a.results, a.dataset), "model": sec_model(a.results)}
     text, _ = read_report(REPORT)

@@ -28,8 +28,16 @@ pre-tokens as CS336's split, up to edges such as the file's end. Their input
 is then ~1.5% smaller than ours on TinyStories-like text, which favours them in
 time. --peer-input same gives them INPUT itself.
 
+A CS336 trainer, train_bpe(input_path, vocab_size, special_tokens) -> (vocab, merges),
+is the trainer train_bpe (--train-bpe PATH/TO/MODULE.py:FUNCTION; `make bench TRAINER=`):
+run by scripts/run_train_bpe.py as a process of its own on INPUT, its merges checked
+against bpetrain's (identical, or the first that differs with both pairs, and exit 1).
+Every trainer runs in a session of its own; past --time-limit seconds it is killed with
+its workers and leaves no row.
+
 Usage: scripts/peers.py INPUT [--dataset NAME] [--vocab 30000] [--repeat 3]
-       [--backends heap] [--workers "2 1"] [--trainers ours,hf,spm]
+       [--backends heap] [--workers "2 1"] [--trainers ours,hf,spm,train_bpe]
+       [--train-bpe MODULE.py:FUNCTION] [--time-limit S] [--results DIR]
        [--peer-input stripped|same] [--special-token TOK] [--bpetrain PATH]
        [--spm-sample N] [--no-compare]
 """

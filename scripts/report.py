@@ -44,7 +44,9 @@ SECTIONS = ("context", "table1", "table2", "table3", "counting", "plots")
 # variable changed): it reports them itself, side by side, so the default
 # list of data sets leaves them out.
 EXPERIMENT_VARIANT = re.compile(r"-(flat|objects)(-touch)?$|-pin-(none|compact|scatter)$"
-                                r"|-pool-shuffled$|-live$")
+                                r"|-pool-shuffled$|-live$|-python$")
+# The Python strategies (scripts/pytrain.py) are the C backends' names with this prefix.
+PY_PREFIX = "py-"
 
 # Columns the report cannot do without; every other column is optional.
 REQUIRED = ("backend", "workers", "count_workers", "input_bytes", "merges", "total_s",
@@ -539,45 +541,95 @@ def same_side(a, b):
     return "yes" if (a > 1) == (b > 1) and (a < 1) == (b < 1) else "no"
 
 
-def sec_table3(ds, article):
+def here_set(ds, sets_by_name):
+    """The runs Table 3 shows as "Python here" and "C here": the data set's own when it
+    has py-* runs, else those of <data set>-python (Python and C measured in one bench on
+    one machine), else None."""
+    if any(g.backend.startswith(PY_PREFIX) for g in ds.groups):
+        return ds
+    return sets_by_name.get(ds.name + "-python")
+
+
+def table3_configs(am, here):
+    """(backend, W) of every row: the article's and those measured here, article order
+    first, W ascending."""
+    order = [b for b, _ in am]
+    keys = set(am)
+    if here is not None:
+        for g in here.groups:
+            b = g.backend[len(PY_PREFIX):] if g.backend.startswith(PY_PREFIX) else g.backend
+            if b in order and g.pin == "none":
+                keys.add((b, g.w))
+    return sorted(keys, key=lambda k: (order.index(k[0]), k[1]))
+
+
+def table3_ratios(am, pyset, cset, b, w):
+    """(article, Python here, C here) ratios to their own serial, None where not measured."""
+    aserial = am.get(("serial", 1), {}).get("merge_s")
+    a = am.get((b, w))
+    out = [ratio(a["merge_s"], aserial) if a else None]
+    for name, src, ser in ((PY_PREFIX + b, pyset, PY_PREFIX + "serial"), (b, cset, "serial")):
+        g = src.find(name, w) if src is not None else None
+        s = src.find(ser, 1) if src is not None else None
+        out.append(ratio(g.med("merge_s"), s.med("merge_s")) if g and s else None)
+    return out
+
+
+def sec_table3(ds, article, here=None):
     out = ["### Table 3: the article beside this project", ""]
     if article is None:
         return out + ["scripts/article_tables.csv not found: Table 3 skipped."]
     am = article_medians(article)
     aserial = am.get(("serial", 1), {}).get("merge_s")
-    out += ["Columns marked *article* are **%s**: the article's published numbers, copied "
-            "from scripts/article_tables.csv, not measured here (medians over its runs). "
-            "Columns marked *ours* are this data set's medians." % ARTICLE_LABEL, ""]
+    cset = here if here is not None else ds
+    where = ("this data set; Python here is not measured (no py-* runs in `%s` nor in "
+             "`%s-python`: `make bench`, or scripts/bench.py --tag python)"
+             % (ds.name, ds.name)) if here is None else (
+        "`%s`, measured on %s (id `%s`) in one bench, Python and C interleaved"
+        % (here.name, here.machine.get("label") or "?", here.machine_id))
+    out += ["Three groups, each with the ratio to its own serial: *article* is **%s**: the "
+            "article's published numbers, copied from scripts/article_tables.csv, not "
+            "measured here (medians over its runs); *Python here* is the article's strategy "
+            "written in Python (scripts/pybpe, backend py-*) and *C here* the C backend, both "
+            "from %s, medians. Where W differs between the article and here a group says "
+            "\"—\"." % (ARTICLE_LABEL, where), ""]
     rows = []
-    for (b, w), a in am.items():
-        g = ds.find(b, w)
-        ar = ratio(a["merge_s"], aserial)
-        orr = ratio(g.med("merge_s"), ds.serial_med) if g else None
-        shape = "reference" if b == "serial" else same_side(ar, orr)
-        if g:
-            ours = [fmt(g.med("merge_s")), fmt(g.med("max_s")), fmt(g.med("compute_s")),
-                    "n/a" if orr is None else fmt(orr)]
-        else:
-            ours = ["not measured"] + [MISSING] * 3
-        rows.append(["%s (%s)" % (b, a["version"]), w, a["n"], fmt(a["merge_s"]),
-                     fmt(a["max_s"]), fmt(a["compute_s"]),
-                     "n/a" if ar is None else fmt(ar)]
-                    + [len(g.runs) if g else 0] + ours + [shape])
+    for b, w in table3_configs(am, cset):
+        a = am.get((b, w))
+        ar, pr, cr = table3_ratios(am, here, cset, b, w)
+        py = here.find(PY_PREFIX + b, w) if here is not None else None
+        c = cset.find(b, w)
+        present = [x for x in (ar, pr, cr) if x is not None]
+        shape = "reference" if b == "serial" else "n/a" if len(present) < 2 else (
+            "yes" if all(same_side(present[0], x) == "yes" for x in present[1:]) else "no")
+        rows.append(["%s (%s)" % (b, a["version"] if a else version_of(am, b)), w]
+                    + ([a["n"], fmt(a["merge_s"]), fmt(a["compute_s"]),
+                        "n/a" if ar is None else fmt(ar)] if a else [0] + [MISSING] * 3)
+                    + ([len(py.runs), fmt(py.med("merge_s")), fmt(py.med("copy_s")),
+                        fmt(py.med("compute_s")), "n/a" if pr is None else fmt(pr)]
+                       if py else [0] + [MISSING] * 4)
+                    + ([len(c.runs), fmt(c.med("merge_s")), fmt(c.med("compute_s")),
+                        "n/a" if cr is None else fmt(cr)] if c else [0] + [MISSING] * 3)
+                    + [shape])
     out += table(["Backend (article script)", "W", "article runs", "article merge_s",
-                  "article max_s", "article compute_s", "article ÷ serial", "our runs",
-                  "ours merge_s", "ours max_s", "ours compute_s", "ours ÷ serial",
-                  "same shape?"], rows)
+                  "article compute_s", "article ÷ serial", "Python runs", "Python merge_s",
+                  "Python copy_s", "Python compute_s", "Python ÷ py-serial", "C runs",
+                  "C merge_s", "C compute_s", "C ÷ serial", "same shape?"], rows)
     out.append("")
-    out.append("÷ serial: median merge time over the serial backend's (the article's "
-               "bpe_v3_time: %s s). same shape?: yes when both ratios are on the same side "
-               "of 1." % fmt(aserial))
-    if ds.serial_med is None:
-        out.append("No serial runs in this data set: our ratios are n/a.")
-    pins = {g.backend for g in ds.groups if g.label != g.backend}
-    if pins:
-        out.append("Backends measured with several pin policies (%s): ours uses pin=%s "
-                   "where present." % (", ".join(sorted(pins)), PIN_ORDER[0]))
+    out.append("÷ serial: median merge time over the median of that group's serial (the "
+               "article's bpe_v3_time: %s s; Python here: py-serial; C here: serial). same "
+               "shape?: yes when the ratios measured (two or three) are on the same side of 1. compute_s: the "
+               "slowest worker's scan, timed inside the worker, summed over the merges."
+               % fmt(aserial))
+    if here is not None:
+        out.append("The rest of this section (Tables 1, 2, plots) shows `%s`'s own runs."
+                   % ds.name if here is not ds else
+                   "Python here and C here are this data set's runs.")
     return out
+
+
+def version_of(am, b):
+    return next((a["version"] for (x, _), a in am.items() if x == b), "")
 
 
 def count_rows(ds):
@@ -698,10 +750,9 @@ def plot_merge_time(ds):
     return (setup, "plot " + ", \\\n     ".join(parts), {"merge": data}), None
 
 
-def plot_phases(ds):
+def phase_rows(ds, groups):
     rows = ["# group,copy,overhead,compute,update,rest"]
-    any_ = False
-    for g in ds.groups:
+    for g in groups:
         cp, mx, co, up, mg = (g.med(c) for c in
                               ("copy_s", "max_s", "compute_s", "update_s", "merge_s"))
         if mg is None:
@@ -711,8 +762,20 @@ def plot_phases(ds):
         rest = max(0.0, mg - cp - (mx or 0.0) - up)
         rows.append(",".join([g.name.replace(",", " ")] + [g_(x) for x in
                                                               (cp, ov, co, up, rest)]))
-        any_ = True
-    if not any_:
+    return rows
+
+
+def plot_phases(ds):
+    """Two panels, each with its own linear y axis: the process backends (and the Python
+    strategies), whose merge loop is seconds, and the rest (serial, threads, heaps), whose
+    is milliseconds and would not show beside them."""
+    procs = [g for g in ds.groups if ds.backends.by_name.get(g.backend, {}).get("kind")
+             == "processes" or g.backend.startswith(PY_PREFIX)]
+    rest = [g for g in ds.groups if g not in procs]
+    panels = [(t, phase_rows(ds, gs)) for t, gs in
+              (("process backends", procs), ("serial, threads and heaps", rest))]
+    panels = [(t, r) for t, r in panels if len(r) > 1]
+    if not panels:
         return None, "no merge-phase run with a merge time"
     setup = COMMON.format(key="outside right top", title=gq(
         "Merge phase breakdown (medians): %s" % ds.name))
@@ -723,11 +786,22 @@ def plot_phases(ds):
         "set grid noxtics"])
     cols = (("copy", 2), ("overhead (max − compute)", 3), ("compute", 4), ("update", 5),
             ("rest of merge loop", 6))
-    parts = []
-    for i, (t, c) in enumerate(cols):
-        u = "using %d:xtic(1)" % c if i == 0 else "using %d" % c
-        parts.append("{phases} %s lc %d title %s" % (u, i + 1, gq(t)))
-    return (setup, "plot " + ", \\\n     ".join(parts), {"phases": "\n".join(rows) + "\n"}), None
+    cmds = ["set multiplot layout 1,%d title %s" % (len(panels), gq(
+        "Merge phase breakdown (medians): %s" % ds.name))]
+    data = {}
+    for k, (t, rows) in enumerate(panels):
+        name = "phases%d" % k
+        data[name] = "\n".join(rows) + "\n"
+        parts = []
+        for i, (ct, c) in enumerate(cols):
+            u = "using %d:xtic(1)" % c if i == 0 else "using %d" % c
+            parts.append("{%s} %s lc %d title %s" % (name, u, i + 1,
+                                                     gq(ct) if k == 0 else "notitle"))
+        cmds.append("set title %s" % gq(t))
+        cmds.append("set key inside top left" if k == 0 else "unset key")
+        cmds.append("plot " + ", \\\n     ".join(parts).replace("title notitle", "notitle"))
+    cmds.append("unset multiplot")
+    return (setup, "\n".join(cmds), data), None
 
 
 def plot_counting(ds):
@@ -758,57 +832,55 @@ def plot_counting(ds):
     return (setup, plot, {"count": "\n".join(data) + "\n"}), None
 
 
-def plot_article(ds, article):
+def plot_article(ds, article, here=None):
+    """Merge time over serial per configuration (backend, W): the article's, Python here
+    and C here at one x position, so the eye compares them; without a Python set, C is
+    this data set's."""
     if article is None:
         return None, "scripts/article_tables.csv not found"
-    if ds.serial_med is None:
+    csrc = here if here is not None else ds
+    if csrc.find("serial", 1) is None:
         return None, "no serial runs in this data set, so no ratio to serial"
     am = article_medians(article)
-    aserial = am.get(("serial", 1), {}).get("merge_s")
     cats = []
-    for (b, w), a in am.items():
+    for b, w in table3_configs(am, csrc):
         if b == "serial":
             continue
-        gr = ds.find(b, w)
-        cats.append(("%s W=%d" % (b, w), ratio(a["merge_s"], aserial),
-                     ratio(gr.med("merge_s"), ds.serial_med) if gr else None))
-    seen = {(b, w) for (b, w) in am}
-    for gr in ds.groups:
-        if gr.backend == "serial" or (gr.backend, gr.w) in seen:
-            continue
-        seen.add((gr.backend, gr.w))
-        cats.append((gr.name, None, ratio(gr.med("merge_s"), ds.serial_med)))
-    cats = [c for c in cats if (c[1] or 0) > 0 or (c[2] or 0) > 0]
+        a, p, c = table3_ratios(am, here, csrc, b, w)
+        if any((x or 0) > 0 for x in (a, p, c)):
+            cats.append(("%s W=%d" % (b, w), a, p, c))
     if not cats:
         return None, "no backend to compare"
-    data = ["# i,label,article,ours"]
-    for i, (lab, a, o) in enumerate(cats):
-        data.append(",".join([str(i), lab.replace(",", " "), g_(a if a and a > 0 else None),
-                              g_(o if o and o > 0 else None)]))
+    data = ["# i,label,article,python,c"]
+    for i, (lab, a, p, c) in enumerate(cats):
+        data.append(",".join([str(i), lab] + [g_(x if x and x > 0 else None)
+                                              for x in (a, p, c)]))
     setup = COMMON.format(key="below", title=gq(
-        "Merge time ÷ serial: article (Python) vs this project: %s" % ds.name))
+        "Merge time ÷ own serial, per configuration: %s" % ds.name))
     setup += "\n".join([
         "set logscale y", "set xrange [-0.7:%s]" % g_(len(cats) - 0.3)]
-        + log_axis([1.0] + [c[1] for c in cats] + [c[2] for c in cats]) + [
+        + log_axis([1.0] + [x for c in cats for x in c[1:]]) + [
         "set xtics rotate by -40 scale 0",
         "set xtics (%s)" % ", ".join("%s %d" % (gq(c[0]), i) for i, c in enumerate(cats)),
-        "set ylabel 'median merge time ÷ serial median'", "set grid noxtics"])
+        "set ylabel 'median merge time ÷ its serial median'", "set grid xtics ytics"])
     plot = ("plot 1 with lines dt 3 lw 1.5 lc rgb 'gray40' title 'serial (= 1)', \\\n"
-            "     {art} using ($1-0.12):3 with points pt 5 ps 1.3 lc 2 "
+            "     {art} using 1:3 with points pt 5 ps 1.4 lc 2 "
             "title " + gq(ARTICLE_LABEL) + ", \\\n"
-            "     {art} using ($1+0.12):4 with points pt 7 ps 1.3 lc 1 "
-            "title 'this project (median)'")
+            "     {art} using 1:4 with points pt 9 ps 1.5 lc 4 "
+            "title 'Python here (py-*, median)', \\\n"
+            "     {art} using 1:5 with points pt 7 ps 1.2 lc 1 "
+            "title 'C here (median)'")
     return (setup, plot, {"art": "\n".join(data) + "\n"}), None
 
 
-def make_plots(ds, article, plots_dir):
+def make_plots(ds, article, plots_dir, here=None):
     """Draw every plot of the data set; returns (made names, {name: why skipped})."""
     made, skipped = [], {}
     if not gnuplot.available():
         return made, {n: "gnuplot not found" for n, _ in PLOTS}
     makers = {"merge_time": lambda: plot_merge_time(ds), "phases": lambda: plot_phases(ds),
               "counting": lambda: plot_counting(ds),
-              "article": lambda: plot_article(ds, article)}
+              "article": lambda: plot_article(ds, article, here)}
     for name, _ in PLOTS:
         outbase = os.path.join(plots_dir, ds.name, name)
         spec, why = makers[name]()
@@ -870,6 +942,19 @@ def load_datasets(a, names):
     return sets
 
 
+def python_datasets(a, names):
+    """{name: Dataset} of the <data set>-python result sets (Python and C in one bench)
+    of the data sets shown."""
+    backends = B.load()
+    here = machine.this_machine()["id"]
+    out = {}
+    for n in names:
+        d = n + "-python"
+        if sessions.has_runs(os.path.join(a.results, d)):
+            out[d] = Dataset(d, a.results, backends, here, a.machine)
+    return out
+
+
 # The producers that own sections of their own: (module, marker name, makes plots).
 PRODUCERS = (("heaps", "heaps", True), ("mpibench", "mpi", False),
              ("measure_pretok", "pretok", False), ("update_sections", "update", True))
@@ -896,16 +981,19 @@ def main(argv=None):
     a = parse_args(argv)
     try:
         sets = load_datasets(a, dataset_names(a))
+        names_of = lambda ss: [x.name for x in ss]  # noqa: E731
         article = load_article(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                             "article_tables.csv"))
         text, _ = read_report(a.report)
         parse_markers(text.splitlines(keepends=True), a.report)
+        python_sets = python_datasets(a, names_of(sets))
         for ds in sets:
+            here = here_set(ds, python_sets)
             secs = {"context": sec_context(ds), "table1": sec_table1(ds),
-                    "table2": sec_table2(ds), "table3": sec_table3(ds, article),
+                    "table2": sec_table2(ds), "table3": sec_table3(ds, article, here),
                     "counting": sec_counting(ds), "plots": None}
             if not a.no_plots:
-                made, skipped = make_plots(ds, article, a.plots)
+                made, skipped = make_plots(ds, article, a.plots, here)
                 secs["plots"] = sec_plots(ds, made, skipped, a.plots, a.report)
             text = update_report(text, ds.name, secs, a.report, SECTIONS)
         save_report(a.report, producers_sections(text, a))

@@ -51,8 +51,8 @@ check "table 1: the note names the count workers used" \
 check "table 2: fork W=2 medians (min–max), overhead/merge µs and ratio to serial 7.00" \
     has_line "$R" '| fork | 2 | none | 3 | 8.40 (8.20–9.00) | 7.00 (6.90–7.50) | 1.10 (1.00–1.20) | 7941 (7941–8479) | 1.20 (1.10–1.30) | 0.0900 (0.0800–0.100) | 61.0 (61.0–61.0) | 41.0 (41.0–41.0) | 7.00 |'
 check "table 2: serial's ratio is 1.00" grep -q '^| serial | 1 | none | 3 | 1.20 (1.10–1.30) | .* | 1.00 |$' "$R"
-check "table 3: fork W=1, article 650 s = 5.56 x serial, ours 5.00 x, same shape" \
-    has_line "$R" '| fork (bpe_v4_mp_time) | 1 | 3 | 650 | 443 | 231 | 5.56 | 3 | 6.00 | 4.80 | 2.00 | 5.00 | yes |'
+check "table 3: fork W=1, article 650 s = 5.56 x serial, no Python here, C here 5.00 x, same shape" \
+    has_line "$R" '| fork (bpe_v4_mp_time) | 1 | 3 | 650 | 231 | 5.56 | 0 | — | — | — | — | 3 | 6.00 | 2.00 | 5.00 | yes |'
 check "table 3: the article's numbers are labelled as the article's" \
     grep -q 'article (Python, TinyStories 2.1 GB, vocab 10000)\*\*: the article' "$R"
 check "counting: 2 workers, 8.00 MB/s, efficiency T1/(2*T2) = 2.00/2.50 = 0.80" \
@@ -170,3 +170,27 @@ check "update: a sharded U that beats the serial update is said to pay" grep -q 
 cp "$U" "$tmp/update.1"
 python3 "$REPORT" --results "$tmp/uresults" --plots "$tmp/uplots" --report "$U" fixture 2>/dev/null
 check "update sections: a second run is byte-identical" cmp -s "$U" "$tmp/update.1"
+
+# ---- Table 3 with Python here: <data set>-python holds py-* and C runs of one bench ------
+mkdir -p "$tmp/results/fixture-python"
+cp "$FIX/context.json" "$tmp/results/fixture-python/"
+# The fixture's merge runs as C here, and again as the py-* strategies 10 times slower.
+python3 - "$FIX/runs.csv" "$tmp/results/fixture-python/runs.csv" <<'PY'
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["kind"] == "merge"]
+out = list(rows)
+for r in rows:
+    p = dict(r, backend="py-" + r["backend"])
+    for c in ("merge_s", "max_s", "compute_s", "copy_s", "update_s", "total_s"):
+        p[c] = "%.6f" % (float(p[c] or 0) * 10)
+    out.append(p)
+w = csv.DictWriter(open(sys.argv[2], "w", newline=""), fieldnames=list(rows[0]), lineterminator="\n")
+w.writeheader(); w.writerows(out)
+PY
+report --report "$tmp/py.md" fixture 2>"$tmp/err"
+check "Table 3 with fixture-python: exit 0, the python set is no data set section of its own" \
+    bash -c "[ $? -eq 0 ] && ! grep -q 'Data set: fixture-python' '$tmp/py.md'"
+check "Table 3: fork W=1 in three groups, each over its own serial (Python 60/12 = 5.00)" \
+    has_line "$tmp/py.md" '| fork (bpe_v4_mp_time) | 1 | 3 | 650 | 231 | 5.56 | 3 | 60.0 | 10.0 | 20.0 | 5.00 | 3 | 6.00 | 2.00 | 5.00 | yes |'
+check "Table 3: a W only measured here has no article cells" \
+    grep -q '^| fork (bpe_v4_mp_time) | 2 | 0 | — | — | — | 3 | 84.0 | ' "$tmp/py.md"
