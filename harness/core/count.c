@@ -42,8 +42,16 @@ struct pending_word {
     uint64_t h;
 };
 
+/* Words of one or two bytes (over half of all pre-tokens on real text: a
+ * space, a newline, punctuation) skip hashing and probing: each has its own
+ * counter at a fixed place, 256 + 65536 of them, of which only the few
+ * in use are ever touched. */
+#define WT_SHORT (256u + 65536u)
+
 struct word_table {
     struct word_slot *slot;
+    uint64_t *short_freq;  /* WT_SHORT counters, by wt_short_key */
+    uint32_t *short_idx;   /* the word's index + 1, or 0 if not seen yet */
     struct pending_word queue[WT_AHEAD]; /* a ring: the oldest at q_head */
     unsigned q_head, q_len;
     size_t mask;
@@ -53,6 +61,7 @@ struct word_table {
     uint64_t *freq;    /* valid after wt_flush */
     uint64_t *hash;
     size_t n, cap;
+    size_t in_slots;   /* words in the slot array (the short ones are not) */
     uint64_t total;
     size_t too_long;   /* length of a pre-token past the 4 GiB word limit, or 0 */
 };
@@ -78,11 +87,15 @@ static void wt_init(struct word_table *t)
     memset(t, 0, sizeof *t);
     t->mask = (1u << 14) - 1;
     t->slot = wt_new_slots(t->mask + 1);
+    t->short_freq = xcalloc(WT_SHORT, sizeof *t->short_freq);
+    t->short_idx = xcalloc(WT_SHORT, sizeof *t->short_idx);
 }
 
 static void wt_free(struct word_table *t)
 {
     free(t->slot);
+    free(t->short_freq);
+    free(t->short_idx);
     buf_free(&t->bytes);
     free(t->off);
     free(t->len);
@@ -113,6 +126,15 @@ static void wt_flush(struct word_table *t)
     for (size_t i = 0; i <= t->mask; i++)
         if (t->slot[i].hash)
             t->freq[t->slot[i].idx] = t->slot[i].freq;
+    for (size_t k = 0; k < WT_SHORT; k++)
+        if (t->short_idx[k])
+            t->freq[t->short_idx[k] - 1] = t->short_freq[k];
+}
+
+/* The counter of a word of one or two bytes. */
+static size_t wt_short_key(const unsigned char *p, size_t n)
+{
+    return n == 1 ? p[0] : 256u + (p[0] | (size_t)p[1] << 8);
 }
 
 static uint64_t wt_head(const unsigned char *p, size_t n)
@@ -130,19 +152,9 @@ static int wt_same(const struct word_table *t, const struct word_slot *s,
                                    n - WT_HEAD) == 0);
 }
 
-static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint64_t h,
-                   uint64_t count)
+/* Appends a new word to the word arrays; returns its index. */
+static size_t wt_append(struct word_table *t, const unsigned char *p, size_t n, uint64_t h)
 {
-    uint64_t head = wt_head(p, n);
-    h |= 1ULL << 63;
-    size_t j = h & t->mask;
-    while (t->slot[j].hash) {
-        if (t->slot[j].hash == h && wt_same(t, &t->slot[j], p, n, head)) {
-            t->slot[j].freq += count;
-            return;
-        }
-        j = (j + 1) & t->mask;
-    }
     if (t->n == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 4096;
         t->off = xrealloc(t->off, t->cap * sizeof *t->off);
@@ -155,13 +167,43 @@ static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint6
     t->len[i] = (uint32_t)n;
     t->hash[i] = h;
     buf_put(&t->bytes, p, n);
+    return i;
+}
+
+static void wt_add_short(struct word_table *t, const unsigned char *p, size_t n,
+                         uint64_t count)
+{
+    size_t k = wt_short_key(p, n);
+    if (!t->short_idx[k])
+        t->short_idx[k] = (uint32_t)wt_append(t, p, n, 0) + 1;
+    t->short_freq[k] += count;
+}
+
+static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint64_t h,
+                   uint64_t count)
+{
+    if (n - 1 < 2) {
+        wt_add_short(t, p, n, count);
+        return;
+    }
+    uint64_t head = wt_head(p, n);
+    h |= 1ULL << 63;
+    size_t j = h & t->mask;
+    while (t->slot[j].hash) {
+        if (t->slot[j].hash == h && wt_same(t, &t->slot[j], p, n, head)) {
+            t->slot[j].freq += count;
+            return;
+        }
+        j = (j + 1) & t->mask;
+    }
+    size_t i = wt_append(t, p, n, h);
     struct word_slot *s = &t->slot[j];
     s->hash = h;
     s->freq = count;
     s->idx = (uint32_t)i;
     s->len = (uint32_t)n;
     s->head = head;
-    if (t->n * 2 > t->mask + 1)
+    if (++t->in_slots * 2 > t->mask + 1)
         wt_grow_slots(t);
 }
 
@@ -293,7 +335,15 @@ static void emit_word(const unsigned char *p, size_t n, void *ctx)
         t->too_long = n;
         return;
     }
-    if (t->mask + 1 < WT_QUEUE_SLOTS)
+    if (n - 1 < 2) {
+        size_t k = wt_short_key(p, n);
+        if (t->short_idx[k]) {
+            t->short_freq[k]++;
+        } else {
+            wt_drain(t); /* the words queued before it get their index first */
+            wt_add_short(t, p, n, 1);
+        }
+    } else if (t->mask + 1 < WT_QUEUE_SLOTS)
         wt_add(t, p, n, hash_bytes(p, n), 1); /* the queue is empty until the table is large */
     else
         wt_add_soon(t, p, n);
