@@ -14,18 +14,25 @@
 /* ---- a word -> count hash table, one per worker ---- */
 
 /* A probe that finds its word touches only this slot when the word is at
- * most WT_HEAD bytes long (nearly every pre-token): hash, length, the bytes
- * and the count are all here, in half a cache line, and the bytes compare as
- * one integer (zero-padded; with the length equal, padding cannot collide).
- * Longer words compare their tail in t->bytes. The count lives here while
- * counting and is copied to t->freq by wt_flush. */
+ * most WT_HEAD bytes long (nearly every pre-token): 24 bits of the hash,
+ * the length and the bytes are here, four slots to a cache line, and the
+ * bytes compare as one integer (zero-padded; with the length equal, padding
+ * cannot collide). Longer words compare their tail in t->bytes. The count
+ * is t->freq[idx]: the frequent words come first in the text, so their
+ * counts share a few cache lines at the start of the array. */
 #define WT_HEAD 8
 struct word_slot {
-    uint64_t hash; /* 0 = empty; stored hashes have the top bit set */
-    uint64_t freq;
-    uint32_t idx, len;
-    uint64_t head;  /* the first WT_HEAD bytes, zero-padded */
+    uint64_t head; /* the first WT_HEAD bytes, zero-padded */
+    uint32_t idx;  /* the word's index in the word arrays */
+    uint32_t tag;  /* 0 = empty; else wt_tag */
 };
+
+/* A slot's tag: the hash's top 24 bits, then the length (255 for 255 or
+ * more). Never 0: the slots hold words of 3 bytes or more. */
+static uint32_t wt_tag(uint64_t h, size_t n)
+{
+    return (uint32_t)(h >> 40) << 8 | (uint32_t)(n < 255 ? n : 255);
+}
 
 /* Words waiting to be added, their slots already being fetched: on a large
  * vocabulary (real text: hundreds of thousands of distinct words) nearly
@@ -35,7 +42,7 @@ struct word_slot {
  * that fits the cache gains nothing from it and pays its bookkeeping, so
  * the queue starts only once the table has WT_QUEUE_SLOTS slots (2 MiB). */
 #define WT_AHEAD 8
-#define WT_QUEUE_SLOTS (1u << 16)
+#define WT_QUEUE_SLOTS (1u << 17)
 struct pending_word {
     const unsigned char *p;
     size_t n;
@@ -58,7 +65,7 @@ struct word_table {
     struct buf bytes;
     uint64_t *off;
     uint32_t *len;
-    uint64_t *freq;    /* valid after wt_flush */
+    uint64_t *freq;    /* the short words' counts are copied here by wt_flush */
     uint64_t *hash;
     size_t n, cap;
     size_t in_slots;   /* words in the slot array (the short ones are not) */
@@ -103,29 +110,46 @@ static void wt_free(struct word_table *t)
     free(t->hash);
 }
 
+static uint64_t wt_head(const unsigned char *p, size_t n)
+{
+    uint64_t head = 0;
+    memcpy(&head, p, n < WT_HEAD ? n : WT_HEAD);
+    return head;
+}
+
+/* A table holds at most WT_LOAD_NUM / WT_LOAD_DEN words per slot. */
+#define WT_LOAD_NUM 3
+#define WT_LOAD_DEN 4
+
+/* Puts word i into the first free slot from its hash on. */
+static void wt_place(struct word_slot *s, size_t mask, size_t j, uint64_t head, uint32_t tag,
+                     size_t i)
+{
+    while (s[j].tag)
+        j = (j + 1) & mask;
+    s[j] = (struct word_slot){.head = head, .idx = (uint32_t)i, .tag = tag};
+}
+
+/* Doubles the slot array, placing the words in the order they came: the
+ * frequent words, which come first, stay nearest their hash's slot. */
 static void wt_grow_slots(struct word_table *t)
 {
     size_t n = (t->mask + 1) * 2, mask = n - 1;
     struct word_slot *s = wt_new_slots(n);
-    for (size_t i = 0; i <= t->mask; i++) {
-        if (!t->slot[i].hash)
-            continue;
-        size_t j = t->slot[i].hash & mask;
-        while (s[j].hash)
-            j = (j + 1) & mask;
-        s[j] = t->slot[i];
+    for (size_t i = 0; i < t->n; i++) {
+        size_t len = t->len[i];
+        if (len > 2)
+            wt_place(s, mask, t->hash[i] & mask, wt_head(t->bytes.data + t->off[i], len),
+                     wt_tag(t->hash[i], len), i);
     }
     free(t->slot);
     t->slot = s;
     t->mask = mask;
 }
 
-/* Copies each word's count from its slot to t->freq. */
+/* Copies the short words' counts to t->freq. */
 static void wt_flush(struct word_table *t)
 {
-    for (size_t i = 0; i <= t->mask; i++)
-        if (t->slot[i].hash)
-            t->freq[t->slot[i].idx] = t->slot[i].freq;
     for (size_t k = 0; k < WT_SHORT; k++)
         if (t->short_idx[k])
             t->freq[t->short_idx[k] - 1] = t->short_freq[k];
@@ -137,23 +161,18 @@ static size_t wt_short_key(const unsigned char *p, size_t n)
     return n == 1 ? p[0] : 256u + (p[0] | (size_t)p[1] << 8);
 }
 
-static uint64_t wt_head(const unsigned char *p, size_t n)
-{
-    uint64_t head = 0;
-    memcpy(&head, p, n < WT_HEAD ? n : WT_HEAD);
-    return head;
-}
-
 static int wt_same(const struct word_table *t, const struct word_slot *s,
                    const unsigned char *p, size_t n, uint64_t head)
 {
-    return s->len == n && s->head == head &&
-           (n <= WT_HEAD || memcmp(t->bytes.data + t->off[s->idx] + WT_HEAD, p + WT_HEAD,
-                                   n - WT_HEAD) == 0);
+    return s->head == head &&
+           (n <= WT_HEAD || ((n < 255 || t->len[s->idx] == n) &&
+                             memcmp(t->bytes.data + t->off[s->idx] + WT_HEAD, p + WT_HEAD,
+                                    n - WT_HEAD) == 0));
 }
 
 /* Appends a new word to the word arrays; returns its index. */
-static size_t wt_append(struct word_table *t, const unsigned char *p, size_t n, uint64_t h)
+static size_t wt_append(struct word_table *t, const unsigned char *p, size_t n, uint64_t h,
+                        uint64_t count)
 {
     if (t->n == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 4096;
@@ -166,6 +185,7 @@ static size_t wt_append(struct word_table *t, const unsigned char *p, size_t n, 
     t->off[i] = t->bytes.len;
     t->len[i] = (uint32_t)n;
     t->hash[i] = h;
+    t->freq[i] = count;
     buf_put(&t->bytes, p, n);
     return i;
 }
@@ -175,7 +195,7 @@ static void wt_add_short(struct word_table *t, const unsigned char *p, size_t n,
 {
     size_t k = wt_short_key(p, n);
     if (!t->short_idx[k])
-        t->short_idx[k] = (uint32_t)wt_append(t, p, n, 0) + 1;
+        t->short_idx[k] = (uint32_t)wt_append(t, p, n, 0, 0) + 1;
     t->short_freq[k] += count;
 }
 
@@ -187,23 +207,17 @@ static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint6
         return;
     }
     uint64_t head = wt_head(p, n);
-    h |= 1ULL << 63;
+    uint32_t tag = wt_tag(h, n);
     size_t j = h & t->mask;
-    while (t->slot[j].hash) {
-        if (t->slot[j].hash == h && wt_same(t, &t->slot[j], p, n, head)) {
-            t->slot[j].freq += count;
+    for (; t->slot[j].tag; j = (j + 1) & t->mask) {
+        if (t->slot[j].tag == tag && wt_same(t, &t->slot[j], p, n, head)) {
+            t->freq[t->slot[j].idx] += count;
             return;
         }
-        j = (j + 1) & t->mask;
     }
-    size_t i = wt_append(t, p, n, h);
-    struct word_slot *s = &t->slot[j];
-    s->hash = h;
-    s->freq = count;
-    s->idx = (uint32_t)i;
-    s->len = (uint32_t)n;
-    s->head = head;
-    if (++t->in_slots * 2 > t->mask + 1)
+    size_t i = wt_append(t, p, n, h, count);
+    t->slot[j] = (struct word_slot){.head = head, .idx = (uint32_t)i, .tag = tag};
+    if (++t->in_slots * WT_LOAD_DEN > (t->mask + 1) * WT_LOAD_NUM)
         wt_grow_slots(t);
 }
 
@@ -212,7 +226,7 @@ static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint6
 static void wt_add_soon(struct word_table *t, const unsigned char *p, size_t n)
 {
     uint64_t h = hash_bytes(p, n);
-    __builtin_prefetch(&t->slot[(h | 1ULL << 63) & t->mask]);
+    __builtin_prefetch(&t->slot[h & t->mask]);
     unsigned k = (t->q_head + t->q_len) % WT_AHEAD;
     if (t->q_len == WT_AHEAD) {
         struct pending_word *old = &t->queue[t->q_head];
