@@ -73,6 +73,23 @@ struct word_table {
     size_t too_long;   /* length of a pre-token past the 4 GiB word limit, or 0 */
 };
 
+/* Slots of a new table: a counting thread's table starts at the size its
+ * share of the input is likely to need (one slot per 64 bytes: mail's 32 MB
+ * fill 512 Ki slots to 53 %), so it is rarely rebuilt on the way; at most
+ * WT_MAX_START_SLOTS (8 MiB), since a table larger than its words spreads
+ * them over more cache lines, and text repeats its words (a synthetic 256 MB
+ * holds 98 K distinct words). */
+#define WT_MIN_SLOTS ((size_t)1 << 14)
+#define WT_MAX_START_SLOTS ((size_t)1 << 19)
+
+static size_t wt_start_slots(size_t bytes)
+{
+    size_t n = WT_MIN_SLOTS;
+    while (n < WT_MAX_START_SLOTS && n * 64 < bytes)
+        n *= 2;
+    return n;
+}
+
 /* A zeroed slot array. A large one asks for huge pages: real text's table
  * of hundreds of thousands of words spans more memory than the TLB maps in
  * small pages, and nearly every lookup would pay a page walk on top of its
@@ -89,10 +106,11 @@ static struct word_slot *wt_new_slots(size_t n)
     return s;
 }
 
-static void wt_init(struct word_table *t)
+/* A new table of `slots` slots (a power of two). */
+static void wt_init(struct word_table *t, size_t slots)
 {
     memset(t, 0, sizeof *t);
-    t->mask = (1u << 14) - 1;
+    t->mask = slots - 1;
     t->slot = wt_new_slots(t->mask + 1);
     t->short_freq = xcalloc(WT_SHORT, sizeof *t->short_freq);
     t->short_idx = xcalloc(WT_SHORT, sizeof *t->short_idx);
@@ -518,10 +536,12 @@ static size_t chunks_wanted(size_t len, unsigned workers)
 /* Runs the job on `workers` threads, this one included, and waits for them. */
 static int run_workers(struct count_worker *w, unsigned workers, char *err, size_t errlen)
 {
+    const struct count_job *job = w[0].job;
+    size_t slots = job->cfg->pretok_only ? WT_MIN_SLOTS : wt_start_slots(job->len / workers);
     unsigned started = 0;
     int rc = 0;
     for (unsigned i = 0; i < workers; i++) {
-        wt_init(&w[i].table);
+        wt_init(&w[i].table, slots);
         /* Worker 0 runs on this thread: one thread fewer to create, and a
          * single-worker count involves no thread at all. */
         if (i == 0)
@@ -651,7 +671,7 @@ static void wt_add_counts(struct word_table *t, const struct word_counts *wc)
 void word_counts_add(struct word_counts *dst, const struct word_counts *src)
 {
     struct word_table t;
-    wt_init(&t);
+    wt_init(&t, WT_MIN_SLOTS);
     wt_add_counts(&t, dst);
     wt_add_counts(&t, src);
     wt_flush(&t);
