@@ -75,8 +75,8 @@ struct word_table {
 
 /* Slots of a new table: a counting thread's table starts near the size its
  * share of the input is likely to need (one slot per 64 bytes: sentences'
- * 10 MB need 108 Ki slots, mail's 32 MB 366 Ki), so it is rebuilt once at
- * most instead of five times; at most WT_MAX_START_SLOTS (4 MiB), since a
+ * 10 MB need 108 Ki slots, mail's 32 MB 366 Ki), so on such text it is
+ * rebuilt once or not at all instead of five times; at most WT_MAX_START_SLOTS (4 MiB), since a
  * table larger than its words spreads them over more cache lines, and text
  * repeats its words (a synthetic 256 MB holds 98 K distinct words). */
 #define WT_MIN_SLOTS ((size_t)1 << 14)
