@@ -14,7 +14,7 @@
 /* ---- a word -> count hash table, one per worker ---- */
 
 /* A probe that finds its word touches only this slot when the word is at
- * most WT_HEAD bytes long (nearly every pre-token): 24 bits of the hash,
+ * most WT_HEAD bytes long (nearly every pre-token): 23 bits of the hash,
  * the length and the bytes are here, four slots to a cache line, and the
  * bytes compare as one integer (zero-padded; with the length equal, padding
  * cannot collide). Longer words compare their tail in t->bytes. The count
@@ -27,11 +27,12 @@ struct word_slot {
     uint32_t tag;  /* 0 = empty; else wt_tag */
 };
 
-/* A slot's tag: the hash's top 24 bits, then the length (255 for 255 or
- * more). Never 0: the slots hold words of 3 bytes or more. */
+/* A slot's tag: a set top bit (never 0, even for an empty word a damaged
+ * count file might hold), the hash's top 23 bits, then the length (255 for
+ * 255 or more). */
 static uint32_t wt_tag(uint64_t h, size_t n)
 {
-    return (uint32_t)(h >> 40) << 8 | (uint32_t)(n < 255 ? n : 255);
+    return 1u << 31 | (uint32_t)(h >> 41) << 8 | (uint32_t)(n < 255 ? n : 255);
 }
 
 /* Words waiting to be added, their slots already being fetched: on a large
