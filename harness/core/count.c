@@ -14,18 +14,26 @@
 /* ---- a word -> count hash table, one per worker ---- */
 
 /* A probe that finds its word touches only this slot when the word is at
- * most WT_HEAD bytes long (nearly every pre-token): hash, length, the bytes
- * and the count are all here, in half a cache line, and the bytes compare as
- * one integer (zero-padded; with the length equal, padding cannot collide).
- * Longer words compare their tail in t->bytes. The count lives here while
- * counting and is copied to t->freq by wt_flush. */
+ * most WT_HEAD bytes long (nearly every pre-token): 23 bits of the hash,
+ * the length and the bytes are here, four slots to a cache line, and the
+ * bytes compare as one integer (zero-padded; with the length equal, padding
+ * cannot collide). Longer words compare their tail in t->bytes. The count
+ * is t->freq[idx]: the frequent words come first in the text, so their
+ * counts share a few cache lines at the start of the array. */
 #define WT_HEAD 8
 struct word_slot {
-    uint64_t hash; /* 0 = empty; stored hashes have the top bit set */
-    uint64_t freq;
-    uint32_t idx, len;
-    uint64_t head;  /* the first WT_HEAD bytes, zero-padded */
+    uint64_t head; /* the first WT_HEAD bytes, zero-padded */
+    uint32_t idx;  /* the word's index in the word arrays */
+    uint32_t tag;  /* 0 = empty; else wt_tag */
 };
+
+/* A slot's tag: a set top bit (never 0, even for an empty word a damaged
+ * count file might hold), the hash's top 23 bits, then the length (255 for
+ * 255 or more). */
+static uint32_t wt_tag(uint64_t h, size_t n)
+{
+    return 1u << 31 | (uint32_t)(h >> 41) << 8 | (uint32_t)(n < 255 ? n : 255);
+}
 
 /* Words waiting to be added, their slots already being fetched: on a large
  * vocabulary (real text: hundreds of thousands of distinct words) nearly
@@ -35,27 +43,53 @@ struct word_slot {
  * that fits the cache gains nothing from it and pays its bookkeeping, so
  * the queue starts only once the table has WT_QUEUE_SLOTS slots (2 MiB). */
 #define WT_AHEAD 8
-#define WT_QUEUE_SLOTS (1u << 16)
+#define WT_QUEUE_SLOTS (1u << 17)
 struct pending_word {
     const unsigned char *p;
     size_t n;
     uint64_t h;
 };
 
+/* Words of one or two bytes (over half of all pre-tokens on real text: a
+ * space, a newline, punctuation) skip hashing and probing: each has its own
+ * counter at a fixed place, 256 + 65536 of them, of which only the few
+ * in use are ever touched. */
+#define WT_SHORT (256u + 65536u)
+
 struct word_table {
     struct word_slot *slot;
+    uint64_t *short_freq;  /* WT_SHORT counters, by wt_short_key */
+    uint32_t *short_idx;   /* the word's index + 1, or 0 if not seen yet */
     struct pending_word queue[WT_AHEAD]; /* a ring: the oldest at q_head */
     unsigned q_head, q_len;
     size_t mask;
     struct buf bytes;
     uint64_t *off;
     uint32_t *len;
-    uint64_t *freq;    /* valid after wt_flush */
+    uint64_t *freq;    /* the short words' counts are copied here by wt_flush */
     uint64_t *hash;
     size_t n, cap;
+    size_t in_slots;   /* words in the slot array (the short ones are not) */
     uint64_t total;
     size_t too_long;   /* length of a pre-token past the 4 GiB word limit, or 0 */
 };
+
+/* Slots of a new table: a counting thread's table starts near the size its
+ * share of the input is likely to need (one slot per 64 bytes: sentences'
+ * 10 MB need 108 Ki slots, mail's 32 MB 366 Ki), so on such text it is
+ * rebuilt once or not at all instead of five times; at most WT_MAX_START_SLOTS (4 MiB), since a
+ * table larger than its words spreads them over more cache lines, and text
+ * repeats its words (a synthetic 256 MB holds 98 K distinct words). */
+#define WT_MIN_SLOTS ((size_t)1 << 14)
+#define WT_MAX_START_SLOTS ((size_t)1 << 18)
+
+static size_t wt_start_slots(size_t bytes)
+{
+    size_t n = WT_MIN_SLOTS;
+    while (n < WT_MAX_START_SLOTS && n * 64 < bytes)
+        n *= 2;
+    return n;
+}
 
 /* A zeroed slot array. A large one asks for huge pages: real text's table
  * of hundreds of thousands of words spans more memory than the TLB maps in
@@ -73,16 +107,21 @@ static struct word_slot *wt_new_slots(size_t n)
     return s;
 }
 
-static void wt_init(struct word_table *t)
+/* A new table of `slots` slots (a power of two). */
+static void wt_init(struct word_table *t, size_t slots)
 {
     memset(t, 0, sizeof *t);
-    t->mask = (1u << 14) - 1;
+    t->mask = slots - 1;
     t->slot = wt_new_slots(t->mask + 1);
+    t->short_freq = xcalloc(WT_SHORT, sizeof *t->short_freq);
+    t->short_idx = xcalloc(WT_SHORT, sizeof *t->short_idx);
 }
 
 static void wt_free(struct word_table *t)
 {
     free(t->slot);
+    free(t->short_freq);
+    free(t->short_idx);
     buf_free(&t->bytes);
     free(t->off);
     free(t->len);
@@ -90,59 +129,104 @@ static void wt_free(struct word_table *t)
     free(t->hash);
 }
 
+static uint64_t wt_load64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* The first WT_HEAD bytes of a word, zero-padded, in a few loads (no
+ * memcpy of a variable length, which is a call). */
+static uint64_t wt_head(const unsigned char *p, size_t n)
+{
+    if (n >= 8)
+        return wt_load64(p);
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + n - 4, 4);
+        return lo | (uint64_t)hi << (8 * (n - 4)); /* the overlap holds the same bytes */
+    }
+    if (n == 0)
+        return 0;
+    return p[0] | (uint64_t)p[n >> 1] << (8 * (n >> 1)) | (uint64_t)p[n - 1] << (8 * (n - 1));
+}
+
+/* The table's hash of a word. Words of at most WT_HEAD bytes (94 % of the
+ * pre-tokens of mail) hash their head with one multiply instead of calling
+ * hash_bytes. Only the table sees it: it decides slots, never results. */
+static uint64_t wt_hash(const unsigned char *p, size_t n)
+{
+    if (n > WT_HEAD)
+        return hash_bytes(p, n);
+    __uint128_t r = (__uint128_t)(wt_head(p, n) ^ 0xa0761d6478bd642fULL) *
+                    (0xe7037ed1a0b428dbULL ^ n);
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* A table holds at most WT_LOAD_NUM / WT_LOAD_DEN words per slot. */
+#define WT_LOAD_NUM 3
+#define WT_LOAD_DEN 4
+
+/* Puts word i into the first free slot from its hash on. */
+static void wt_place(struct word_slot *s, size_t mask, size_t j, uint64_t head, uint32_t tag,
+                     size_t i)
+{
+    while (s[j].tag)
+        j = (j + 1) & mask;
+    s[j] = (struct word_slot){.head = head, .idx = (uint32_t)i, .tag = tag};
+}
+
+/* Doubles the slot array, placing the words in the order they came: the
+ * frequent words, which come first, stay nearest their hash's slot. */
 static void wt_grow_slots(struct word_table *t)
 {
     size_t n = (t->mask + 1) * 2, mask = n - 1;
     struct word_slot *s = wt_new_slots(n);
-    for (size_t i = 0; i <= t->mask; i++) {
-        if (!t->slot[i].hash)
-            continue;
-        size_t j = t->slot[i].hash & mask;
-        while (s[j].hash)
-            j = (j + 1) & mask;
-        s[j] = t->slot[i];
+    for (size_t i = 0; i < t->n; i++) {
+        size_t len = t->len[i];
+        if (len > 2)
+            wt_place(s, mask, t->hash[i] & mask, wt_head(t->bytes.data + t->off[i], len),
+                     wt_tag(t->hash[i], len), i);
     }
     free(t->slot);
     t->slot = s;
     t->mask = mask;
 }
 
-/* Copies each word's count from its slot to t->freq. */
+/* Copies the short words' counts to t->freq. */
 static void wt_flush(struct word_table *t)
 {
-    for (size_t i = 0; i <= t->mask; i++)
-        if (t->slot[i].hash)
-            t->freq[t->slot[i].idx] = t->slot[i].freq;
+    for (size_t k = 0; k < WT_SHORT; k++)
+        if (t->short_idx[k])
+            t->freq[t->short_idx[k] - 1] = t->short_freq[k];
 }
 
-static uint64_t wt_head(const unsigned char *p, size_t n)
+/* The counter of a word of one or two bytes. */
+static size_t wt_short_key(const unsigned char *p, size_t n)
 {
-    uint64_t head = 0;
-    memcpy(&head, p, n < WT_HEAD ? n : WT_HEAD);
-    return head;
+    return n == 1 ? p[0] : 256u + (p[0] | (size_t)p[1] << 8);
 }
 
 static int wt_same(const struct word_table *t, const struct word_slot *s,
                    const unsigned char *p, size_t n, uint64_t head)
 {
-    return s->len == n && s->head == head &&
-           (n <= WT_HEAD || memcmp(t->bytes.data + t->off[s->idx] + WT_HEAD, p + WT_HEAD,
-                                   n - WT_HEAD) == 0);
+    if (s->head != head)
+        return 0;
+    if (n <= WT_HEAD)
+        return 1;
+    const unsigned char *w = t->bytes.data + t->off[s->idx];
+    if (n <= 2 * WT_HEAD) /* the last 8 bytes: what the head did not cover */
+        return wt_load64(w + n - 8) == wt_load64(p + n - 8);
+    return (n < 255 || t->len[s->idx] == n) &&
+           memcmp(w + WT_HEAD, p + WT_HEAD, n - WT_HEAD) == 0;
 }
 
-static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint64_t h,
-                   uint64_t count)
+/* Appends a new word to the word arrays; returns its index. */
+static size_t wt_append(struct word_table *t, const unsigned char *p, size_t n, uint64_t h,
+                        uint64_t count)
 {
-    uint64_t head = wt_head(p, n);
-    h |= 1ULL << 63;
-    size_t j = h & t->mask;
-    while (t->slot[j].hash) {
-        if (t->slot[j].hash == h && wt_same(t, &t->slot[j], p, n, head)) {
-            t->slot[j].freq += count;
-            return;
-        }
-        j = (j + 1) & t->mask;
-    }
     if (t->n == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 4096;
         t->off = xrealloc(t->off, t->cap * sizeof *t->off);
@@ -154,14 +238,39 @@ static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint6
     t->off[i] = t->bytes.len;
     t->len[i] = (uint32_t)n;
     t->hash[i] = h;
+    t->freq[i] = count;
     buf_put(&t->bytes, p, n);
-    struct word_slot *s = &t->slot[j];
-    s->hash = h;
-    s->freq = count;
-    s->idx = (uint32_t)i;
-    s->len = (uint32_t)n;
-    s->head = head;
-    if (t->n * 2 > t->mask + 1)
+    return i;
+}
+
+static void wt_add_short(struct word_table *t, const unsigned char *p, size_t n,
+                         uint64_t count)
+{
+    size_t k = wt_short_key(p, n);
+    if (!t->short_idx[k])
+        t->short_idx[k] = (uint32_t)wt_append(t, p, n, 0, 0) + 1;
+    t->short_freq[k] += count;
+}
+
+static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint64_t h,
+                   uint64_t count)
+{
+    if (n - 1 < 2) {
+        wt_add_short(t, p, n, count);
+        return;
+    }
+    uint64_t head = wt_head(p, n);
+    uint32_t tag = wt_tag(h, n);
+    size_t j = h & t->mask;
+    for (; t->slot[j].tag; j = (j + 1) & t->mask) {
+        if (t->slot[j].tag == tag && wt_same(t, &t->slot[j], p, n, head)) {
+            t->freq[t->slot[j].idx] += count;
+            return;
+        }
+    }
+    size_t i = wt_append(t, p, n, h, count);
+    t->slot[j] = (struct word_slot){.head = head, .idx = (uint32_t)i, .tag = tag};
+    if (++t->in_slots * WT_LOAD_DEN > (t->mask + 1) * WT_LOAD_NUM)
         wt_grow_slots(t);
 }
 
@@ -169,8 +278,8 @@ static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint6
  * added WT_AHEAD words later (or by wt_drain). */
 static void wt_add_soon(struct word_table *t, const unsigned char *p, size_t n)
 {
-    uint64_t h = hash_bytes(p, n);
-    __builtin_prefetch(&t->slot[(h | 1ULL << 63) & t->mask]);
+    uint64_t h = wt_hash(p, n);
+    __builtin_prefetch(&t->slot[h & t->mask]);
     unsigned k = (t->q_head + t->q_len) % WT_AHEAD;
     if (t->q_len == WT_AHEAD) {
         struct pending_word *old = &t->queue[t->q_head];
@@ -293,8 +402,16 @@ static void emit_word(const unsigned char *p, size_t n, void *ctx)
         t->too_long = n;
         return;
     }
-    if (t->mask + 1 < WT_QUEUE_SLOTS)
-        wt_add(t, p, n, hash_bytes(p, n), 1); /* the queue is empty until the table is large */
+    if (n - 1 < 2) {
+        size_t k = wt_short_key(p, n);
+        if (t->short_idx[k]) {
+            t->short_freq[k]++;
+        } else {
+            wt_drain(t); /* the words queued before it get their index first */
+            wt_add_short(t, p, n, 1);
+        }
+    } else if (t->mask + 1 < WT_QUEUE_SLOTS)
+        wt_add(t, p, n, wt_hash(p, n), 1); /* the queue is empty until the table is large */
     else
         wt_add_soon(t, p, n);
     t->total++;
@@ -420,10 +537,12 @@ static size_t chunks_wanted(size_t len, unsigned workers)
 /* Runs the job on `workers` threads, this one included, and waits for them. */
 static int run_workers(struct count_worker *w, unsigned workers, char *err, size_t errlen)
 {
+    const struct count_job *job = w[0].job;
+    size_t slots = job->cfg->pretok_only ? WT_MIN_SLOTS : wt_start_slots(job->len / workers);
     unsigned started = 0;
     int rc = 0;
     for (unsigned i = 0; i < workers; i++) {
-        wt_init(&w[i].table);
+        wt_init(&w[i].table, slots);
         /* Worker 0 runs on this thread: one thread fewer to create, and a
          * single-worker count involves no thread at all. */
         if (i == 0)
@@ -545,7 +664,7 @@ static void wt_add_counts(struct word_table *t, const struct word_counts *wc)
 {
     for (size_t i = 0; i < wc->n; i++) {
         const unsigned char *p = wc->bytes + wc->off[i];
-        wt_add(t, p, wc->len[i], hash_bytes(p, wc->len[i]), wc->freq[i]);
+        wt_add(t, p, wc->len[i], wt_hash(p, wc->len[i]), wc->freq[i]);
     }
     t->total += wc->total;
 }
@@ -553,7 +672,7 @@ static void wt_add_counts(struct word_table *t, const struct word_counts *wc)
 void word_counts_add(struct word_counts *dst, const struct word_counts *src)
 {
     struct word_table t;
-    wt_init(&t);
+    wt_init(&t, WT_MIN_SLOTS);
     wt_add_counts(&t, dst);
     wt_add_counts(&t, src);
     wt_flush(&t);
