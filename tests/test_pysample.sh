@@ -4,6 +4,12 @@
 # the bench and TRAINER=).
 set -u
 . "$(dirname "$0")/lib.sh"   # $tmp, check
+if [ -n "${SANITIZE:-}" ]; then
+    # Python code, whose C (bpetrain's counting, the bench's runs) the sanitized
+    # tests cover elsewhere; minutes of interpreters that a sanitizer cannot see.
+    skip "the Python strategies (the sample) are tested in the release build (SANITIZE=$SANITIZE)"
+    exit 0
+fi
 . "$(dirname "$0")/pystrategies_lib.sh"
 
 # The sample: py-spawn starts 1743 x W interpreters there (minutes at W = 3 on two cores);
