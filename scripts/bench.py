@@ -24,7 +24,6 @@ Usage: scripts/bench.py --dataset NAME [--vocab N] [--backends "..."]
 import argparse
 import csv
 import datetime
-import hashlib
 import json
 import os
 import signal
@@ -35,7 +34,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import backends as B, machine, pyruns, runs, sessions  # noqa: E402
 from benchlib.reportfile import write_atomic                 # noqa: E402
-from benchlib.tools import BIN, ROOT, binary, run_text       # noqa: E402
+from benchlib.tools import BIN, ROOT, binary, run_text, sha256_of  # noqa: E402
 
 BPETRAIN = binary("bpetrain")
 # Backend mpi runs under mpirun with W = ranks (bin/bpetrain-mpi, make mpi).
@@ -90,14 +89,6 @@ def resolve_dataset(name, size, seed):
         if rc != 0:
             sys.exit(rc)
     return name, path, False
-
-
-def sha256_of(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for b in iter(lambda: f.read(1 << 22), b""):
-            h.update(b)
-    return h.hexdigest()
 
 
 def binaries_of_this_build():

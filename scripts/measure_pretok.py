@@ -23,7 +23,6 @@ medians and min-max, the ratios within the run.
 import argparse
 import csv
 import datetime
-import hashlib
 import io
 import json
 import os
@@ -36,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import machine  # noqa: E402
 from benchlib.reportfile import ReportError, write_atomic  # noqa: E402
 from benchlib.tables import fmt, median, mmm, num, ratio, table  # noqa: E402
-from benchlib.tools import run_text  # noqa: E402
+from benchlib.tools import run_text, sha256_of  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 SAMPLE = os.path.join(ROOT, "data", "sample", "tinystories_v1_head_1097.txt")
@@ -48,14 +47,6 @@ COLUMNS = ["set", "pretok", "phase", "count_workers", "repeat", "bytes", "count_
 PHASES = (("pretok", "--pretok-only", "pre-tokenize alone"),
           ("count", "--count-only", "count end to end"))
 SAMPLE_COPIES = 34  # about 32.6 MB, the size of `mail`
-
-
-def sha256_of(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for b in iter(lambda: f.read(1 << 22), b""):
-            h.update(b)
-    return h.hexdigest()
 
 
 def sample_input(work):

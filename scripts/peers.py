@@ -46,7 +46,6 @@ import argparse
 import collections
 import csv
 import datetime
-import hashlib
 import heapq
 import json
 import os
@@ -61,7 +60,7 @@ from benchlib.gpt2 import bytes_to_gpt2, gpt2_to_bytes  # noqa: E402
 from benchlib.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
 from benchlib.reportfile import figure, write_atomic  # noqa: E402
 from benchlib.tables import median, num  # noqa: E402
-from benchlib.tools import BIN  # noqa: E402
+from benchlib.tools import BIN, sha256_of  # noqa: E402
 from benchlib import pyruns, wordcounts  # noqa: E402
 COLUMNS = ["dataset", "trainer", "backend", "workers", "vocab_size", "repeat",
            "total_s", "peak_rss_kb", "merges", "notes"]
@@ -236,14 +235,6 @@ def tail(path, n=400):
 
 
 # ---- inputs --------------------------------------------------------------------------------
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def stripped_copy(src, special, dataset):
     """src with every `special` deleted, made once and reused while src is unchanged."""
     d = os.path.join(ROOT, "build", "peers", dataset)
@@ -869,7 +860,7 @@ class Run:
         }
         self.inputs = {
             "input": os.path.relpath(self.src, ROOT), "input_bytes": os.path.getsize(self.src),
-            "input_sha256": sha256_file(self.src),
+            "input_sha256": sha256_of(self.src),
             "peer_input": os.path.relpath(self.peer_input, ROOT),
             "peer_input_bytes": os.path.getsize(self.peer_input), "peer_input_note": peer_note,
         }

@@ -1,4 +1,5 @@
 """Where the repository and its binaries are; running a command for its output."""
+import hashlib
 import os
 import subprocess
 
@@ -17,3 +18,12 @@ def run_text(cmd):
         return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT).stdout.strip()
     except OSError:
         return ""
+
+
+def sha256_of(path):
+    """The hex SHA-256 of a file, read in 4 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
