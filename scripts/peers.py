@@ -43,6 +43,7 @@ Usage: scripts/peers.py INPUT [--dataset NAME] [--vocab 30000] [--repeat 3]
 """
 
 import argparse
+import codecs
 import collections
 import csv
 import datetime
@@ -235,31 +236,49 @@ def tail(path, n=400):
 
 
 # ---- inputs --------------------------------------------------------------------------------
+def count_invalid_utf8(err):
+    """A codecs error handler: U+FFFD for each invalid sequence, counted."""
+    count_invalid_utf8.n += 1
+    return "\ufffd", err.end
+
+
+count_invalid_utf8.n = 0
+codecs.register_error("peers_count_invalid", count_invalid_utf8)
+
+
 def stripped_copy(src, special, dataset):
-    """src with every `special` deleted, made once and reused while src is unchanged."""
+    """src with every `special` deleted and each invalid UTF-8 sequence replaced by
+    U+FFFD, made once and reused while src is unchanged: HF reads UTF-8 text only
+    (real e-mail stops it with "stream did not contain valid UTF-8"). Returns the
+    copy's path and how many sequences were replaced."""
     d = os.path.join(ROOT, "build", "peers", dataset)
     os.makedirs(d, exist_ok=True)
     dst = os.path.join(d, "input-nospecial.txt")
     st = os.stat(src)
-    stamp = "%s %d %d %r" % (os.path.abspath(src), st.st_size, st.st_mtime_ns, special)
+    stamp = "%s %d %d %r utf8" % (os.path.abspath(src), st.st_size, st.st_mtime_ns, special)
     if os.path.exists(dst) and os.path.exists(dst + ".stamp"):
         with open(dst + ".stamp") as f:
-            if f.read() == stamp:
-                return dst
+            kept = f.read().split("\n")
+        if kept[0] == stamp and len(kept) > 1 and kept[1].isdigit():
+            return dst, int(kept[1])
     tok = special.encode("utf-8")
-    log("writing %s (%s without %s)" % (os.path.relpath(dst, ROOT), src, special))
+    log("writing %s (%s without %s, valid UTF-8)" % (os.path.relpath(dst, ROOT), src, special))
     removed = 0
+    count_invalid_utf8.n = 0
     with open(src, "rb") as fi, open(dst + ".tmp", "wb") as fo:
         # Line by line: a special token never spans a newline (none of ours
-        # contains one), so no occurrence is cut between two reads.
+        # contains one), and neither does a UTF-8 sequence, so no occurrence of
+        # either is cut between two reads.
         for line in fi:
             removed += line.count(tok)
-            fo.write(line.replace(tok, b""))
+            line = line.replace(tok, b"")
+            fo.write(line.decode("utf-8", "peers_count_invalid").encode("utf-8"))
     os.replace(dst + ".tmp", dst)
     with open(dst + ".stamp", "w") as f:
-        f.write(stamp)
-    log("removed %d occurrences" % removed)
-    return dst
+        f.write("%s\n%d" % (stamp, count_invalid_utf8.n))
+    log("removed %d occurrences, replaced %d invalid UTF-8 sequences"
+        % (removed, count_invalid_utf8.n))
+    return dst, count_invalid_utf8.n
 
 
 # ---- the merge comparison ---------------------------------------------------------------
@@ -846,8 +865,11 @@ class Run:
         os.makedirs(self.resdir, exist_ok=True)
         os.makedirs(self.work, exist_ok=True)
         if args.peer_input == "stripped":
-            self.peer_input = stripped_copy(self.src, args.special_token, self.dataset)
+            self.peer_input, invalid = stripped_copy(self.src, args.special_token, self.dataset)
             peer_note = "the input with every %s deleted" % args.special_token
+            if invalid:
+                peer_note += (" and its %d invalid UTF-8 sequences each replaced by U+FFFD "
+                              "(HF reads UTF-8 only)" % invalid)
         else:
             self.peer_input = self.src
             peer_note = "the input itself; HF counts %s as text" % args.special_token
