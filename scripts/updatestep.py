@@ -32,11 +32,8 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from benchlib import backends as B  # noqa: E402
 from benchlib import machine  # noqa: E402
 from benchlib.reportfile import write_atomic  # noqa: E402
-from benchlib.tools import BIN  # noqa: E402
+from benchlib.tools import BEFORE, BIN, build_commit  # noqa: E402
 
-# The trainer before the update work (work counters, shards, --update): the
-# "today's" of the targets.
-BEFORE = "ea677a51cb260acb1bb7f2d05ea97c3a93cbb21d"
 RESULTS = os.path.join(ROOT, "results", "update")
 SAMPLE = "data/sample/tinystories_v1_head_1097.txt"
 US = (1, 2, 4, 8)
@@ -62,21 +59,6 @@ CORPORA = [
      "about": "synthgen --size 256M --seed 1 --vocab-growth 64 (millions of distinct "
               "words, the regime of web text)"},
 ]
-
-
-def build_before():
-    """bin/bpetrain of commit BEFORE, built once under build/update-before/."""
-    d = os.path.join(ROOT, "build", "update-before", BEFORE[:10])
-    exe = os.path.join(d, "bin", "bpetrain")
-    if os.path.exists(exe):
-        return exe
-    os.makedirs(d, exist_ok=True)
-    arch = subprocess.run(["git", "-C", ROOT, "archive", BEFORE], check=True,
-                          stdout=subprocess.PIPE).stdout
-    subprocess.run(["tar", "-x", "-C", d], input=arch, check=True)
-    subprocess.run(["make", "-C", d, "bin/bpetrain", "bin/bpescan"], check=True,
-                   stdout=subprocess.DEVNULL)
-    return exe
 
 
 def ensure_corpus(c):
@@ -216,7 +198,7 @@ def main():
                          (a.corpora, ", ".join(c["name"] for c in CORPORA)))
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     loads = [list(os.getloadavg())]
-    before = build_before()
+    before = build_commit(BEFORE)
     backends = B.load(os.path.join(BIN, "bpetrain"))
     rows = []
     for c in corpora:

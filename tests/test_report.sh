@@ -194,3 +194,59 @@ check "Table 3: fork W=1 in three groups, each over its own serial (Python 60/12
     has_line "$tmp/py.md" '| fork (bpe_v4_mp_time) | 1 | 3 | 650 | 231 | 5.56 | 3 | 60.0 | 10.0 | 20.0 | 5.00 | 3 | 6.00 | 2.00 | 5.00 | yes |'
 check "Table 3: a W only measured here has no article cells" \
     grep -q '^| fork (bpe_v4_mp_time) | 2 | 0 | — | — | — | 3 | 84.0 | ' "$tmp/py.md"
+
+# ---- the counting targets (scripts/measure_pretok.py) from made-up runs -------------------
+# MB per CPU-second = bytes / 1e6 / cpu_s, chosen so that each verdict sits at its edge.
+mkdir -p "$tmp/presults/fixture" "$tmp/presults/pretok" "$tmp/presults/mail"
+cp "$FIX/runs.csv" "$FIX/context.json" "$tmp/presults/fixture/"
+python3 - "$tmp/presults" <<'PY'
+import csv, json, os, sys
+d = sys.argv[1]
+# (set, pretok, phase, workers) -> (MB per CPU-second, count_s); the rest 100 MB/CPU-s, 1 s.
+speed = {("sample", "fast", "pretok", 1): (600, 1), ("synth-256M", "fast", "pretok", 1): (500, 1),
+         ("mail", "fast", "pretok", 1): (299, 1),
+         ("mail", "fast", "count", 1): (200, 2), ("mail", "before", "count", 1): (40, 1),
+         ("mail", "fast", "count", 2): (200, 1), ("mail", "before", "count", 2): (50, 1),
+         ("sentences", "fast", "count", 1): (500, 2), ("sentences", "fast", "count", 2): (500, 1.25),
+         ("sentences", "before", "count", 1): (100, 1), ("sentences", "before", "count", 2): (100, 1)}
+rows = []
+for s in ("sample", "synth-256M", "mail", "sentences"):
+    for p in ("pcre2", "fast", "before"):
+        for ph in ("pretok", "count"):
+            if p == "before" and ph == "pretok":
+                continue
+            for cw in (1, 2):
+                for rep in (1, 2, 3):
+                    mb, cs = speed.get((s, p, ph, cw), (100, 1))
+                    rows.append([s, p, ph, cw, rep, 100000000, cs, "%.6f" % (100 / mb), 7, 9, "16.0.0"])
+with open(os.path.join(d, "pretok", "pretok.csv"), "w", newline="") as f:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(["set", "pretok", "phase", "count_workers", "repeat", "bytes", "count_s", "cpu_s",
+                "words", "pretokens", "unicode"])
+    w.writerows(rows)
+ctx = {"started": "s", "finished": "f", "machine": {"id": "m", "label": "M"}, "loadavg_before": [0.5],
+       "loadavg_after": [0.5], "before_commit": "ea677a51cb260acb",
+       "inputs": {s: {"label": s, "path": s, "bytes": 100000000, "sha256": "0" * 64}
+                  for s in ("sample", "synth-256M", "mail", "sentences")}}
+json.dump(ctx, open(os.path.join(d, "pretok", "context.json"), "w"))
+with open(os.path.join(d, "mail", "peers.csv"), "w", newline="") as f:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(["dataset", "trainer", "backend", "workers", "vocab_size", "repeat", "total_s",
+                "peak_rss_kb", "merges", "notes"])
+    w.writerow(["mail", "bpetrain", "heap", 2, 30000, 0, "1.0", 1, 1, ""])
+    w.writerow(["mail", "hf-tokenizers", "BpeTrainer", 2, 30000, 0, "25.0", 1, 1, ""])
+PY
+P=$tmp/pretok.md
+python3 "$REPORT" --results "$tmp/presults" --plots "$tmp/pplots" --report "$P" fixture 2>"$tmp/err"
+check "results/pretok present: exit 0, its table and targets sections" \
+    bash -c "test $? -eq 0 && grep -q '^<!-- BEGIN GENERATED: pretok/table' '$P' && grep -q '^<!-- BEGIN GENERATED: pretok/targets' '$P'"
+check "counting targets: pre-tokenizing alone, met at 500 and not met at 299" \
+    bash -c "grep -Fq 'TinyStories-like text: sample 600, synth-256M 500: **met**.' '$P' && grep -Fq 'on mail: mail 299: **not met**.' '$P'"
+check "counting targets: 5× before needs every diverse set at both worker counts" \
+    grep -Fq 'CPU-second: mail, 1 worker 5.00×, mail, 2 workers 4.00×, sentences, 1 worker 5.00×, sentences, 2 workers 5.00×: **not met**.' "$P"
+check "counting targets: parallel efficiency per repeat, 80 % is not met" \
+    grep -Fq 'mail 100 (100–100) %, sentences 80.0 (80.0–80.0) %: **not met**.' "$P"
+check "counting targets: HF over ours from mail's peers run, 25× is met" \
+    grep -Fq 'in the same peers run: 25.0× (medians of 1 and 1 runs) at vocab 30000' "$P"
+check "counting table: before's column and fast ÷ before" \
+    has_line "$P" '| mail | count end to end | 1 | 40.0 (40.0–40.0) | 100 (100–100) | 200 (200–200) | 2.00× | 5.00× |'

@@ -27,3 +27,23 @@ def sha256_of(path):
         for block in iter(lambda: f.read(1 << 22), b""):
             h.update(block)
     return h.hexdigest()
+
+
+# The trainer from before the counting and update work (fast pre-tokenizer, word
+# table, work counters, shards, --update): the "today's" of those targets.
+BEFORE = "ea677a51cb260acb1bb7f2d05ea97c3a93cbb21d"
+
+
+def build_commit(commit=BEFORE):
+    """bin/bpetrain of `commit`, built once from `git archive` under build/update-before/."""
+    d = os.path.join(ROOT, "build", "update-before", commit[:10])
+    exe = os.path.join(d, "bin", "bpetrain")
+    if os.path.exists(exe):
+        return exe
+    os.makedirs(d, exist_ok=True)
+    arch = subprocess.run(["git", "-C", ROOT, "archive", commit], check=True,
+                          stdout=subprocess.PIPE).stdout
+    subprocess.run(["tar", "-x", "-C", d], input=arch, check=True)
+    subprocess.run(["make", "-C", d, "bin/bpetrain", "bin/bpescan"], check=True,
+                   stdout=subprocess.DEVNULL)
+    return exe
