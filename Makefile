@@ -243,7 +243,7 @@ test: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(TEST_BIN) $(if $(SANITIZE),,python)
 # ---- benchmarks -----------------------------------------------------------------
 # make bench DATASET=sample|cs336|synth|tinystories|tinystories-valid|owt|mail|sentences
 #            [VOCAB=N] [BACKENDS="..."] [WORKERS="1 2 4 8"] [REPEAT=3] [PIN=none]
-#            [COUNT_WORKERS="1 2"] [SIZE=2G] [FORCE=1]
+#            [COUNT_WORKERS="1 2"] [SIZE=2G] [FORCE=1] [PEERS=1: against HF and SentencePiece]
 DATASET  ?= sample
 REPEAT   ?= 3
 PIN      ?= none
@@ -262,12 +262,14 @@ $(BENCH_STAMP):
 	@scripts/ensure-deps.sh $(BENCH_DEPS)
 	@mkdir -p build && touch $@
 
-bench: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(BENCH_STAMP) $(if $(filter mpi,$(BACKENDS)),$(BPETRAIN_MPI))
+bench: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(BENCH_STAMP) $(if $(filter mpi,$(BACKENDS)),$(BPETRAIN_MPI)) \
+       $(if $(filter 1 yes,$(PEERS)),peers)
 	python3 scripts/bench.py --dataset $(DATASET) --repeat $(REPEAT) --pin $(PIN) \
 	    --workers "$(WORKERS)" $(if $(BACKENDS),--backends "$(BACKENDS)") --size $(SIZE) \
 	    $(if $(VOCAB),--vocab $(VOCAB)) $(if $(COUNT_WORKERS),--count-workers "$(COUNT_WORKERS)") \
 	    $(if $(filter 1 yes,$(FORCE)),--force) --py-workers "$(PY_WORKERS)" \
-	    --py-repeat $(PY_REPEAT) --time-limit $(TIME_LIMIT) $(if $(TRAINER),--trainer "$(TRAINER)")
+	    --py-repeat $(PY_REPEAT) --time-limit $(TIME_LIMIT) $(if $(TRAINER),--trainer "$(TRAINER)") \
+	    $(if $(filter 1 yes,$(PEERS)),--peers)
 	python3 scripts/report.py
 	python3 scripts/experiments.py report
 

@@ -139,6 +139,10 @@ def parse_args():
     ap.add_argument("--trainer", default="",
                     help="PATH/TO/MODULE.py:FUNCTION: benchmark this CS336 train_bpe against "
                          "bpetrain (scripts/peers.py, trainer train_bpe) instead of the matrix")
+    ap.add_argument("--peers", action="store_true",
+                    help="train with bpetrain, HF tokenizers and SentencePiece on the data set "
+                         "at vocab 30000 (scripts/peers.py; make peers installs them) instead "
+                         "of the matrix")
     ap.add_argument("--py-repeat", type=int, default=0,
                     help="repeats for the py-* backends (default: --repeat)")
     return ap.parse_args()
@@ -502,11 +506,22 @@ def run_trainer(args, bench):
     sys.exit(subprocess.call(cmd, cwd=ROOT))
 
 
+def run_peers(args, bench):
+    """--peers: bpetrain (heap, 2 and 1 threads) beside the established trainers, each
+    REPEAT times as a process of its own, at the one vocabulary HF's Node binding offers."""
+    cmd = [sys.executable, os.path.join(ROOT, "scripts", "peers.py"),
+           os.path.join(ROOT, bench["path"]), "--dataset", bench["dataset"],
+           "--repeat", str(args.repeat), "--results", args.results, "--bpetrain", BPETRAIN]
+    sys.exit(subprocess.call(cmd, cwd=ROOT))
+
+
 def main():
     args = parse_args()
     bench = setup(args)
     if args.trainer:
         run_trainer(args, bench)
+    if args.peers:
+        run_peers(args, bench)
     here, bk = bench["machine"], bench["backends"]
     plan = plan_runs(args, bk, os.path.getsize(os.path.join(ROOT, bench["path"])))
     binaries = binaries_of_this_build()

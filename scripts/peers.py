@@ -391,31 +391,25 @@ def replay_hf(hf, hf_vocab, words):
         for p in zip(t, t[1:]):
             counts[p] += freq[wi]
             where[p].add(wi)
-    heap = [(-c, p) for p, c in counts.items()]
-    heapq.heapify(heap)
-
-    def valid_top():
-        while heap and counts.get(heap[0][1], 0) != -heap[0][0]:
-            heapq.heappop(heap)
-        return -heap[0][0] if heap else 0
-
     def hf_ids(p):
         return (hf_vocab.get(p[0], 1 << 62), hf_vocab.get(p[1], 1 << 62))
 
+    # Keyed by count, then HF's ids: the valid top is the pair CS336 counting with
+    # HF's tie-break picks, without gathering every tied pair each merge (on a
+    # small corpus thousands of pairs tie at the end).
+    heap = [(-c, hf_ids(p), p) for p, c in counts.items()]
+    heapq.heapify(heap)
+
+    def valid_top():
+        while heap and counts.get(heap[0][2], 0) != -heap[0][0]:
+            heapq.heappop(heap)
+        return (-heap[0][0], heap[0][2]) if heap else (0, None)
+
     for i, pair in enumerate(hf):
-        top = valid_top()
+        top, best = valid_top()
         c = counts.get(pair, 0)
-        tied = []
-        if c == top and top > 0:
-            # All valid entries at the top count, then put them back.
-            while heap and -heap[0][0] == top:
-                e = heapq.heappop(heap)
-                if counts.get(e[1], 0) == top and e[1] not in tied:
-                    tied.append(e[1])
-            for p in tied:
-                heapq.heappush(heap, (-top, p))
-        if c != top or min(tied, key=hf_ids) != pair:
-            tied_now = tied or [p for p, n in counts.items() if n == top]
+        if c != top or best != pair:
+            tied_now = [p for p, n in counts.items() if n == top and n > 0]
             # The pairs CS336 counting ranks above HF's choice (HF ids break ties).
             above = sorted((p for p in tied_now if c != top or hf_ids(p) < hf_ids(pair)),
                            key=hf_ids)
@@ -461,7 +455,7 @@ def replay_hf(hf, hf_vocab, words):
             toks[wi] = new
         for p in changed:
             if counts[p] > 0:
-                heapq.heappush(heap, (-counts[p], p))
+                heapq.heappush(heap, (-counts[p], hf_ids(p), p))
     return None
 
 

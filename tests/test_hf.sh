@@ -25,3 +25,18 @@ fi
 # hf_check.js prints its own PASS/FAIL lines; a crash without a FAIL line is
 # caught by run.sh through the exit status.
 node peers/hf_check.js "$tmp/out" "$TS" '<|endoftext|>'
+
+# make bench PEERS=1: the three trainers on a data set, and HF's merges replayed on
+# our counts (quick even where thousands of pairs tie, as at the end of corpus.en).
+if python3 scripts/bench.py --dataset cs336 --peers --repeat 1 --results "$tmp/peers" \
+        >"$tmp/peers.out" 2>&1; then
+    pass "bench --peers on cs336: exit 0"
+else
+    fail "bench --peers on cs336: $(tail -c 300 "$tmp/peers.out")"
+fi
+check "bench --peers: rows of bpetrain (2 and 1 threads), HF and SentencePiece" \
+    test "$(cut -d, -f2,3 "$tmp/peers/cs336/peers.csv" | sort | tr '\n' ' ')" = \
+        "bpetrain,heap bpetrain,heap hf-tokenizers,BpeTrainer sentencepiece,bpe trainer,backend "
+check "bench --peers: HF's merges compared with ours" \
+    python3 -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not j['identical_leading_merges'] > 0)" \
+        "$tmp/peers/cs336/peers-merges.json"
