@@ -73,7 +73,9 @@ def load_rows(results, dataset):
     machines = sessions.by_machine(found)
     mid, _ = sessions.choose(machines, None)
     m = machines[mid]
-    return m.rows(), [s.context for s in m.sessions]
+    rows = m.rows()
+    used = {r["_session"] for r in rows}
+    return rows, [s.context for s in m.sessions if s.id in used]
 
 
 def counters(row):
@@ -143,13 +145,16 @@ def sec_context(merge_ctx, count_ctx, merge_rows, count_rows):
     ctxs = merge_ctx + count_ctx
     labels = sorted({machine.from_context(c)["label"] for c in ctxs if c})
     loads = [c["loadavg"][0] for c in ctxs if isinstance(c.get("loadavg"), list) and c["loadavg"]]
+    pus = sorted({machine.from_context(c)["fingerprint"].get("pus") for c in ctxs if c} - {None})
     reps = sorted({r.get("repeat") for r in merge_rows})
     out = ["### Machine and runs", ""]
-    out.append("Machine: %s. %d bench sessions (`make mpi-bench`: `scripts/mpibench.py measure`, "
-               "results in `results/mpi/`), one-minute load average %s when they started: the "
-               "machine was shared and loaded, and W = 4 and 8 are oversubscribed (2 cores)."
+    out.append("Machine: %s. %d bench sessions made the rows below (`make mpi-bench`: "
+               "`scripts/mpibench.py measure`, results in `results/mpi/`), one-minute load "
+               "average %s when they started (a load above the %s PUs means that other jobs "
+               "shared the machine); W above the PUs is oversubscribed."
                % ("; ".join(labels) or MISSING, len(ctxs),
-                  ("%s–%s" % (fmt(min(loads)), fmt(max(loads)))) if loads else MISSING))
+                  ("%s–%s" % (fmt(min(loads)), fmt(max(loads)))) if loads else MISSING,
+                  "/".join(str(p) for p in pus) or MISSING))
     out.append("")
     out.append("Merge phase: **%s** (real text), vocabulary %s, %s merges, %d repeats of each "
                "configuration, interleaved (pool and mpi wait=spin in one session per repeat, "
