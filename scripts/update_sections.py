@@ -78,18 +78,28 @@ def corpus_label(c):
     return "%s (%s)" % (c["name"], c["kind"])
 
 
+def was_loaded(runs, ctx):
+    """(loaded, PUs): did the load before some run exceed the machine's PUs?"""
+    pus = from_context(ctx)["fingerprint"].get("pus") or 2
+    loads = [num(r["load1"]) for r in runs.rows if num(r["load1"]) is not None]
+    return bool(loads) and max(loads) > pus, pus
+
+
 def sec_context(runs, ctx):
     m = from_context(ctx)
     loads = [num(r["load1"]) for r in runs.rows]
+    loaded, pus = was_loaded(runs, ctx)
     lines = ["Measured by `scripts/updatestep.py` (`make update-step`) on %s (machine %s), "
              "%s to %s, %d runs; each run its own process from saved word counts, the "
-             "configurations of a corpus interleaved. The machine was shared and loaded: "
+             "configurations of a corpus interleaved. %s: "
              "load average (1 min) %s before the first run, %s–%s before each run, %s at "
-             "the end (2 PUs). Times are medians (min–max) of the repetitions; ratios "
+             "the end (%s PUs). Times are medians (min–max) of the repetitions; ratios "
              "are of medians from this one session." %
              (m["label"], m["id"], ctx["started_at"], ctx["finished_at"], ctx["runs"],
+              "The machine was shared and loaded" if loaded else
+              "No other job kept the PUs busy (the load stayed at or under their number)",
               fmt(ctx["loadavg_start"][0]), fmt(min(loads)), fmt(max(loads)),
-              fmt(ctx["loadavg_end"][0])),
+              fmt(ctx["loadavg_end"][0]), pus),
              "",
              "\"before\" is the trainer of commit %s, from before the update work (the "
              "\"today's\" of the targets), built from `git archive` of that commit." %
@@ -169,7 +179,7 @@ def sec_backends(runs, ctx):
              "and update (the serial update, the same for all), in wall seconds; every "
              "backend on the sample, the in-process ones but openmp on mail (a process "
              "backend forks, spawns or pipes every merge, and openmp's spinning threads "
-             "crawl on a loaded 2-PU machine).", ""]
+             "can crawl on a loaded 2-PU machine).", ""]
     rows = []
     for c in ctx["corpora"]:
         name = c["name"]
@@ -204,7 +214,7 @@ def sec_plot(runs, ctx, plots_dir, report_path):
     outbase = os.path.join(plots_dir, OWNER, "sharded")
     err = run_gnuplot(setup, cmd, data, outbase)
     return figure("sharded", outbase, report_path, "The sharded update's speed-up over the "
-                  "serial update against U, medians of wall time, loaded 2-PU machine",
+                  "serial update against U, medians of wall time",
                   ".", err)
 
 
@@ -234,7 +244,7 @@ def target_lines(runs):
     rss = median([num(r["peak_rss_kb"]) / 1024 for r in rs]) if rs else None
     return [
         "Targets of the issue, on %s at vocab 10000 (heap backend, medians of this session; "
-        "wall times on the loaded machine, and CPU times, which the load distorts less; "
+        "wall times, and CPU times, which a load distorts less; "
         "with heap the merge phase's CPU is the update's):" % t,
         "",
         "- the serial update ≥ 2× faster than before: %s;" % both(runs, t, "update_s", 2),
