@@ -49,7 +49,10 @@ static uint32_t delta_id(struct pair_table *pt, const struct step *s, struct upd
 /* Pair id's word lists gained n entries. */
 static void count_list_words(struct updater *u, uint32_t id, uint32_t n)
 {
-    u->list_words = xgrow_zeroed(u->list_words, &u->n_list_words, id, sizeof *u->list_words);
+    if (id >= u->n_list_words) {
+        u->list_words = xgrow_zeroed(u->list_words, &u->n_list_words, id, sizeof *u->list_words);
+        advise_huge(u->list_words, (size_t)u->n_list_words * sizeof *u->list_words);
+    }
     u->list_words[id] += n;
 }
 

@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 /* A word is its frequency (two 32-bit halves) and length, then its tokens,
  * so one cache line usually holds all a merge reads of it. A word is named
@@ -21,22 +19,6 @@ enum { WORD_HEADER = 3, PREFETCH_AHEAD = 16 };
 static inline int64_t word_freq(const uint32_t *x)
 {
     return (int64_t)((uint64_t)x[-2] << 32 | x[-3]);
-}
-
-/* A large array the merges read at random asks for huge pages: on millions
- * of words the tokens span far more than the TLB maps in small pages, and
- * each word visited would pay a page walk on top of its cache miss.
- * (Nothing but speed depends on the kernel granting it.) */
-static void *huge_alloc(size_t bytes)
-{
-    void *p = xmalloc(bytes);
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    if (bytes >= (4u << 20)) {
-        uintptr_t lo = ((uintptr_t)p + page - 1) / page * page;
-        uintptr_t hi = ((uintptr_t)p + bytes) / page * page;
-        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-    }
-    return p;
 }
 
 void shard_build(struct shard *s, const struct word_counts *wc, const struct vocab *v,
@@ -54,7 +36,9 @@ void shard_build(struct shard *s, const struct word_counts *wc, const struct voc
                 i, (unsigned long long)total);
         exit(2);
     }
-    s->tok = huge_alloc((total ? total : 1) * sizeof *s->tok);
+    /* On millions of words the tokens span far more than the TLB maps. */
+    s->tok = xmalloc((total ? total : 1) * sizeof *s->tok);
+    advise_huge(s->tok, total * sizeof *s->tok);
     uint32_t byte_id[256];
     for (int c = 0; c < 256; c++)
         byte_id[c] = vocab_byte_id(v, (unsigned char)c);
@@ -107,7 +91,10 @@ static void file_lists(struct shard *s)
             free(d->words.w);
             continue;
         }
-        s->index = xgrow_zeroed(s->index, &s->n_index, d->id, sizeof *s->index);
+        if (d->id >= s->n_index) {
+            s->index = xgrow_zeroed(s->index, &s->n_index, d->id, sizeof *s->index);
+            advise_huge(s->index, (size_t)s->n_index * sizeof *s->index);
+        }
         /* Only a new pair gains words, so its list here is still empty. */
         s->index[d->id] = d->words;
     }
