@@ -84,6 +84,16 @@ uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b)
     return id;
 }
 
+void pairs_prefetch_slot(const struct pair_table *t, uint32_t a, uint32_t b)
+{
+    __builtin_prefetch(&t->slots[slot_of(pair_key(a, b), t->n_slots - 1)]);
+}
+
+void pairs_prefetch_rec(const struct pair_table *t, uint32_t id)
+{
+    __builtin_prefetch(&t->rec[id], 1);
+}
+
 void pairs_sync_live(struct pair_table *t, uint32_t id)
 {
     struct pair_rec *r = &t->rec[id];
