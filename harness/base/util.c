@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 static void out_of_memory(size_t n)
 {
@@ -61,6 +63,16 @@ void *xgrow_zeroed(void *p, uint32_t *n, uint32_t need, size_t size)
     memset((char *)p + (size_t)*n * size, 0, (size_t)(cap - *n) * size);
     *n = cap;
     return p;
+}
+
+void advise_huge(void *p, size_t bytes)
+{
+    if (bytes < (4u << 20))
+        return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)p + page - 1) / page * page;
+    uintptr_t hi = ((uintptr_t)p + bytes) / page * page;
+    madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 }
 
 char *xstrdup(const char *s)

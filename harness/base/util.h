@@ -18,6 +18,11 @@ void *xcalloc_lines(size_t n, size_t size);
 /* Grows the zero-filled array p of *n elements of `size` bytes, doubling,
  * until index `need` fits; the new elements are zero. Returns p. */
 void *xgrow_zeroed(void *p, uint32_t *n, uint32_t need, size_t size);
+/* Asks for huge pages under an array of `bytes` read at random, if it is
+ * large (4 MiB or more): past what the TLB maps in small pages every access
+ * would pay a page walk on top of its cache miss. Nothing but speed depends
+ * on the kernel granting it. */
+void advise_huge(void *p, size_t bytes);
 
 /* Seconds on the monotonic clock. */
 double now_s(void);

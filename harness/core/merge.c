@@ -49,7 +49,10 @@ static uint32_t delta_id(struct pair_table *pt, const struct step *s, struct upd
 /* Pair id's word lists gained n entries. */
 static void count_list_words(struct updater *u, uint32_t id, uint32_t n)
 {
-    u->list_words = xgrow_zeroed(u->list_words, &u->n_list_words, id, sizeof *u->list_words);
+    if (id >= u->n_list_words) {
+        u->list_words = xgrow_zeroed(u->list_words, &u->n_list_words, id, sizeof *u->list_words);
+        advise_huge(u->list_words, (size_t)u->n_list_words * sizeof *u->list_words);
+    }
     u->list_words[id] += n;
 }
 
@@ -76,14 +79,29 @@ static void combine(struct pair_table *pt, struct step *s, struct updater *u)
 {
     for (unsigned i = 0; i < u->n; i++) {
         struct shard *sh = &u->shards[i];
+        /* Each delta's pair is a hash probe, then its record, then its
+         * word-list count, each a likely miss in tables of millions of
+         * pairs: asking for all the probes first, then all the records,
+         * overlaps the waits instead of paying them one after another. */
+        for (uint32_t k = 0; k < sh->n_d; k++)
+            if (sh->d[k].delta != 0 && sh->d[k].id == PAIR_NONE)
+                pairs_prefetch_slot(pt, sh->d[k].a, sh->d[k].b);
+        for (uint32_t k = 0; k < sh->n_d; k++) {
+            struct shard_delta *d = &sh->d[k];
+            if (d->delta == 0)
+                continue;
+            if (d->id == PAIR_NONE)
+                d->id = delta_id(pt, s, u, d);
+            pairs_prefetch_rec(pt, d->id);
+            if (d->words.n && d->id < u->n_list_words)
+                __builtin_prefetch(&u->list_words[d->id], 1);
+        }
         for (uint32_t k = 0; k < sh->n_d; k++) {
             struct shard_delta *d = &sh->d[k];
             if (d->delta == 0) {
                 d->id = PAIR_NONE;
                 continue;
             }
-            if (d->id == PAIR_NONE)
-                d->id = delta_id(pt, s, u, d);
             add_delta(pt, s, d->id, d->delta);
             if (d->words.n)
                 count_list_words(u, d->id, d->words.n);
@@ -187,6 +205,12 @@ static int apply_merge(struct pair_table *pt, struct step *s, struct updater *u,
     if (pt->rec[chosen].count != 0)
         return errf(err, errlen, "internal error: pair %u still has count %lld after its merge",
                     chosen, (long long)pt->rec[chosen].count);
+    /* The live entries are scattered too: asked for all at once. */
+    for (size_t k = 0; k < s->n_touched; k++) {
+        const struct pair_rec *q = &pt->rec[s->touched[k]];
+        if (q->count != q->old_count && q->live_pos != PAIR_NONE)
+            __builtin_prefetch(&pt->live[q->live_pos], 1);
+    }
     for (size_t k = 0; k < s->n_touched; k++) {
         uint32_t id = s->touched[k];
         struct pair_rec *q = &pt->rec[id];

@@ -80,6 +80,7 @@ static void ensure_pos(struct pair_heap *h, uint32_t id)
     while (cap <= id)
         cap *= 2;
     h->pos = xrealloc(h->pos, cap * sizeof *h->pos);
+    advise_huge(h->pos, cap * sizeof *h->pos);
     for (size_t i = h->pos_cap; i < cap; i++)
         h->pos[i] = PAIR_NONE;
     h->pos_cap = cap;
@@ -90,6 +91,7 @@ static void append(struct pair_heap *h, int64_t count, uint32_t id)
     if (h->n == h->cap) {
         h->cap = h->cap ? h->cap * 2 : 1024;
         h->e = xrealloc(h->e, h->cap * sizeof *h->e);
+        advise_huge(h->e, h->cap * sizeof *h->e);
     }
     if (h->indexed)
         ensure_pos(h, id);

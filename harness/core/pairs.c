@@ -41,6 +41,7 @@ static void rehash(struct pair_table *t)
 {
     size_t n = t->n_slots * 2, mask = n - 1;
     struct pair_slot *slots = xcalloc(n, sizeof *slots);
+    advise_huge(slots, n * sizeof *slots);
     for (size_t i = 0; i < t->n_slots; i++) {
         if (!t->slots[i].key)
             continue;
@@ -66,6 +67,7 @@ uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b)
     if (t->n_rec == t->cap_rec) {
         t->cap_rec = t->cap_rec ? t->cap_rec * 2 : 4096;
         t->rec = xrealloc(t->rec, t->cap_rec * sizeof *t->rec);
+        advise_huge(t->rec, t->cap_rec * sizeof *t->rec);
     }
     uint32_t id = t->n_rec++;
     struct pair_rec *r = &t->rec[id];
@@ -82,6 +84,16 @@ uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b)
     return id;
 }
 
+void pairs_prefetch_slot(const struct pair_table *t, uint32_t a, uint32_t b)
+{
+    __builtin_prefetch(&t->slots[slot_of(pair_key(a, b), t->n_slots - 1)]);
+}
+
+void pairs_prefetch_rec(const struct pair_table *t, uint32_t id)
+{
+    __builtin_prefetch(&t->rec[id], 1);
+}
+
 void pairs_sync_live(struct pair_table *t, uint32_t id)
 {
     struct pair_rec *r = &t->rec[id];
@@ -91,6 +103,8 @@ void pairs_sync_live(struct pair_table *t, uint32_t id)
                 t->cap_live = t->cap_live ? t->cap_live * 2 : 4096;
                 t->live = xrealloc(t->live, t->cap_live * sizeof *t->live);
                 t->live_id = xrealloc(t->live_id, t->cap_live * sizeof *t->live_id);
+                advise_huge(t->live, t->cap_live * sizeof *t->live);
+                advise_huge(t->live_id, t->cap_live * sizeof *t->live_id);
             }
             r->live_pos = t->n_live++;
             t->live[r->live_pos].a = r->a;

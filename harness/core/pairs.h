@@ -49,6 +49,11 @@ void pairs_init(struct pair_table *t, const struct vocab *v);
 void pairs_free(struct pair_table *t);
 /* Finds the id of (a, b), creating a record with count 0 if absent. */
 uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b);
+/* Asks for the hash slot where (a, b) would be found: a batch of look-ups
+ * prefetched first waits for memory once, not once per pair. */
+void pairs_prefetch_slot(const struct pair_table *t, uint32_t a, uint32_t b);
+/* Asks for id's record and, if live, its live entry. */
+void pairs_prefetch_rec(const struct pair_table *t, uint32_t id);
 /* Moves a record into or out of the live array after its count changed. */
 void pairs_sync_live(struct pair_table *t, uint32_t id);
 
