@@ -35,19 +35,18 @@ static uint32_t wt_tag(uint64_t h, size_t n)
     return 1u << 31 | (uint32_t)(h >> 41) << 8 | (uint32_t)(n < 255 ? n : 255);
 }
 
-/* Words waiting to be added, their slots already being fetched: on a large
- * vocabulary (real text: hundreds of thousands of distinct words) nearly
- * every new lookup misses the cache, and WT_AHEAD lookups in flight overlap
- * those misses instead of waiting for each. The words are added in the
- * order they came, so the table is the same as without the queue. A table
- * that fits the cache gains nothing from it and pays its bookkeeping, so
- * the queue starts only once the table has WT_QUEUE_SLOTS slots (2 MiB). */
-#define WT_AHEAD 8
-#define WT_QUEUE_SLOTS (1u << 17)
+/* Words of three or more bytes wait in a batch until WT_BATCH have come:
+ * then all their hashes are computed and their slots prefetched before the
+ * first is looked up, so on a large vocabulary (real text: hundreds of
+ * thousands of distinct words) the cache misses of a batch overlap instead
+ * of following each other, and a table in the cache pays two short loops
+ * instead of a ring's bookkeeping per word. The words are added in the
+ * order they came, so the table is the same as without the batch. */
+#define WT_BATCH 16
 struct pending_word {
     const unsigned char *p;
     size_t n;
-    uint64_t h;
+    uint64_t head; /* wt_head */
 };
 
 /* Words of one or two bytes (over half of all pre-tokens on real text: a
@@ -60,8 +59,8 @@ struct word_table {
     struct word_slot *slot;
     uint64_t *short_freq;  /* WT_SHORT counters, by wt_short_key */
     uint32_t *short_idx;   /* the word's index + 1, or 0 if not seen yet */
-    struct pending_word queue[WT_AHEAD]; /* a ring: the oldest at q_head */
-    unsigned q_head, q_len;
+    struct pending_word batch[WT_BATCH];
+    unsigned n_batch;
     size_t mask;
     struct buf bytes;
     uint64_t *off;
@@ -72,6 +71,7 @@ struct word_table {
     size_t in_slots;   /* words in the slot array (the short ones are not) */
     uint64_t total;
     size_t too_long;   /* length of a pre-token past the 4 GiB word limit, or 0 */
+    const unsigned char *end; /* the end of the input the words point into */
 };
 
 /* Slots of a new table: a counting thread's table starts near the size its
@@ -138,7 +138,7 @@ static uint64_t wt_load64(const unsigned char *p)
 
 /* The first WT_HEAD bytes of a word, zero-padded, in a few loads (no
  * memcpy of a variable length, which is a call). */
-static uint64_t wt_head(const unsigned char *p, size_t n)
+static inline __attribute__((always_inline)) uint64_t wt_head(const unsigned char *p, size_t n)
 {
     if (n >= 8)
         return wt_load64(p);
@@ -156,13 +156,31 @@ static uint64_t wt_head(const unsigned char *p, size_t n)
 /* The table's hash of a word. Words of at most WT_HEAD bytes (94 % of the
  * pre-tokens of mail) hash their head with one multiply instead of calling
  * hash_bytes. Only the table sees it: it decides slots, never results. */
-static uint64_t wt_hash(const unsigned char *p, size_t n)
+static inline __attribute__((always_inline)) uint64_t wt_hash_head(const unsigned char *p,
+                                                                    size_t n, uint64_t head)
 {
     if (n > WT_HEAD)
         return hash_bytes(p, n);
-    __uint128_t r = (__uint128_t)(wt_head(p, n) ^ 0xa0761d6478bd642fULL) *
-                    (0xe7037ed1a0b428dbULL ^ n);
+    __uint128_t r = (__uint128_t)(head ^ 0xa0761d6478bd642fULL) * (0xe7037ed1a0b428dbULL ^ n);
     return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static inline __attribute__((always_inline)) uint64_t wt_hash(const unsigned char *p, size_t n)
+{
+    return wt_hash_head(p, n, wt_head(p, n));
+}
+
+/* wt_head of a word of the input, which ends at `end`: one load and a mask
+ * wherever eight bytes from p are inside it (the bytes past the word are
+ * masked off), instead of wt_head's branches on the length. */
+static inline __attribute__((always_inline)) uint64_t
+wt_head_in(const unsigned char *p, size_t n, const unsigned char *end)
+{
+    if (n >= 8)
+        return wt_load64(p);
+    if (n && (size_t)(end - p) >= 8)
+        return wt_load64(p) & (~0ULL >> (64 - 8 * n));
+    return wt_head(p, n);
 }
 
 /* A table holds at most WT_LOAD_NUM / WT_LOAD_DEN words per slot. */
@@ -209,8 +227,9 @@ static size_t wt_short_key(const unsigned char *p, size_t n)
     return n == 1 ? p[0] : 256u + (p[0] | (size_t)p[1] << 8);
 }
 
-static int wt_same(const struct word_table *t, const struct word_slot *s,
-                   const unsigned char *p, size_t n, uint64_t head)
+static inline __attribute__((always_inline)) int
+wt_same(const struct word_table *t, const struct word_slot *s, const unsigned char *p, size_t n,
+        uint64_t head)
 {
     if (s->head != head)
         return 0;
@@ -252,14 +271,11 @@ static void wt_add_short(struct word_table *t, const unsigned char *p, size_t n,
     t->short_freq[k] += count;
 }
 
-static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint64_t h,
-                   uint64_t count)
+/* Adds count to word p[0..n) of three or more bytes, hash h, head wt_head. */
+static inline __attribute__((always_inline)) void
+wt_add_long(struct word_table *t, const unsigned char *p, size_t n, uint64_t h, uint64_t head,
+            uint64_t count)
 {
-    if (n - 1 < 2) {
-        wt_add_short(t, p, n, count);
-        return;
-    }
-    uint64_t head = wt_head(p, n);
     uint32_t tag = wt_tag(h, n);
     size_t j = h & t->mask;
     for (; t->slot[j].tag; j = (j + 1) & t->mask) {
@@ -274,31 +290,34 @@ static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint6
         wt_grow_slots(t);
 }
 
-/* Queues a word of the input: its slot is prefetched now and the word
- * added WT_AHEAD words later (or by wt_drain). */
-static void wt_add_soon(struct word_table *t, const unsigned char *p, size_t n)
+static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint64_t h,
+                   uint64_t count)
 {
-    uint64_t h = wt_hash(p, n);
-    __builtin_prefetch(&t->slot[h & t->mask]);
-    unsigned k = (t->q_head + t->q_len) % WT_AHEAD;
-    if (t->q_len == WT_AHEAD) {
-        struct pending_word *old = &t->queue[t->q_head];
-        wt_add(t, old->p, old->n, old->h, 1);
-        t->q_head = (t->q_head + 1) % WT_AHEAD;
-    } else {
-        t->q_len++;
-    }
-    t->queue[k] = (struct pending_word){p, n, h};
+    if (n - 1 < 2)
+        wt_add_short(t, p, n, count);
+    else
+        wt_add_long(t, p, n, h, wt_head(p, n), count);
 }
 
-/* Adds every queued word: before the input they point into is released. */
+/* Adds the batched words: their slots are fetched first, all at once. */
+static void wt_add_batch(struct word_table *t)
+{
+    uint64_t h[WT_BATCH];
+    unsigned n = t->n_batch;
+    for (unsigned i = 0; i < n; i++) {
+        h[i] = wt_hash_head(t->batch[i].p, t->batch[i].n, t->batch[i].head);
+        __builtin_prefetch(&t->slot[h[i] & t->mask]);
+    }
+    for (unsigned i = 0; i < n; i++)
+        wt_add_long(t, t->batch[i].p, t->batch[i].n, h[i], t->batch[i].head, 1);
+    t->n_batch = 0;
+}
+
+/* Adds every batched word: before the input they point into is released. */
 static void wt_drain(struct word_table *t)
 {
-    for (; t->q_len; t->q_len--) {
-        struct pending_word *w = &t->queue[t->q_head];
-        wt_add(t, w->p, w->n, w->h, 1);
-        t->q_head = (t->q_head + 1) % WT_AHEAD;
-    }
+    if (t->n_batch)
+        wt_add_batch(t);
 }
 
 /* ---- chunking ---- */
@@ -402,18 +421,20 @@ static void emit_word(const unsigned char *p, size_t n, void *ctx)
         t->too_long = n;
         return;
     }
+    uint64_t head = wt_head_in(p, n, t->end);
     if (n - 1 < 2) {
-        size_t k = wt_short_key(p, n);
+        size_t k = head + ((n - 1) << 8); /* wt_short_key */
         if (t->short_idx[k]) {
             t->short_freq[k]++;
         } else {
-            wt_drain(t); /* the words queued before it get their index first */
+            wt_drain(t); /* the words batched before it get their index first */
             wt_add_short(t, p, n, 1);
         }
-    } else if (t->mask + 1 < WT_QUEUE_SLOTS)
-        wt_add(t, p, n, wt_hash(p, n), 1); /* the queue is empty until the table is large */
-    else
-        wt_add_soon(t, p, n);
+    } else {
+        t->batch[t->n_batch++] = (struct pending_word){p, n, head};
+        if (t->n_batch == WT_BATCH)
+            wt_add_batch(t);
+    }
     t->total++;
 }
 
@@ -543,6 +564,7 @@ static int run_workers(struct count_worker *w, unsigned workers, char *err, size
     int rc = 0;
     for (unsigned i = 0; i < workers; i++) {
         wt_init(&w[i].table, slots);
+        w[i].table.end = job->data + job->len;
         /* Worker 0 runs on this thread: one thread fewer to create, and a
          * single-worker count involves no thread at all. */
         if (i == 0)
