@@ -196,6 +196,11 @@ static void wt_place(struct word_slot *s, size_t mask, size_t j, uint64_t head, 
     s[j] = (struct word_slot){.head = head, .idx = (uint32_t)i, .tag = tag};
 }
 
+/* How many words ahead wt_grow_slots and combine_tables prefetch the slot
+ * a word will go to: each placement is a cache miss on a large table, and
+ * the hashes are known in advance. */
+#define WT_PLACE_AHEAD 16
+
 /* Doubles the slot array, placing the words in the order they came: the
  * frequent words, which come first, stay nearest their hash's slot. */
 static void wt_grow_slots(struct word_table *t)
@@ -203,6 +208,8 @@ static void wt_grow_slots(struct word_table *t)
     size_t n = (t->mask + 1) * 2, mask = n - 1;
     struct word_slot *s = wt_new_slots(n);
     for (size_t i = 0; i < t->n; i++) {
+        if (i + WT_PLACE_AHEAD < t->n)
+            __builtin_prefetch(&s[t->hash[i + WT_PLACE_AHEAD] & mask], 1);
         size_t len = t->len[i];
         if (len > 2)
             wt_place(s, mask, t->hash[i] & mask, wt_head(t->bytes.data + t->off[i], len),
@@ -594,8 +601,15 @@ static void combine_tables(struct count_worker *w, unsigned workers, struct word
     for (unsigned i = 1; i < workers; i++) {
         struct word_table *u = &w[i].table;
         wt_flush(u);
-        for (size_t j = 0; j < u->n; j++)
+        /* Grown first for both tables' words (the most it can need), so
+         * that no rebuild comes in the middle and the prefetches hold. */
+        while ((t->in_slots + u->in_slots) * WT_LOAD_DEN > (t->mask + 1) * WT_LOAD_NUM)
+            wt_grow_slots(t);
+        for (size_t j = 0; j < u->n; j++) {
+            if (j + WT_PLACE_AHEAD < u->n)
+                __builtin_prefetch(&t->slot[u->hash[j + WT_PLACE_AHEAD] & t->mask]);
             wt_add(t, u->bytes.data + u->off[j], u->len[j], u->hash[j], u->freq[j]);
+        }
         t->total += u->total;
     }
     wt_flush(t);
