@@ -36,17 +36,19 @@ static uint32_t wt_tag(uint64_t h, size_t n)
 }
 
 /* Words of three or more bytes wait in a batch until WT_BATCH have come:
- * then all their hashes are computed and their slots prefetched before the
- * first is looked up, so on a large vocabulary (real text: hundreds of
- * thousands of distinct words) the cache misses of a batch overlap instead
- * of following each other, and a table in the cache pays two short loops
+ * then all their hashes are computed and their slots prefetched, and the
+ * batch before it, prefetched as long ago, is added. So on a large
+ * vocabulary (real text: hundreds of thousands of distinct words) the cache
+ * misses of a batch overlap instead of following each other and have a
+ * batch's time to arrive, and a table in the cache pays two short loops
  * instead of a ring's bookkeeping per word. The words are added in the
- * order they came, so the table is the same as without the batch. */
+ * order they came, so the table is the same as without the batches. */
 #define WT_BATCH 16
 struct pending_word {
     const unsigned char *p;
     size_t n;
     uint64_t head; /* wt_head */
+    uint64_t h;
 };
 
 /* Words of one or two bytes (over half of all pre-tokens on real text: a
@@ -59,8 +61,9 @@ struct word_table {
     struct word_slot *slot;
     uint64_t *short_freq;  /* WT_SHORT counters, by wt_short_key */
     uint32_t *short_idx;   /* the word's index + 1, or 0 if not seen yet */
-    struct pending_word batch[WT_BATCH];
-    unsigned n_batch;
+    struct pending_word batch[2][WT_BATCH]; /* the filling one is batch[cur] */
+    unsigned n_batch, cur;
+    unsigned n_ready;  /* words in the other, prefetched batch (0 or WT_BATCH) */
     size_t mask;
     struct buf bytes;
     uint64_t *off;
@@ -306,25 +309,39 @@ static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint6
         wt_add_long(t, p, n, h, wt_head(p, n), count);
 }
 
-/* Adds the batched words: their slots are fetched first, all at once. */
+/* Hashes n batched words and prefetches their slots. */
+static void wt_fetch_batch(struct word_table *t, struct pending_word *b, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        b[i].h = wt_hash_head(b[i].p, b[i].n, b[i].head);
+        __builtin_prefetch(&t->slot[b[i].h & t->mask]);
+    }
+}
+
+static void wt_add_fetched(struct word_table *t, const struct pending_word *b, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        wt_add_long(t, b[i].p, b[i].n, b[i].h, b[i].head, 1);
+}
+
+/* The filling batch is full: fetch it, add the one fetched before. */
 static void wt_add_batch(struct word_table *t)
 {
-    uint64_t h[WT_BATCH];
-    unsigned n = t->n_batch;
-    for (unsigned i = 0; i < n; i++) {
-        h[i] = wt_hash_head(t->batch[i].p, t->batch[i].n, t->batch[i].head);
-        __builtin_prefetch(&t->slot[h[i] & t->mask]);
-    }
-    for (unsigned i = 0; i < n; i++)
-        wt_add_long(t, t->batch[i].p, t->batch[i].n, h[i], t->batch[i].head, 1);
+    wt_fetch_batch(t, t->batch[t->cur], WT_BATCH);
+    wt_add_fetched(t, t->batch[t->cur ^ 1], t->n_ready);
+    t->n_ready = WT_BATCH;
+    t->cur ^= 1;
     t->n_batch = 0;
 }
 
 /* Adds every batched word: before the input they point into is released. */
 static void wt_drain(struct word_table *t)
 {
-    if (t->n_batch)
-        wt_add_batch(t);
+    wt_add_fetched(t, t->batch[t->cur ^ 1], t->n_ready);
+    t->n_ready = 0;
+    wt_fetch_batch(t, t->batch[t->cur], t->n_batch);
+    wt_add_fetched(t, t->batch[t->cur], t->n_batch);
+    t->n_batch = 0;
 }
 
 /* ---- chunking ---- */
@@ -438,7 +455,7 @@ static void emit_word(const unsigned char *p, size_t n, void *ctx)
             wt_add_short(t, p, n, 1);
         }
     } else {
-        t->batch[t->n_batch++] = (struct pending_word){p, n, head};
+        t->batch[t->cur][t->n_batch++] = (struct pending_word){p, n, head, 0};
         if (t->n_batch == WT_BATCH)
             wt_add_batch(t);
     }
