@@ -35,18 +35,19 @@ static uint32_t wt_tag(uint64_t h, size_t n)
     return 1u << 31 | (uint32_t)(h >> 41) << 8 | (uint32_t)(n < 255 ? n : 255);
 }
 
-/* Words waiting to be added, their slots already being fetched: on a large
- * vocabulary (real text: hundreds of thousands of distinct words) nearly
- * every new lookup misses the cache, and WT_AHEAD lookups in flight overlap
- * those misses instead of waiting for each. The words are added in the
- * order they came, so the table is the same as without the queue. A table
- * that fits the cache gains nothing from it and pays its bookkeeping, so
- * the queue starts only once the table has WT_QUEUE_SLOTS slots (2 MiB). */
-#define WT_AHEAD 8
-#define WT_QUEUE_SLOTS (1u << 17)
+/* Words of three or more bytes wait in a batch until WT_BATCH have come:
+ * then all their hashes are computed and their slots prefetched, and the
+ * batch before it, prefetched as long ago, is added. So on a large
+ * vocabulary (real text: hundreds of thousands of distinct words) the cache
+ * misses of a batch overlap instead of following each other and have a
+ * batch's time to arrive, and a table in the cache pays two short loops
+ * instead of a ring's bookkeeping per word. The words are added in the
+ * order they came, so the table is the same as without the batches. */
+#define WT_BATCH 16
 struct pending_word {
     const unsigned char *p;
     size_t n;
+    uint64_t head; /* wt_head */
     uint64_t h;
 };
 
@@ -60,8 +61,9 @@ struct word_table {
     struct word_slot *slot;
     uint64_t *short_freq;  /* WT_SHORT counters, by wt_short_key */
     uint32_t *short_idx;   /* the word's index + 1, or 0 if not seen yet */
-    struct pending_word queue[WT_AHEAD]; /* a ring: the oldest at q_head */
-    unsigned q_head, q_len;
+    struct pending_word batch[2][WT_BATCH]; /* the filling one is batch[cur] */
+    unsigned n_batch, cur;
+    unsigned n_ready;  /* words in the other, prefetched batch (0 or WT_BATCH) */
     size_t mask;
     struct buf bytes;
     uint64_t *off;
@@ -72,6 +74,7 @@ struct word_table {
     size_t in_slots;   /* words in the slot array (the short ones are not) */
     uint64_t total;
     size_t too_long;   /* length of a pre-token past the 4 GiB word limit, or 0 */
+    const unsigned char *end; /* the end of the input the words point into */
 };
 
 /* Slots of a new table: a counting thread's table starts near the size its
@@ -138,7 +141,7 @@ static uint64_t wt_load64(const unsigned char *p)
 
 /* The first WT_HEAD bytes of a word, zero-padded, in a few loads (no
  * memcpy of a variable length, which is a call). */
-static uint64_t wt_head(const unsigned char *p, size_t n)
+static inline __attribute__((always_inline)) uint64_t wt_head(const unsigned char *p, size_t n)
 {
     if (n >= 8)
         return wt_load64(p);
@@ -156,13 +159,31 @@ static uint64_t wt_head(const unsigned char *p, size_t n)
 /* The table's hash of a word. Words of at most WT_HEAD bytes (94 % of the
  * pre-tokens of mail) hash their head with one multiply instead of calling
  * hash_bytes. Only the table sees it: it decides slots, never results. */
-static uint64_t wt_hash(const unsigned char *p, size_t n)
+static inline __attribute__((always_inline)) uint64_t wt_hash_head(const unsigned char *p,
+                                                                    size_t n, uint64_t head)
 {
     if (n > WT_HEAD)
         return hash_bytes(p, n);
-    __uint128_t r = (__uint128_t)(wt_head(p, n) ^ 0xa0761d6478bd642fULL) *
-                    (0xe7037ed1a0b428dbULL ^ n);
+    __uint128_t r = (__uint128_t)(head ^ 0xa0761d6478bd642fULL) * (0xe7037ed1a0b428dbULL ^ n);
     return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static inline __attribute__((always_inline)) uint64_t wt_hash(const unsigned char *p, size_t n)
+{
+    return wt_hash_head(p, n, wt_head(p, n));
+}
+
+/* wt_head of a word of the input, which ends at `end`: one load and a mask
+ * wherever eight bytes from p are inside it (the bytes past the word are
+ * masked off), instead of wt_head's branches on the length. */
+static inline __attribute__((always_inline)) uint64_t
+wt_head_in(const unsigned char *p, size_t n, const unsigned char *end)
+{
+    if (n >= 8)
+        return wt_load64(p);
+    if (n && (size_t)(end - p) >= 8)
+        return wt_load64(p) & (~0ULL >> (64 - 8 * n));
+    return wt_head(p, n);
 }
 
 /* A table holds at most WT_LOAD_NUM / WT_LOAD_DEN words per slot. */
@@ -178,6 +199,11 @@ static void wt_place(struct word_slot *s, size_t mask, size_t j, uint64_t head, 
     s[j] = (struct word_slot){.head = head, .idx = (uint32_t)i, .tag = tag};
 }
 
+/* How many words ahead wt_grow_slots and combine_tables prefetch the slot
+ * a word will go to: each placement is a cache miss on a large table, and
+ * the hashes are known in advance. */
+#define WT_PLACE_AHEAD 16
+
 /* Doubles the slot array, placing the words in the order they came: the
  * frequent words, which come first, stay nearest their hash's slot. */
 static void wt_grow_slots(struct word_table *t)
@@ -185,6 +211,8 @@ static void wt_grow_slots(struct word_table *t)
     size_t n = (t->mask + 1) * 2, mask = n - 1;
     struct word_slot *s = wt_new_slots(n);
     for (size_t i = 0; i < t->n; i++) {
+        if (i + WT_PLACE_AHEAD < t->n)
+            __builtin_prefetch(&s[t->hash[i + WT_PLACE_AHEAD] & mask], 1);
         size_t len = t->len[i];
         if (len > 2)
             wt_place(s, mask, t->hash[i] & mask, wt_head(t->bytes.data + t->off[i], len),
@@ -209,8 +237,9 @@ static size_t wt_short_key(const unsigned char *p, size_t n)
     return n == 1 ? p[0] : 256u + (p[0] | (size_t)p[1] << 8);
 }
 
-static int wt_same(const struct word_table *t, const struct word_slot *s,
-                   const unsigned char *p, size_t n, uint64_t head)
+static inline __attribute__((always_inline)) int
+wt_same(const struct word_table *t, const struct word_slot *s, const unsigned char *p, size_t n,
+        uint64_t head)
 {
     if (s->head != head)
         return 0;
@@ -252,14 +281,11 @@ static void wt_add_short(struct word_table *t, const unsigned char *p, size_t n,
     t->short_freq[k] += count;
 }
 
-static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint64_t h,
-                   uint64_t count)
+/* Adds count to word p[0..n) of three or more bytes, hash h, head wt_head. */
+static inline __attribute__((always_inline)) void
+wt_add_long(struct word_table *t, const unsigned char *p, size_t n, uint64_t h, uint64_t head,
+            uint64_t count)
 {
-    if (n - 1 < 2) {
-        wt_add_short(t, p, n, count);
-        return;
-    }
-    uint64_t head = wt_head(p, n);
     uint32_t tag = wt_tag(h, n);
     size_t j = h & t->mask;
     for (; t->slot[j].tag; j = (j + 1) & t->mask) {
@@ -274,31 +300,48 @@ static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint6
         wt_grow_slots(t);
 }
 
-/* Queues a word of the input: its slot is prefetched now and the word
- * added WT_AHEAD words later (or by wt_drain). */
-static void wt_add_soon(struct word_table *t, const unsigned char *p, size_t n)
+static void wt_add(struct word_table *t, const unsigned char *p, size_t n, uint64_t h,
+                   uint64_t count)
 {
-    uint64_t h = wt_hash(p, n);
-    __builtin_prefetch(&t->slot[h & t->mask]);
-    unsigned k = (t->q_head + t->q_len) % WT_AHEAD;
-    if (t->q_len == WT_AHEAD) {
-        struct pending_word *old = &t->queue[t->q_head];
-        wt_add(t, old->p, old->n, old->h, 1);
-        t->q_head = (t->q_head + 1) % WT_AHEAD;
-    } else {
-        t->q_len++;
-    }
-    t->queue[k] = (struct pending_word){p, n, h};
+    if (n - 1 < 2)
+        wt_add_short(t, p, n, count);
+    else
+        wt_add_long(t, p, n, h, wt_head(p, n), count);
 }
 
-/* Adds every queued word: before the input they point into is released. */
+/* Hashes n batched words and prefetches their slots. */
+static void wt_fetch_batch(struct word_table *t, struct pending_word *b, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        b[i].h = wt_hash_head(b[i].p, b[i].n, b[i].head);
+        __builtin_prefetch(&t->slot[b[i].h & t->mask]);
+    }
+}
+
+static void wt_add_fetched(struct word_table *t, const struct pending_word *b, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        wt_add_long(t, b[i].p, b[i].n, b[i].h, b[i].head, 1);
+}
+
+/* The filling batch is full: fetch it, add the one fetched before. */
+static void wt_add_batch(struct word_table *t)
+{
+    wt_fetch_batch(t, t->batch[t->cur], WT_BATCH);
+    wt_add_fetched(t, t->batch[t->cur ^ 1], t->n_ready);
+    t->n_ready = WT_BATCH;
+    t->cur ^= 1;
+    t->n_batch = 0;
+}
+
+/* Adds every batched word: before the input they point into is released. */
 static void wt_drain(struct word_table *t)
 {
-    for (; t->q_len; t->q_len--) {
-        struct pending_word *w = &t->queue[t->q_head];
-        wt_add(t, w->p, w->n, w->h, 1);
-        t->q_head = (t->q_head + 1) % WT_AHEAD;
-    }
+    wt_add_fetched(t, t->batch[t->cur ^ 1], t->n_ready);
+    t->n_ready = 0;
+    wt_fetch_batch(t, t->batch[t->cur], t->n_batch);
+    wt_add_fetched(t, t->batch[t->cur], t->n_batch);
+    t->n_batch = 0;
 }
 
 /* ---- chunking ---- */
@@ -402,18 +445,20 @@ static void emit_word(const unsigned char *p, size_t n, void *ctx)
         t->too_long = n;
         return;
     }
+    uint64_t head = wt_head_in(p, n, t->end);
     if (n - 1 < 2) {
-        size_t k = wt_short_key(p, n);
+        size_t k = head + ((n - 1) << 8); /* wt_short_key */
         if (t->short_idx[k]) {
             t->short_freq[k]++;
         } else {
-            wt_drain(t); /* the words queued before it get their index first */
+            wt_drain(t); /* the words batched before it get their index first */
             wt_add_short(t, p, n, 1);
         }
-    } else if (t->mask + 1 < WT_QUEUE_SLOTS)
-        wt_add(t, p, n, wt_hash(p, n), 1); /* the queue is empty until the table is large */
-    else
-        wt_add_soon(t, p, n);
+    } else {
+        t->batch[t->cur][t->n_batch++] = (struct pending_word){p, n, head, 0};
+        if (t->n_batch == WT_BATCH)
+            wt_add_batch(t);
+    }
     t->total++;
 }
 
@@ -543,6 +588,7 @@ static int run_workers(struct count_worker *w, unsigned workers, char *err, size
     int rc = 0;
     for (unsigned i = 0; i < workers; i++) {
         wt_init(&w[i].table, slots);
+        w[i].table.end = job->data + job->len;
         /* Worker 0 runs on this thread: one thread fewer to create, and a
          * single-worker count involves no thread at all. */
         if (i == 0)
@@ -572,8 +618,15 @@ static void combine_tables(struct count_worker *w, unsigned workers, struct word
     for (unsigned i = 1; i < workers; i++) {
         struct word_table *u = &w[i].table;
         wt_flush(u);
-        for (size_t j = 0; j < u->n; j++)
+        /* Grown first for both tables' words (the most it can need), so
+         * that no rebuild comes in the middle and the prefetches hold. */
+        while ((t->in_slots + u->in_slots) * WT_LOAD_DEN > (t->mask + 1) * WT_LOAD_NUM)
+            wt_grow_slots(t);
+        for (size_t j = 0; j < u->n; j++) {
+            if (j + WT_PLACE_AHEAD < u->n)
+                __builtin_prefetch(&t->slot[u->hash[j + WT_PLACE_AHEAD] & t->mask]);
             wt_add(t, u->bytes.data + u->off[j], u->len[j], u->hash[j], u->freq[j]);
+        }
         t->total += u->total;
     }
     wt_flush(t);
