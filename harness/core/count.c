@@ -94,19 +94,13 @@ static size_t wt_start_slots(size_t bytes)
     return n;
 }
 
-/* A zeroed slot array. A large one asks for huge pages: real text's table
- * of hundreds of thousands of words spans more memory than the TLB maps in
- * small pages, and nearly every lookup would pay a page walk on top of its
- * cache miss. (Nothing but speed depends on the kernel granting it.) */
+/* A zeroed slot array, on huge pages when large: real text's table of
+ * hundreds of thousands of words spans more memory than the TLB maps in
+ * small pages (util.h, advise_huge). */
 static struct word_slot *wt_new_slots(size_t n)
 {
     struct word_slot *s = xcalloc(n, sizeof *s);
-    size_t bytes = n * sizeof *s, page = (size_t)sysconf(_SC_PAGESIZE);
-    if (bytes >= (4u << 20)) {
-        uintptr_t lo = ((uintptr_t)s + page - 1) / page * page;
-        uintptr_t hi = ((uintptr_t)s + bytes) / page * page;
-        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-    }
+    advise_huge(s, n * sizeof *s);
     return s;
 }
 
