@@ -300,8 +300,9 @@ def where_lines(runs, ctx):
                fmt(update_per_merge_us(runs, c["name"], SERIAL))) for c in ctx["corpora"]]
     out += ["", "**Does a parallel update pay on this machine?** %s The fastest sharded U > 1 "
             "against the serial update, wall medians: %s. At U = 2 the round alone (waking "
-            "the threads and waiting for them) costs %s; on this shared 2-PU machine the U "
-            "threads seldom run at once." %
+            "the threads and waiting for them) costs %s: the threads sleep on a condition "
+            "variable between rounds (harness/workers/rounds.h), so every merge pays U "
+            "wake-ups, and with 2 PUs the U threads and the merge loop seldom run at once." %
             ("Yes, on %s." % ", ".join(paid) if paid else "No: no U > 1 beats the serial "
              "update beyond the spread of the runs.",
              "; ".join("%s: U = %s, %s (%s)" % (n, u, times(g), how) for n, u, g, how in pays),
