@@ -26,6 +26,18 @@ check() { local d=$1; shift; "$@"; verdict "$d"; }
 # sanitized driver exits beside dying workers, not a line the driver wrote.
 err_lines() { grep -cv '^==[0-9]*==Unable to get registers from thread' "$1"; }
 
+# wait_for_line FILE PATTERN SECONDS: returns once a line of FILE matches the
+# grep PATTERN (0), or after SECONDS without one (1); polls every 0.05 s. How a
+# test waits for a background run to reach a point before interrupting it.
+wait_for_line() {
+    local i
+    for ((i = 0; i < $3 * 20; i++)); do
+        grep -q "$2" "$1" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
 # ---- the temporary directory and cleanup -------------------------------------
 tmp=$(mktemp -d) || { fail "lib.sh: cannot create a temporary directory"; exit 1; }
 lib_cleanup=()

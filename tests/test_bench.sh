@@ -52,10 +52,7 @@ rm -rf "$tmp/res"
 python3 scripts/bench.py --results "$tmp/res" --dataset sample --repeat 1 --workers "1 8" \
     --backends "serial spawn" --count-workers "1" --vocab 3000 2>"$tmp/int.err" &
 pid=$!
-for _ in $(seq 200); do
-    grep -q "spawn" "$tmp/int.err" 2>/dev/null && break
-    sleep 0.05
-done
+wait_for_line "$tmp/int.err" "spawn" 10
 sleep 0.5
 kill -INT "$pid"
 wait "$pid"

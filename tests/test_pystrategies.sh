@@ -64,10 +64,7 @@ python3 scripts/bench.py --results "$tmp/res" --dataset sample --repeat 1 --no-c
     --backends "py-serial py-fork" --workers "2" 2>"$tmp/int.err" &
 pid=$!
 # Not on a TTY, a run's progress line appears when it ends: py-serial's, then py-fork runs.
-for _ in $(seq 1200); do
-    grep -q "py-serial.*: [0-9.]* s$" "$tmp/int.err" 2>/dev/null && break
-    sleep 0.1
-done
+wait_for_line "$tmp/int.err" "py-serial.*: [0-9.]* s$" 120
 sleep 2
 kill -INT "$pid"
 wait "$pid"
