@@ -94,8 +94,34 @@ static void property(const char *name)
     snprintf(d, sizeof d, "%s: %d random inserts/increments/decrements/removals: top = "
                           "brute-force best after every step", name, steps);
     CHECK(d, agree);
+    /* Then as a training ends: the best pair leaves, one after another,
+     * until none is left. */
+    int drained = agree && checks;
+    for (uint32_t best; drained && (best = brute_best(&pt)) != PAIR_NONE;) {
+        int64_t old = pt.rec[best].count;
+        pt.rec[best].count = 0;
+        pairs_sync_live(&pt, best);
+        be->count_changed(state, &pt, best, old, 0);
+        struct select_result sel;
+        be->select(state, &pt, &sel, err, sizeof err);
+        drained = sel.pair_id == brute_best(&pt) && be->check(state, &pt) == 0;
+    }
+    snprintf(d, sizeof d, "%s: the best pair removed until none is left: top = brute-force "
+                          "best and check passes every time", name);
+    CHECK(d, drained);
     snprintf(d, sizeof d, "%s: invariant check passes after every step", name);
     CHECK(d, checks);
+    if (strcmp(name, "heap") == 0) {
+        /* Removing the best pairs one by one drives the best count down,
+         * so the heap must have run empty and lowered its floor. */
+        struct backend_report rep = {0};
+        be->report(state, &rep);
+        const char *at = rep.counters.len ? strstr(buf_cstr(&rep.counters), "heap_refills=")
+                                          : NULL;
+        CHECK("heap: the floor was lowered (heap refilled) more than once",
+              at && strtoull(at + strlen("heap_refills="), NULL, 10) > 1);
+        backend_report_free(&rep);
+    }
     be->destroy(state);
     pairs_free(&pt);
     vocab_free(&v);
@@ -115,7 +141,7 @@ static void heap_check_catches_corruption(void)
     }
     struct pair_heap h;
     pair_heap_init(&h, &pt, 1);
-    pair_heap_build(&h);
+    pair_heap_build(&h, 1);
     int ok_before = pair_heap_check(&h) == 0;
     h.e[h.n - 1].count = 1000; /* a leaf above its parent */
     CHECK("heap checker: passes a valid heap and catches a corrupted one",

@@ -22,7 +22,7 @@ static int lazy_init(void **state, const struct backend_config *cfg,
     struct lazy_state *s = xcalloc(1, sizeof *s);
     *state = s;
     pair_heap_init(&s->h, pt, 0);
-    pair_heap_build(&s->h);
+    pair_heap_build(&s->h, 1);
     return 0;
 }
 

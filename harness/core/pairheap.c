@@ -104,11 +104,12 @@ void pair_heap_push(struct pair_heap *h, int64_t count, uint32_t id)
     sift_up(h, h->n - 1);
 }
 
-void pair_heap_build(struct pair_heap *h)
+void pair_heap_build(struct pair_heap *h, int64_t min_count)
 {
     h->n = 0;
     for (uint32_t i = 0; i < h->pt->n_live; i++)
-        append(h, h->pt->live[i].count, h->pt->live_id[i]);
+        if (h->pt->live[i].count >= min_count)
+            append(h, h->pt->live[i].count, h->pt->live_id[i]);
     for (size_t s = h->n / ARITY + 1; s-- > 0;)
         if (s < h->n)
             sift_down(h, s);

@@ -30,8 +30,9 @@ void pair_heap_init(struct pair_heap *h, const struct pair_table *pt, int indexe
 void pair_heap_free(struct pair_heap *h);
 /* Adds (count, id); indexed heaps must not already hold id. */
 void pair_heap_push(struct pair_heap *h, int64_t count, uint32_t id);
-/* Builds the heap from every live pair in O(n). */
-void pair_heap_build(struct pair_heap *h);
+/* Builds the heap, in O(n), from every live pair whose count is at least
+ * min_count (the heap must hold no entry: empty or new). */
+void pair_heap_build(struct pair_heap *h, int64_t min_count);
 /* Removes and returns the top; the heap must not be empty. */
 struct heap_entry pair_heap_pop(struct pair_heap *h);
 /* Indexed heaps: set id's count (inserting, moving, or removing at 0). */
