@@ -98,5 +98,6 @@ const struct update_strategy update_sharded = {
     .init = sharded_init,
     .destroy = sharded_destroy,
     .run = sharded_run,
+    .reads_words = 1,
     .report = sharded_report,
 };

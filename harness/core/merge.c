@@ -24,6 +24,7 @@ struct updater {
     unsigned n;
     const struct update_strategy *strategy;
     void *state;
+    int count_words;      /* the strategy reads shard_merge.words */
     uint64_t *list_words; /* by pair id: its word-list entries, all shards */
     uint32_t n_list_words;
     struct shard_slot *ids; /* by token: this step's pair id of each kind */
@@ -35,7 +36,8 @@ struct updater {
 static uint32_t delta_id(struct pair_table *pt, const struct step *s, struct updater *u,
                          const struct shard_delta *d)
 {
-    if (d->kind == SHARD_KINDS)
+    /* With one shard a (kind, token) comes once a step: nothing to share. */
+    if (d->kind == SHARD_KINDS || u->n == 1)
         return pairs_intern(pt, d->a, d->b);
     u->ids = xgrow_zeroed(u->ids, &u->n_ids, d->tok, sizeof *u->ids);
     struct shard_slot *sl = &u->ids[d->tok];
@@ -93,7 +95,7 @@ static void combine(struct pair_table *pt, struct step *s, struct updater *u)
             if (d->id == PAIR_NONE)
                 d->id = delta_id(pt, s, u, d);
             pairs_prefetch_rec(pt, d->id);
-            if (d->words.n && d->id < u->n_list_words)
+            if (u->count_words && d->words.n && d->id < u->n_list_words)
                 __builtin_prefetch(&u->list_words[d->id], 1);
         }
         for (uint32_t k = 0; k < sh->n_d; k++) {
@@ -103,7 +105,7 @@ static void combine(struct pair_table *pt, struct step *s, struct updater *u)
                 continue;
             }
             add_delta(pt, s, d->id, d->delta);
-            if (d->words.n)
+            if (u->count_words && d->words.n)
                 count_list_words(u, d->id, d->words.n);
         }
     }
@@ -115,6 +117,7 @@ static void updater_build(struct updater *u, const struct word_counts *wc,
     u->n = p->update_config.workers ? p->update_config.workers : 1;
     u->strategy = p->update ? p->update : &update_serial;
     u->state = NULL;
+    u->count_words = u->strategy->reads_words;
     u->list_words = NULL;
     u->n_list_words = 0;
     u->ids = NULL;

@@ -47,6 +47,10 @@ struct update_strategy {
     int (*run)(void *state, const struct shard_merge *m, struct update_run *out, char *err,
                size_t errlen);
 
+    /* Set when run reads shard_merge.words (the merge loop keeps that
+     * count per pair only for such a strategy). */
+    int reads_words;
+
     /* Optional: "L#:P#" per thread, ';'-separated (pinning.h), and the CPU
      * time its threads have run (the caller's own is measured apart). */
     void (*report)(void *state, struct buf *pus, double *thread_cpu_s);
