@@ -7,18 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static inline uint64_t pair_key(uint32_t a, uint32_t b)
-{
-    return ((uint64_t)a << 32 | b) + 1;
-}
-
-static inline size_t slot_of(uint64_t key, size_t mask)
-{
-    /* Fibonacci hashing spreads the mostly-small token ids over the table.
-     * Bits 32 and up of the product: below bit 32 the product depends on b
-     * alone, so the pairs (x, b) of one b crowded into a few slots. */
-    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
-}
 
 void pairs_init(struct pair_table *t, const struct vocab *v)
 {
@@ -45,7 +33,7 @@ static void rehash(struct pair_table *t)
     for (size_t i = 0; i < t->n_slots; i++) {
         if (!t->slots[i].key)
             continue;
-        size_t s = slot_of(t->slots[i].key, mask);
+        size_t s = pair_slot_of(t->slots[i].key, mask);
         while (slots[s].key)
             s = (s + 1) & mask;
         slots[s] = t->slots[i];
@@ -57,8 +45,8 @@ static void rehash(struct pair_table *t)
 
 uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b)
 {
-    uint64_t k = pair_key(a, b);
-    size_t mask = t->n_slots - 1, s = slot_of(k, mask);
+    uint64_t k = pair_key_of(a, b);
+    size_t mask = t->n_slots - 1, s = pair_slot_of(k, mask);
     while (t->slots[s].key) {
         if (t->slots[s].key == k)
             return t->slots[s].id;
@@ -82,16 +70,6 @@ uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b)
     if ((size_t)t->n_rec * 2 > t->n_slots)
         rehash(t);
     return id;
-}
-
-void pairs_prefetch_slot(const struct pair_table *t, uint32_t a, uint32_t b)
-{
-    __builtin_prefetch(&t->slots[slot_of(pair_key(a, b), t->n_slots - 1)]);
-}
-
-void pairs_prefetch_rec(const struct pair_table *t, uint32_t id)
-{
-    __builtin_prefetch(&t->rec[id], 1);
 }
 
 void pairs_sync_live(struct pair_table *t, uint32_t id)

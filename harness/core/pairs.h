@@ -45,15 +45,35 @@ struct pair_table {
     const struct vocab *vocab;
 };
 
+static inline uint64_t pair_key_of(uint32_t a, uint32_t b)
+{
+    return ((uint64_t)a << 32 | b) + 1;
+}
+
+static inline size_t pair_slot_of(uint64_t key, size_t mask)
+{
+    /* Fibonacci hashing spreads the mostly-small token ids over the table.
+     * Bits 32 and up of the product: below bit 32 the product depends on b
+     * alone, so the pairs (x, b) of one b crowded into a few slots. */
+    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+}
+
 void pairs_init(struct pair_table *t, const struct vocab *v);
 void pairs_free(struct pair_table *t);
 /* Finds the id of (a, b), creating a record with count 0 if absent. */
 uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b);
 /* Asks for the hash slot where (a, b) would be found: a batch of look-ups
- * prefetched first waits for memory once, not once per pair. */
-void pairs_prefetch_slot(const struct pair_table *t, uint32_t a, uint32_t b);
-/* Asks for id's record and, if live, its live entry. */
-void pairs_prefetch_rec(const struct pair_table *t, uint32_t id);
+ * prefetched first waits for memory once, not once per pair. Inline: a
+ * call would cost more than the prefetch. */
+static inline void pairs_prefetch_slot(const struct pair_table *t, uint32_t a, uint32_t b)
+{
+    __builtin_prefetch(&t->slots[pair_slot_of(pair_key_of(a, b), t->n_slots - 1)]);
+}
+/* Asks for id's record. */
+static inline void pairs_prefetch_rec(const struct pair_table *t, uint32_t id)
+{
+    __builtin_prefetch(&t->rec[id], 1);
+}
 /* Moves a record into or out of the live array after its count changed. */
 void pairs_sync_live(struct pair_table *t, uint32_t id);
 

@@ -56,13 +56,76 @@ void shard_build(struct shard *s, const struct word_counts *wc, const struct voc
     }
 }
 
-static void list_push(struct word_list *l, uint32_t w)
+/* A list this long or longer gets its own allocation, so that a block
+ * kept alive by one unread list holds only short ones. */
+enum { OWN_LIST = 32 };
+
+static void list_release(struct word_list *l)
 {
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 4;
-        l->w = xrealloc(l->w, l->cap * sizeof *l->w);
+    if (l->block) {
+        if (--l->block->refs == 0)
+            free(l->block);
+    } else {
+        free(l->w);
     }
-    l->w[l->n++] = w;
+    memset(l, 0, sizeof *l);
+}
+
+/* Word w gained the pair of delta k: counted once per word. */
+static inline void gain(struct shard *s, uint32_t k, uint32_t w)
+{
+    struct shard_delta *d = &s->d[k];
+    if (d->last_word == w)
+        return;
+    d->last_word = w;
+    d->words.n++;
+    if (s->n_gain == s->cap_gain) {
+        s->cap_gain = s->cap_gain ? s->cap_gain * 2 : 1024;
+        s->gain = xrealloc(s->gain, s->cap_gain * sizeof *s->gain);
+    }
+    s->gain[s->n_gain++] = (struct shard_gain){k, w};
+}
+
+/* Gives every delta with words its list: the short ones cut from one new
+ * block, the long ones allocated alone. words.n must hold each list's
+ * length; the words are then filled in from the gains, which came in
+ * ascending word order, or by the caller when gains is 0. */
+static void cut_lists(struct shard *s, int from_gains)
+{
+    size_t in_block = 0;
+    uint32_t refs = 0;
+    for (uint32_t k = 0; k < s->n_d; k++) {
+        uint32_t n = s->d[k].words.n;
+        if (n && n < OWN_LIST) {
+            in_block += n;
+            refs++;
+        }
+    }
+    struct list_block *blk = NULL;
+    if (refs) {
+        blk = xmalloc(sizeof *blk + in_block * sizeof *blk->w);
+        blk->refs = refs;
+    }
+    uint32_t *at = blk ? blk->w : NULL;
+    for (uint32_t k = 0; k < s->n_d; k++) {
+        struct word_list *l = &s->d[k].words;
+        if (!l->n)
+            continue;
+        if (l->n < OWN_LIST) {
+            l->w = at;
+            l->block = blk;
+            at += l->n;
+        } else {
+            l->w = xmalloc(l->n * sizeof *l->w);
+        }
+        if (from_gains)
+            l->n = 0; /* refilled below */
+    }
+    for (size_t g = 0; g < s->n_gain && from_gains; g++) {
+        struct word_list *l = &s->d[s->gain[g].delta].words;
+        l->w[l->n++] = s->gain[g].word;
+    }
+    s->n_gain = 0;
 }
 
 /* A new delta for (a, b); its index. */
@@ -87,8 +150,10 @@ static void file_lists(struct shard *s)
 {
     for (uint32_t k = 0; k < s->n_d; k++) {
         struct shard_delta *d = &s->d[k];
-        if (!d->words.n || d->id == PAIR_NONE) {
-            free(d->words.w);
+        if (!d->words.n)
+            continue;
+        if (d->id == PAIR_NONE) {
+            list_release(&d->words);
             continue;
         }
         if (d->id >= s->n_index) {
@@ -104,11 +169,14 @@ static void file_lists(struct shard *s)
 void shard_free(struct shard *s)
 {
     for (uint32_t k = 0; k < s->n_d; k++)
-        free(s->d[k].words.w);
+        if (s->d[k].words.n)
+            list_release(&s->d[k].words);
     for (uint32_t k = 0; k < s->n_index; k++)
-        free(s->index[k].w);
+        if (s->index[k].n)
+            list_release(&s->index[k]);
     free(s->index);
     free(s->d);
+    free(s->gain);
     free(s->slot);
     free(s->start);
     free(s->tok);
@@ -118,21 +186,38 @@ void shard_free(struct shard *s)
 void shard_count_initial(struct shard *s)
 {
     /* A private pair table is the hash from (x, y) to its delta: its ids
-     * are handed out 0, 1, 2, ... in step with the deltas. */
+     * are handed out 0, 1, 2, ... in step with the deltas. Two passes, the
+     * first to size the lists, the second to fill them, so that no list of
+     * every pair of millions of words is ever buffered. */
     struct pair_table local;
     pairs_init(&local, NULL);
-    for (uint32_t w = 0; w < s->n_words; w++) {
-        uint32_t at = (uint32_t)s->start[w];
-        const uint32_t *x = s->tok + at;
-        int64_t f = word_freq(x);
-        for (uint32_t j = 0; j + 1 < x[-1]; j++) {
-            uint32_t k = pairs_intern(&local, x[j], x[j + 1]);
-            if (k == s->n_d)
-                delta_new(s, x[j], x[j + 1]);
-            struct shard_delta *d = &s->d[k];
-            d->delta += f;
-            if (!d->words.n || d->words.w[d->words.n - 1] != at)
-                list_push(&d->words, at);
+    for (int fill = 0; fill < 2; fill++) {
+        for (uint32_t w = 0; w < s->n_words; w++) {
+            uint32_t at = (uint32_t)s->start[w];
+            const uint32_t *x = s->tok + at;
+            int64_t f = word_freq(x);
+            for (uint32_t j = 0; j + 1 < x[-1]; j++) {
+                uint32_t k = pairs_intern(&local, x[j], x[j + 1]);
+                if (k == s->n_d)
+                    delta_new(s, x[j], x[j + 1]);
+                struct shard_delta *d = &s->d[k];
+                if (!fill)
+                    d->delta += f;
+                if (d->last_word == at)
+                    continue;
+                d->last_word = at;
+                if (fill)
+                    d->words.w[d->words.n++] = at;
+                else
+                    d->words.n++;
+            }
+        }
+        if (!fill)
+            cut_lists(s, 0);
+        for (uint32_t k = 0; k < s->n_d; k++) {
+            s->d[k].last_word = 0;
+            if (!fill)
+                s->d[k].words.n = 0;
         }
     }
     pairs_free(&local);
@@ -150,10 +235,9 @@ change(struct shard *s, int kind, uint32_t tok, uint32_t a, uint32_t b, int64_t 
         s->d[sl->at[kind]].kind = (uint32_t)kind;
         s->d[sl->at[kind]].tok = tok;
     }
-    struct shard_delta *d = &s->d[sl->at[kind]];
-    d->delta += f;
-    if (f > 0 && (!d->words.n || d->words.w[d->words.n - 1] != w))
-        list_push(&d->words, w);
+    s->d[sl->at[kind]].delta += f;
+    if (f > 0)
+        gain(s, sl->at[kind], w);
 }
 
 /* Replaces every non-overlapping (a, b), left to right, in the word at w by t.
@@ -221,5 +305,7 @@ void shard_apply(struct shard *s, const struct shard_merge *m)
         if (merge_word(s, l.w[k], m) == 0)
             s->c.index_stale++;
     }
-    free(l.w);
+    if (l.n)
+        list_release(&l);
+    cut_lists(s, 1);
 }

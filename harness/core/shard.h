@@ -32,9 +32,23 @@ struct update_counters {
                                backend hears (count_changed calls) */
 };
 
+/* A step's short lists share one allocation, a block, freed when the last
+ * of them has been read or dropped: one malloc a step instead of one per
+ * new pair (most new pairs are in a few words). A long list has its own. */
+struct list_block {
+    uint32_t refs;        /* lists in the block not yet released */
+    uint32_t w[];
+};
+
 struct word_list {
     uint32_t *w;          /* the shard's words by position in tok, ascending */
-    uint32_t n, cap;
+    uint32_t n;
+    struct list_block *block; /* holding w, or NULL when w is its own */
+};
+
+/* A word that gained a new pair in this step, before the lists are cut. */
+struct shard_gain {
+    uint32_t delta, word;
 };
 
 /* The kinds of neighbour pair an occurrence of (a, b) changes, by the
@@ -51,6 +65,7 @@ struct shard_delta {
     uint32_t id;          /* the pair's stable id: set by the merge loop, or
                              PAIR_NONE when it did not keep the pair */
     struct word_list words; /* words that gained the pair (new pairs only) */
+    uint32_t last_word;   /* the last word counted in words.n (0: none) */
 };
 
 /* Per token: where this step's delta for (token, a), (b, token),
@@ -68,6 +83,8 @@ struct shard {
     uint32_t n_index;
     struct shard_delta *d;   /* this step's deltas; d[0] is the chosen pair's */
     uint32_t n_d, cap_d;
+    struct shard_gain *gain; /* this step's gains, in the order they came */
+    size_t n_gain, cap_gain;
     struct shard_slot *slot; /* by token id */
     uint32_t n_slot;
     uint32_t stamp;
