@@ -59,20 +59,49 @@ void *xgrow_zeroed(void *p, uint32_t *n, uint32_t need, size_t size)
     uint32_t cap = *n ? *n : 1024;
     while (cap <= need)
         cap *= 2;
-    p = xrealloc(p, (size_t)cap * size);
+    p = xrealloc_huge(p, (size_t)*n * size, (size_t)cap * size);
     memset((char *)p + (size_t)*n * size, 0, (size_t)(cap - *n) * size);
     *n = cap;
     return p;
 }
 
+/* Huge pages are asked for from this size up, in units of HUGE_PAGE. */
+enum { HUGE_FROM = 4u << 20, HUGE_PAGE = 2u << 20 };
+
 void advise_huge(void *p, size_t bytes)
 {
-    if (bytes < (4u << 20))
+    if (bytes < HUGE_FROM)
         return;
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     uintptr_t lo = ((uintptr_t)p + page - 1) / page * page;
     uintptr_t hi = ((uintptr_t)p + bytes) / page * page;
     madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
+
+void *xrealloc_huge(void *p, size_t old_bytes, size_t new_bytes)
+{
+    if (new_bytes < HUGE_FROM)
+        return xrealloc(p, new_bytes);
+    size_t rounded = (new_bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    void *q = NULL;
+    if (posix_memalign(&q, HUGE_PAGE, rounded)) {
+        q = xmalloc(new_bytes); /* not aligned: advised where it can be */
+        rounded = new_bytes;
+    }
+    advise_huge(q, rounded);
+    if (old_bytes)
+        memcpy(q, p, old_bytes < new_bytes ? old_bytes : new_bytes);
+    free(p);
+    return q;
+}
+
+void *xcalloc_huge(size_t bytes)
+{
+    if (bytes < HUGE_FROM)
+        return xcalloc(bytes, 1);
+    void *p = xrealloc_huge(NULL, 0, bytes);
+    memset(p, 0, bytes);
+    return p;
 }
 
 char *xstrdup(const char *s)

@@ -23,6 +23,14 @@ void *xgrow_zeroed(void *p, uint32_t *n, uint32_t need, size_t size);
  * would pay a page walk on top of its cache miss. Nothing but speed depends
  * on the kernel granting it. */
 void advise_huge(void *p, size_t bytes);
+/* realloc for an array that grows large: from 4 MiB up the new block is
+ * aligned to a huge page and advised before the old contents are copied
+ * in, so the copy and later writes fault in huge pages, not 4 KiB ones (a
+ * plain realloc copies first, and an advice after it comes too late). The
+ * block is freed with free(). */
+void *xrealloc_huge(void *p, size_t old_bytes, size_t new_bytes);
+/* A zeroed block for an array as large: xrealloc_huge's, then zeroed. */
+void *xcalloc_huge(size_t bytes);
 
 /* Seconds on the monotonic clock. */
 double now_s(void);

@@ -53,7 +53,6 @@ static void count_list_words(struct updater *u, uint32_t id, uint32_t n)
 {
     if (id >= u->n_list_words) {
         u->list_words = xgrow_zeroed(u->list_words, &u->n_list_words, id, sizeof *u->list_words);
-        advise_huge(u->list_words, (size_t)u->n_list_words * sizeof *u->list_words);
     }
     u->list_words[id] += n;
 }

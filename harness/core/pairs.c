@@ -28,8 +28,7 @@ void pairs_free(struct pair_table *t)
 static void rehash(struct pair_table *t)
 {
     size_t n = t->n_slots * 2, mask = n - 1;
-    struct pair_slot *slots = xcalloc(n, sizeof *slots);
-    advise_huge(slots, n * sizeof *slots);
+    struct pair_slot *slots = xcalloc_huge(n * sizeof *slots);
     for (size_t i = 0; i < t->n_slots; i++) {
         if (!t->slots[i].key)
             continue;
@@ -53,9 +52,9 @@ uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b)
         s = (s + 1) & mask;
     }
     if (t->n_rec == t->cap_rec) {
+        size_t was = t->cap_rec * sizeof *t->rec;
         t->cap_rec = t->cap_rec ? t->cap_rec * 2 : 4096;
-        t->rec = xrealloc(t->rec, t->cap_rec * sizeof *t->rec);
-        advise_huge(t->rec, t->cap_rec * sizeof *t->rec);
+        t->rec = xrealloc_huge(t->rec, was, t->cap_rec * sizeof *t->rec);
     }
     uint32_t id = t->n_rec++;
     struct pair_rec *r = &t->rec[id];
@@ -78,11 +77,12 @@ void pairs_sync_live(struct pair_table *t, uint32_t id)
     if (r->count > 0) {
         if (r->live_pos == PAIR_NONE) {
             if (t->n_live == t->cap_live) {
+                size_t was = t->cap_live;
                 t->cap_live = t->cap_live ? t->cap_live * 2 : 4096;
-                t->live = xrealloc(t->live, t->cap_live * sizeof *t->live);
-                t->live_id = xrealloc(t->live_id, t->cap_live * sizeof *t->live_id);
-                advise_huge(t->live, t->cap_live * sizeof *t->live);
-                advise_huge(t->live_id, t->cap_live * sizeof *t->live_id);
+                t->live = xrealloc_huge(t->live, was * sizeof *t->live,
+                                        t->cap_live * sizeof *t->live);
+                t->live_id = xrealloc_huge(t->live_id, was * sizeof *t->live_id,
+                                           t->cap_live * sizeof *t->live_id);
             }
             r->live_pos = t->n_live++;
             t->live[r->live_pos].a = r->a;

@@ -158,7 +158,6 @@ static void file_lists(struct shard *s)
         }
         if (d->id >= s->n_index) {
             s->index = xgrow_zeroed(s->index, &s->n_index, d->id, sizeof *s->index);
-            advise_huge(s->index, (size_t)s->n_index * sizeof *s->index);
         }
         /* Only a new pair gains words, so its list here is still empty. */
         s->index[d->id] = d->words;
