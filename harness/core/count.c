@@ -709,17 +709,28 @@ size_t count_split(const unsigned char *data, size_t len, const struct specials 
 
 static void wt_add_counts(struct word_table *t, const struct word_counts *wc)
 {
+    /* All hashes first, so that each word's slot is asked for
+     * WT_PLACE_AHEAD words before it is probed, as in combine_tables. */
+    uint64_t *h = xmalloc((wc->n ? wc->n : 1) * sizeof *h);
+    for (size_t i = 0; i < wc->n; i++)
+        h[i] = wt_hash(wc->bytes + wc->off[i], wc->len[i]);
     for (size_t i = 0; i < wc->n; i++) {
-        const unsigned char *p = wc->bytes + wc->off[i];
-        wt_add(t, p, wc->len[i], wt_hash(p, wc->len[i]), wc->freq[i]);
+        if (i + WT_PLACE_AHEAD < wc->n)
+            __builtin_prefetch(&t->slot[h[i + WT_PLACE_AHEAD] & t->mask]);
+        wt_add(t, wc->bytes + wc->off[i], wc->len[i], h[i], wc->freq[i]);
     }
+    free(h);
     t->total += wc->total;
 }
 
 void word_counts_add(struct word_counts *dst, const struct word_counts *src)
 {
+    /* Sized for both, the most the sum can hold: no rebuild on the way. */
+    size_t slots = WT_MIN_SLOTS;
+    while (slots / WT_LOAD_DEN * WT_LOAD_NUM < dst->n + src->n)
+        slots *= 2;
     struct word_table t;
-    wt_init(&t, WT_MIN_SLOTS);
+    wt_init(&t, slots);
     wt_add_counts(&t, dst);
     wt_add_counts(&t, src);
     wt_flush(&t);
