@@ -33,6 +33,7 @@ from benchlib import backends as B  # noqa: E402
 from benchlib import machine  # noqa: E402
 from benchlib.reportfile import write_atomic  # noqa: E402
 from benchlib.tools import BEFORE, BIN, build_commit  # noqa: E402
+from benchlib.updates import SHARDS_IN_TURN  # noqa: E402
 
 RESULTS = os.path.join(ROOT, "results", "update")
 SAMPLE = "data/sample/tinystories_v1_head_1097.txt"
@@ -93,7 +94,9 @@ def configs(c, before, backends):
     out = [("before heap", before, ["--backend", "heap"]),
            ("before heap 1 merge", before, ["--backend", "heap"] + one),
            ("heap serial", new, ["--backend", "heap", "--update", "serial"]),
-           ("heap serial 1 merge", new, ["--backend", "heap", "--update", "serial"] + one)]
+           ("heap serial 1 merge", new, ["--backend", "heap", "--update", "serial"] + one),
+           (SHARDS_IN_TURN, new, ["--backend", "heap", "--update", "serial",
+                                  "--update-workers", "2"])]
     out += [("heap U=%d" % u, new, ["--backend", "heap", "--update", "sharded",
                                     "--update-workers", str(u)]) for u in US]
     want = c.get("backends", [])

@@ -18,6 +18,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Each thread's time, on its own cache line. */
 struct thread_time {
@@ -48,6 +49,21 @@ static void sharded_destroy(void *state)
     free(s);
 }
 
+/* Unpinned, the main thread merges shard 0 itself: U shards keep U PUs
+ * busy, and nobody sleeps through a round waiting for the others. Pinned,
+ * every shard has its pinned thread (the main thread is never bound: the
+ * processes it forks would inherit the binding). The waits spin when every
+ * thread that waits has a PU of its own, else a spinning thread would take
+ * the PU of one that has work. */
+static struct rounds_mode sharded_mode(unsigned n, enum pin_policy pin)
+{
+    long pus = sysconf(_SC_NPROCESSORS_ONLN);
+    struct rounds_mode mode = {.caller_first = pin == PIN_NONE};
+    unsigned running = mode.caller_first ? n : n + 1;
+    mode.spin = pus > 0 && running <= (unsigned long)pus;
+    return mode;
+}
+
 static int sharded_init(void **state, const struct update_config *cfg, struct shard *shards,
                         char *err, size_t errlen)
 {
@@ -57,7 +73,8 @@ static int sharded_init(void **state, const struct update_config *cfg, struct sh
     s->shards = shards;
     s->times = xcalloc_lines(s->n, sizeof *s->times);
     *state = s;
-    return rounds_start(&s->rounds, s->n, cfg->pin, merge_shard, s, err, errlen);
+    return rounds_start_mode(&s->rounds, s->n, cfg->pin, sharded_mode(s->n, cfg->pin),
+                             merge_shard, s, err, errlen);
 }
 
 static int sharded_run(void *state, const struct shard_merge *m, struct update_run *out,
@@ -92,9 +109,10 @@ static void sharded_report(void *state, struct buf *pus, double *thread_cpu_s)
 
 const struct update_strategy update_sharded = {
     .name = "sharded",
-    .description = "U threads started once, each owning a shard of the words; "
-                   "condition-variable rounds, deltas added up by the main thread; a "
-                   "merge of fewer than --update-min-words words runs on the main thread",
+    .description = "U shards of the words, each merged by its own thread (unpinned, shard "
+                   "0 by the main thread); rounds that spin when each thread has a PU, else "
+                   "sleep; deltas added up by the main thread; a merge of fewer than "
+                   "--update-min-words words runs on the main thread",
     .init = sharded_init,
     .destroy = sharded_destroy,
     .run = sharded_run,

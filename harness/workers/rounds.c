@@ -15,36 +15,85 @@ struct round_thread {
     int started;
 };
 
+/* How long a waiting side watches before it sleeps: longer than the main
+ * thread's work between the rounds of most merges, short enough that an
+ * idle thread soon stops holding its PU. */
+#define SPIN_S 5e-3
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Watches for a round after `seen` (or the end); 1 if one came in time. */
+static int watch_round(struct rounds *r, uint64_t seen)
+{
+    double until = now_s() + SPIN_S;
+    for (unsigned k = 1;; k++) {
+        if (atomic_load_explicit(&r->round, memory_order_acquire) != seen ||
+            atomic_load_explicit(&r->quit, memory_order_relaxed))
+            return 1;
+        cpu_relax();
+        if (k % 64 == 0 && now_s() > until)
+            return 0;
+    }
+}
+
+/* Watches for all `threads` to be done; 1 if they were in time. */
+static int watch_done(struct rounds *r, unsigned threads)
+{
+    double until = now_s() + SPIN_S;
+    for (unsigned k = 1;; k++) {
+        if (atomic_load_explicit(&r->n_done, memory_order_acquire) == threads)
+            return 1;
+        cpu_relax();
+        if (k % 64 == 0 && now_s() > until)
+            return 0;
+    }
+}
+
 static void *thread_main(void *arg)
 {
     struct round_thread *th = arg;
     struct rounds *r = th->r;
     pin_self_thread(&r->plan, th->i);
     uint64_t seen = 0;
-    pthread_mutex_lock(&r->mu);
+    unsigned threads = r->n - r->first;
     for (;;) {
-        while (!r->quit && r->round == seen)
-            pthread_cond_wait(&r->go, &r->mu);
-        if (r->quit)
+        if (!(r->spin && watch_round(r, seen))) {
+            pthread_mutex_lock(&r->mu);
+            while (!atomic_load(&r->quit) &&
+                   atomic_load_explicit(&r->round, memory_order_acquire) == seen)
+                pthread_cond_wait(&r->go, &r->mu);
+            pthread_mutex_unlock(&r->mu);
+        }
+        if (atomic_load(&r->quit))
             break;
-        seen = r->round;
-        pthread_mutex_unlock(&r->mu);
+        seen = atomic_load_explicit(&r->round, memory_order_acquire);
 
         r->fn(r->arg, th->i);
 
-        pthread_mutex_lock(&r->mu);
-        if (++r->n_done == r->n)
+        /* The last one done wakes the caller, should it be asleep; the
+         * mutex makes sure it is either still to look or already waiting. */
+        if (atomic_fetch_add_explicit(&r->n_done, 1, memory_order_acq_rel) + 1 == threads) {
+            pthread_mutex_lock(&r->mu);
             pthread_cond_signal(&r->done);
+            pthread_mutex_unlock(&r->mu);
+        }
     }
-    pthread_mutex_unlock(&r->mu);
     return NULL;
 }
 
-int rounds_start(struct rounds *r, unsigned n, enum pin_policy pin, round_fn fn, void *arg,
-                 char *err, size_t errlen)
+int rounds_start_mode(struct rounds *r, unsigned n, enum pin_policy pin,
+                      struct rounds_mode mode, round_fn fn, void *arg, char *err,
+                      size_t errlen)
 {
     memset(r, 0, sizeof *r);
     r->n = n;
+    r->first = mode.caller_first && n > 0 ? 1 : 0;
+    r->spin = mode.spin;
     r->fn = fn;
     r->arg = arg;
     r->th = xcalloc(n, sizeof *r->th);
@@ -53,7 +102,7 @@ int rounds_start(struct rounds *r, unsigned n, enum pin_policy pin, round_fn fn,
     pthread_cond_init(&r->done, NULL);
     if (pin_plan_init(&r->plan, pin, n, err, errlen) < 0)
         return -1;
-    for (unsigned i = 0; i < n; i++) {
+    for (unsigned i = r->first; i < n; i++) {
         r->th[i].r = r;
         r->th[i].i = i;
         int e = sys_pthread_create(&r->th[i].thread, NULL, thread_main, &r->th[i]);
@@ -64,13 +113,26 @@ int rounds_start(struct rounds *r, unsigned n, enum pin_policy pin, round_fn fn,
     return 0;
 }
 
+int rounds_start(struct rounds *r, unsigned n, enum pin_policy pin, round_fn fn, void *arg,
+                 char *err, size_t errlen)
+{
+    return rounds_start_mode(r, n, pin, (struct rounds_mode){0, 0}, fn, arg, err, errlen);
+}
+
 void rounds_run(struct rounds *r)
 {
+    unsigned threads = r->n - r->first;
+    atomic_store_explicit(&r->n_done, 0, memory_order_relaxed);
     pthread_mutex_lock(&r->mu);
-    r->n_done = 0;
-    r->round++;
+    atomic_fetch_add_explicit(&r->round, 1, memory_order_release);
     pthread_cond_broadcast(&r->go);
-    while (r->n_done < r->n)
+    pthread_mutex_unlock(&r->mu);
+    if (r->first)
+        r->fn(r->arg, 0);
+    if (threads == 0 || (r->spin && watch_done(r, threads)))
+        return;
+    pthread_mutex_lock(&r->mu);
+    while (atomic_load_explicit(&r->n_done, memory_order_acquire) < threads)
         pthread_cond_wait(&r->done, &r->mu);
     pthread_mutex_unlock(&r->mu);
 }
@@ -93,7 +155,7 @@ void rounds_stop(struct rounds *r)
     if (!r->th)
         return;
     pthread_mutex_lock(&r->mu);
-    r->quit = 1;
+    atomic_store(&r->quit, 1);
     pthread_cond_broadcast(&r->go);
     pthread_mutex_unlock(&r->mu);
     for (unsigned i = 0; i < r->n; i++)

@@ -1,5 +1,8 @@
 """The update step's measures derived from a run row (update-bench.py, updatestep.py)."""
 
+# The serial update over 2 shards in turn: what sharding itself costs, without threads.
+SHARDS_IN_TURN = "heap serial 2 shards"
+
 COLS = ["merge_s", "update_s", "upd_round_s", "upd_compute_s", "upd_combine_s",
         "upd_notify_s", "upd_ns_per_change", "round_us", "upd_cpu_s", "cpu_ns_per_change"]
 
