@@ -96,11 +96,17 @@ static size_t wt_start_slots(size_t bytes)
 
 /* A zeroed slot array, on huge pages when large: real text's table of
  * hundreds of thousands of words spans more memory than the TLB maps in
- * small pages (util.h, advise_huge). */
+ * small pages (util.h, advise_huge). Zeroed by writing, not calloc: a
+ * probe reads a slot before it writes one, and on calloc's untouched pages
+ * that read maps the shared zero page, so the write faults a second time
+ * and, with two threads of the process running, flushes the other CPU's
+ * TLB as well. Every page of the array is touched anyway (the hash spreads
+ * the words over all of them), and the owning thread touches them. */
 static struct word_slot *wt_new_slots(size_t n)
 {
-    struct word_slot *s = xcalloc(n, sizeof *s);
+    struct word_slot *s = xmalloc(n * sizeof *s);
     advise_huge(s, n * sizeof *s);
+    memset(s, 0, n * sizeof *s);
     return s;
 }
 
@@ -458,6 +464,7 @@ struct count_job {
     atomic_size_t next_chunk;
     atomic_int failed;
     const struct count_config *cfg;
+    size_t slots;  /* of each thread's table at the start */
 };
 
 struct count_worker {
@@ -549,6 +556,10 @@ static void *count_worker_main(void *arg)
 {
     struct count_worker *w = arg;
     struct count_job *job = w->job;
+    /* Made here, by the thread that fills it: its pages are first touched
+     * in parallel, not one table after another before the threads start. */
+    wt_init(&w->table, job->slots);
+    w->table.end = job->data + job->len;
     struct pretok *pt = pretok_new(job->cfg->pretok, w->err, sizeof w->err);
     pretok_emit_fn emit = job->cfg->pretok_only ? emit_count : emit_word;
     if (!pt) {
@@ -599,13 +610,11 @@ static void *count_worker_main(void *arg)
 /* Runs the job on `workers` threads, this one included, and waits for them. */
 static int run_workers(struct count_worker *w, unsigned workers, char *err, size_t errlen)
 {
-    const struct count_job *job = w[0].job;
-    size_t slots = job->cfg->pretok_only ? WT_MIN_SLOTS : wt_start_slots(job->len / workers);
+    struct count_job *job = w[0].job;
+    job->slots = job->cfg->pretok_only ? WT_MIN_SLOTS : wt_start_slots(job->len / workers);
     unsigned started = 0;
     int rc = 0;
     for (unsigned i = 0; i < workers; i++) {
-        wt_init(&w[i].table, slots);
-        w[i].table.end = job->data + job->len;
         /* Worker 0 runs on this thread: one thread fewer to create, and a
          * single-worker count involves no thread at all. */
         if (i == 0)
