@@ -637,35 +637,200 @@ static int run_workers(struct count_worker *w, unsigned workers, char *err, size
     return rc;
 }
 
-/* Adds every worker's table into worker 0's and hands its arrays to out. */
-static void combine_tables(struct count_worker *w, unsigned workers, struct word_counts *out)
+/* ---- combining the workers' tables, in parallel ---- */
+
+/* Which combine thread owns a word: bits 32..40 of its table hash, which
+ * neither the slot index (the low bits) nor the tag (the top 23) uses.
+ * Short words (hash 0) all belong to part 0. */
+static unsigned wt_part(uint64_t h, unsigned parts)
 {
-    struct word_table *t = &w[0].table;
-    for (unsigned i = 1; i < workers; i++) {
-        struct word_table *u = &w[i].table;
-        wt_flush(u);
-        /* Grown first for both tables' words (the most it can need), so
-         * that no rebuild comes in the middle and the prefetches hold. */
-        while ((t->in_slots + u->in_slots) * WT_LOAD_DEN > (t->mask + 1) * WT_LOAD_NUM)
-            wt_grow_slots(t);
-        for (size_t j = 0; j < u->n; j++) {
-            if (j + WT_PLACE_AHEAD < u->n)
-                __builtin_prefetch(&t->slot[u->hash[j + WT_PLACE_AHEAD] & t->mask]);
-            wt_add(t, u->bytes.data + u->off[j], u->len[j], u->hash[j], u->freq[j]);
-        }
-        t->total += u->total;
+    return (unsigned)(((h >> 32) & 0x1ff) * parts >> 9);
+}
+
+/* The index of word p[0..n), table hash h, in t, or SIZE_MAX. */
+static size_t wt_find(const struct word_table *t, const unsigned char *p, size_t n, uint64_t h)
+{
+    if (n - 1 < 2) {
+        uint32_t i = t->short_idx[wt_short_key(p, n)];
+        return i ? i - 1 : SIZE_MAX;
     }
-    wt_flush(t);
+    uint64_t head = wt_head(p, n);
+    uint32_t tag = wt_tag(h, n);
+    for (size_t j = h & t->mask; t->slot[j].tag; j = (j + 1) & t->mask)
+        if (t->slot[j].tag == tag && wt_same(t, &t->slot[j], p, n, head))
+            return t->slot[j].idx;
+    return SIZE_MAX;
+}
+
+/* One combine thread's part of the words. A word's first occurrence in
+ * the tables' order 0, 1, ... takes the counts of the others: thread p
+ * looks each word of its part in tables 1, 2, ... up in the tables before
+ * it. So the threads share the lookups (each about half of table 1's words
+ * at two workers, instead of one thread looking up all of them), and
+ * nothing is inserted: the tables' slots and word arrays stay as counting
+ * left them, read-only, and only counts change, each by the one thread that
+ * owns its word. Table 0's words then stay where they are, and the output
+ * is table 0's arrays with the words first seen in the others appended: no
+ * table grows, and only those words are copied, into fresh memory (whose
+ * first touch costs more than many reads). */
+struct combine_part {
+    pthread_t thread;
+    struct count_worker *w;
+    unsigned p, parts;
+    uint32_t **fresh;     /* per table q >= 1: its words of this part first seen there */
+    size_t *n_fresh;
+    size_t *out_at, *out_bytes_at; /* per table q: where they go in the output */
+    struct word_counts *out;
+};
+
+/* Adds every word of part c->p of table q >= 1 to its first occurrence,
+ * keeping in c->fresh[q] those that are first there. */
+static void combine_from(struct combine_part *c, unsigned q)
+{
+    const struct word_table *t0 = &c->w[0].table, *u = &c->w[q].table;
+    uint32_t *ix = xmalloc((u->n ? u->n : 1) * sizeof *ix);
+    size_t m = 0, kept = 0;
+    for (size_t j = 0; j < u->n; j++)
+        if (wt_part(u->hash[j], c->parts) == c->p)
+            ix[m++] = (uint32_t)j;
+    for (size_t k = 0; k < m; k++) {
+        if (k + WT_PLACE_AHEAD < m)
+            __builtin_prefetch(&t0->slot[u->hash[ix[k + WT_PLACE_AHEAD]] & t0->mask]);
+        size_t j = ix[k], i = SIZE_MAX;
+        const unsigned char *p = u->bytes.data + u->off[j];
+        for (unsigned r = 0; r < q && i == SIZE_MAX; r++) {
+            struct word_table *t = &c->w[r].table;
+            if ((i = wt_find(t, p, u->len[j], u->hash[j])) != SIZE_MAX)
+                t->freq[i] += u->freq[j];
+        }
+        if (i == SIZE_MAX)
+            ix[kept++] = (uint32_t)j;
+    }
+    c->fresh[q] = ix;
+    c->n_fresh[q] = kept;
+}
+
+static void *combine_part_main(void *arg)
+{
+    struct combine_part *c = arg;
+    for (unsigned q = 1; q < c->parts; q++)
+        combine_from(c, q);
+    return NULL;
+}
+
+/* Copies part c's words first seen in tables 1, 2, ... to their place. */
+static void *combine_copy_main(void *arg)
+{
+    struct combine_part *c = arg;
+    struct word_counts *out = c->out;
+    for (unsigned q = 1; q < c->parts; q++) {
+        const struct word_table *u = &c->w[q].table;
+        size_t k = c->out_at[q], at = c->out_bytes_at[q];
+        for (size_t f = 0; f < c->n_fresh[q]; f++, k++) {
+            size_t i = c->fresh[q][f];
+            memcpy(out->bytes + at, u->bytes.data + u->off[i], u->len[i]);
+            out->off[k] = at;
+            out->len[k] = u->len[i];
+            out->freq[k] = u->freq[i];
+            at += u->len[i];
+        }
+    }
+    return NULL;
+}
+
+/* Runs fn on every part, parts 1.. on threads of their own and part 0 on
+ * this one; a part whose thread cannot start runs here afterwards, so the
+ * result never depends on how many threads there were. */
+static void run_parts(struct combine_part *c, unsigned parts, void *(*fn)(void *))
+{
+    int *started = xcalloc(parts, sizeof *started);
+    for (unsigned p = 1; p < parts; p++)
+        started[p] = sys_pthread_create(&c[p].thread, NULL, fn, &c[p]) == 0;
+    fn(&c[0]);
+    for (unsigned p = 1; p < parts; p++) {
+        if (started[p])
+            pthread_join(c[p].thread, NULL);
+        else
+            fn(&c[p]);
+    }
+    free(started);
+}
+
+/* Hands table t's arrays to out. */
+static void take_table(struct word_table *t, struct word_counts *out)
+{
     out->n = t->n;
     out->bytes = t->bytes.data;
     out->off = t->off;
     out->len = t->len;
     out->freq = t->freq;
-    out->total = t->total;
     t->bytes.data = NULL;
     t->off = NULL;
     t->len = NULL;
     t->freq = NULL;
+}
+
+/* Where part p's words first seen in table q go, for every q and p in
+ * that order, after table 0's words; returns the words and bytes in all. */
+static size_t combine_places(struct combine_part *c, const struct count_worker *w,
+                             unsigned workers, size_t *bytes)
+{
+    size_t n = w[0].table.n;
+    *bytes = w[0].table.bytes.len;
+    for (unsigned q = 1; q < workers; q++)
+        for (unsigned p = 0; p < workers; p++) {
+            c[p].out_at[q] = n;
+            c[p].out_bytes_at[q] = *bytes;
+            n += c[p].n_fresh[q];
+            for (size_t f = 0; f < c[p].n_fresh[q]; f++)
+                *bytes += w[q].table.len[c[p].fresh[q][f]];
+        }
+    return n;
+}
+
+/* Combines the workers' tables into out: table 0's words in the order they
+ * came, then those first seen in table 1, 2, ... (by part). One worker's
+ * table is out as it is. */
+static void combine_tables(struct count_worker *w, unsigned workers, struct word_counts *out)
+{
+    uint64_t total = 0;
+    for (unsigned i = 0; i < workers; i++) {
+        wt_flush(&w[i].table); /* the short words' counts, before any thread reads them */
+        total += w[i].table.total;
+    }
+    if (workers == 1) {
+        take_table(&w[0].table, out);
+        out->total = total;
+        return;
+    }
+    struct combine_part *c = xcalloc(workers, sizeof *c);
+    for (unsigned p = 0; p < workers; p++)
+        c[p] = (struct combine_part){.w = w, .p = p, .parts = workers, .out = out,
+                                     .fresh = xcalloc(workers, sizeof *c[p].fresh),
+                                     .n_fresh = xcalloc(workers, sizeof *c[p].n_fresh),
+                                     .out_at = xcalloc(workers, sizeof *c[p].out_at),
+                                     .out_bytes_at = xcalloc(workers, sizeof *c[p].out_at)};
+    run_parts(c, workers, combine_part_main);
+    size_t bytes, n = combine_places(c, w, workers, &bytes);
+    take_table(&w[0].table, out);
+    out->n = n;
+    out->total = total;
+    /* Grown in place where the allocator can (large blocks are remapped,
+     * not copied). */
+    out->bytes = xrealloc(out->bytes, bytes ? bytes : 1);
+    out->off = xrealloc(out->off, (n ? n : 1) * sizeof *out->off);
+    out->len = xrealloc(out->len, (n ? n : 1) * sizeof *out->len);
+    out->freq = xrealloc(out->freq, (n ? n : 1) * sizeof *out->freq);
+    run_parts(c, workers, combine_copy_main);
+    for (unsigned p = 0; p < workers; p++) {
+        for (unsigned q = 0; q < workers; q++)
+            free(c[p].fresh[q]);
+        free(c[p].fresh);
+        free(c[p].n_fresh);
+        free(c[p].out_at);
+        free(c[p].out_bytes_at);
+    }
+    free(c);
 }
 
 int count_words_cfg(const unsigned char *data, size_t len, const struct specials *sp,
