@@ -325,7 +325,7 @@ static void wt_add_fetched(struct word_table *t, const struct pending_word *b, u
 }
 
 /* The filling batch is full: fetch it, add the one fetched before. */
-static void wt_add_batch(struct word_table *t)
+__attribute__((noinline)) static void wt_add_batch(struct word_table *t)
 {
     wt_fetch_batch(t, t->batch[t->cur], WT_BATCH);
     wt_add_fetched(t, t->batch[t->cur ^ 1], t->n_ready);
@@ -475,6 +475,16 @@ struct count_worker {
     int rc;
 };
 
+/* A short word seen for the first time: the words batched before it get
+ * their index first. Out of line, as wt_add_batch is: emit_word, called
+ * for every pre-token, then needs few registers on its common paths. */
+__attribute__((noinline)) static void emit_new_short(struct word_table *t,
+                                                     const unsigned char *p, size_t n)
+{
+    wt_drain(t);
+    wt_add_short(t, p, n, 1);
+}
+
 static void emit_word(const unsigned char *p, size_t n, void *ctx)
 {
     struct word_table *t = ctx;
@@ -490,8 +500,7 @@ static void emit_word(const unsigned char *p, size_t n, void *ctx)
         if (t->short_idx[k]) {
             t->short_freq[k]++;
         } else {
-            wt_drain(t); /* the words batched before it get their index first */
-            wt_add_short(t, p, n, 1);
+            emit_new_short(t, p, n);
         }
     } else {
         t->batch[t->cur][t->n_batch++] = (struct pending_word){p, n, head, 0};
