@@ -199,9 +199,9 @@ static void wt_place(struct word_slot *s, size_t mask, size_t j, uint64_t head, 
     s[j] = (struct word_slot){.head = head, .idx = (uint32_t)i, .tag = tag};
 }
 
-/* How many words ahead wt_grow_slots and combine_tables prefetch the slot
- * a word will go to: each placement is a cache miss on a large table, and
- * the hashes are known in advance. */
+/* How many words ahead wt_grow_slots and combine_from prefetch the slot a
+ * word will go to or be looked up in: each is a cache miss on a large
+ * table, and the hashes are known in advance. */
 #define WT_PLACE_AHEAD 16
 
 /* Doubles the slot array, placing the words in the order they came: the
@@ -687,7 +687,7 @@ struct combine_part {
     struct count_worker *w;
     unsigned p, parts;
     uint32_t **fresh;     /* per table q >= 1: its words of this part first seen there */
-    size_t *n_fresh;
+    size_t *n_fresh, *fresh_bytes; /* how many, and their bytes */
     size_t *out_at, *out_bytes_at; /* per table q: where they go in the output */
     struct word_counts *out;
 };
@@ -698,7 +698,7 @@ static void combine_from(struct combine_part *c, unsigned q)
 {
     const struct word_table *t0 = &c->w[0].table, *u = &c->w[q].table;
     uint32_t *ix = xmalloc((u->n ? u->n : 1) * sizeof *ix);
-    size_t m = 0, kept = 0;
+    size_t m = 0, kept = 0, bytes = 0;
     for (size_t j = 0; j < u->n; j++)
         if (wt_part(u->hash[j], c->parts) == c->p)
             ix[m++] = (uint32_t)j;
@@ -712,11 +712,14 @@ static void combine_from(struct combine_part *c, unsigned q)
             if ((i = wt_find(t, p, u->len[j], u->hash[j])) != SIZE_MAX)
                 t->freq[i] += u->freq[j];
         }
-        if (i == SIZE_MAX)
+        if (i == SIZE_MAX) {
             ix[kept++] = (uint32_t)j;
+            bytes += u->len[j];
+        }
     }
     c->fresh[q] = ix;
     c->n_fresh[q] = kept;
+    c->fresh_bytes[q] = bytes;
 }
 
 static void *combine_part_main(void *arg)
@@ -791,8 +794,7 @@ static size_t combine_places(struct combine_part *c, const struct count_worker *
             c[p].out_at[q] = n;
             c[p].out_bytes_at[q] = *bytes;
             n += c[p].n_fresh[q];
-            for (size_t f = 0; f < c[p].n_fresh[q]; f++)
-                *bytes += w[q].table.len[c[p].fresh[q][f]];
+            *bytes += c[p].fresh_bytes[q];
         }
     return n;
 }
@@ -817,6 +819,7 @@ static void combine_tables(struct count_worker *w, unsigned workers, struct word
         c[p] = (struct combine_part){.w = w, .p = p, .parts = workers, .out = out,
                                      .fresh = xcalloc(workers, sizeof *c[p].fresh),
                                      .n_fresh = xcalloc(workers, sizeof *c[p].n_fresh),
+                                     .fresh_bytes = xcalloc(workers, sizeof *c[p].n_fresh),
                                      .out_at = xcalloc(workers, sizeof *c[p].out_at),
                                      .out_bytes_at = xcalloc(workers, sizeof *c[p].out_at)};
     run_parts(c, workers, combine_part_main);
@@ -836,6 +839,7 @@ static void combine_tables(struct count_worker *w, unsigned workers, struct word
             free(c[p].fresh[q]);
         free(c[p].fresh);
         free(c[p].n_fresh);
+        free(c[p].fresh_bytes);
         free(c[p].out_at);
         free(c[p].out_bytes_at);
     }
