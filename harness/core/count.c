@@ -110,7 +110,15 @@ static struct word_slot *wt_new_slots(size_t n)
     return s;
 }
 
-/* A new table of `slots` slots (a power of two). */
+/* A table holds at most WT_LOAD_NUM / WT_LOAD_DEN words per slot. */
+#define WT_LOAD_NUM 3
+#define WT_LOAD_DEN 4
+
+/* A new table of `slots` slots (a power of two). Its word arrays start
+ * with room for as many words as the slots hold (at least 4096): memory
+ * that is not written costs nothing, while each time a large array grows
+ * the allocator remaps it, and remapping memory of a process whose other
+ * threads are running interrupts their CPUs to flush their TLBs. */
 static void wt_init(struct word_table *t, size_t slots)
 {
     memset(t, 0, sizeof *t);
@@ -118,6 +126,14 @@ static void wt_init(struct word_table *t, size_t slots)
     t->slot = wt_new_slots(t->mask + 1);
     t->short_freq = xcalloc(WT_SHORT, sizeof *t->short_freq);
     t->short_idx = xcalloc(WT_SHORT, sizeof *t->short_idx);
+    t->cap = slots / WT_LOAD_DEN * WT_LOAD_NUM;
+    if (t->cap < 4096)
+        t->cap = 4096;
+    t->off = xmalloc(t->cap * sizeof *t->off);
+    t->len = xmalloc(t->cap * sizeof *t->len);
+    t->freq = xmalloc(t->cap * sizeof *t->freq);
+    t->hash = xmalloc(t->cap * sizeof *t->hash);
+    buf_reserve(&t->bytes, t->cap * 8); /* most words are shorter */
 }
 
 static void wt_free(struct word_table *t)
@@ -186,9 +202,6 @@ wt_head_in(const unsigned char *p, size_t n, const unsigned char *end)
     return wt_head(p, n);
 }
 
-/* A table holds at most WT_LOAD_NUM / WT_LOAD_DEN words per slot. */
-#define WT_LOAD_NUM 3
-#define WT_LOAD_DEN 4
 
 /* Puts word i into the first free slot from its hash on. */
 static void wt_place(struct word_slot *s, size_t mask, size_t j, uint64_t head, uint32_t tag,
@@ -257,7 +270,7 @@ static size_t wt_append(struct word_table *t, const unsigned char *p, size_t n, 
                         uint64_t count)
 {
     if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 4096;
+        t->cap *= 2;
         t->off = xrealloc(t->off, t->cap * sizeof *t->off);
         t->len = xrealloc(t->len, t->cap * sizeof *t->len);
         t->freq = xrealloc(t->freq, t->cap * sizeof *t->freq);
