@@ -14,7 +14,9 @@ TS=data/sample/tinystories_v1_head_1097.txt
 D=tests/fixtures/cs336
 cat "$TS" "$TS" "$TS" "$TS" >"$tmp/ts4.txt"
 # hash_of CSV: the counts_hash of its last row.
-hash_of() { python3 -c "import csv,sys; print(list(csv.DictReader(open(sys.argv[1])))[-1]['counts_hash'])" "$1"; }
+hash_of() {
+    python3 -c "import csv,sys; print(list(csv.DictReader(open(sys.argv[1])))[-1]['counts_hash'])" "$1"
+}
 
 for f in "$TS" "$tmp/ts4.txt" "$D/corpus.en"; do
     v=1000; [ "$f" = "$D/corpus.en" ] && v=500

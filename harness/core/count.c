@@ -832,9 +832,9 @@ static void combine_tables(struct count_worker *w, unsigned workers, struct word
         c[p] = (struct combine_part){.w = w, .p = p, .parts = workers, .out = out,
                                      .fresh = xcalloc(workers, sizeof *c[p].fresh),
                                      .n_fresh = xcalloc(workers, sizeof *c[p].n_fresh),
-                                     .fresh_bytes = xcalloc(workers, sizeof *c[p].n_fresh),
+                                     .fresh_bytes = xcalloc(workers, sizeof *c[p].fresh_bytes),
                                      .out_at = xcalloc(workers, sizeof *c[p].out_at),
-                                     .out_bytes_at = xcalloc(workers, sizeof *c[p].out_at)};
+                                     .out_bytes_at = xcalloc(workers, sizeof *c[p].out_bytes_at)};
     run_parts(c, workers, combine_part_main);
     size_t bytes, n = combine_places(c, w, workers, &bytes);
     take_table(&w[0].table, out);
