@@ -153,13 +153,16 @@ static void same_for_all_workers(const char *what, const struct buf *text,
 {
     struct buf one = {0}, many = {0};
     size_t chunks = 0;
+    /* Several workers combine their tables in parallel, each word in one
+     * part: a word lost or counted in two parts changes the table. */
+    static const unsigned workers[] = {2, 3, 4, 8};
     int ok = count_canonical(text->data, text->len, sp, 1, &one, NULL) == 0;
-    for (unsigned w = 2; w <= 4 && ok; w++) {
-        ok = count_canonical(text->data, text->len, sp, w, &many, &chunks) == 0 &&
+    for (size_t i = 0; i < sizeof workers / sizeof *workers && ok; i++) {
+        ok = count_canonical(text->data, text->len, sp, workers[i], &many, &chunks) == 0 &&
              many.len == one.len && memcmp(many.data, one.data, one.len) == 0;
     }
     char d[200];
-    snprintf(d, sizeof d, "%s: 1, 2, 3 and 4 count workers give identical tables (%zu chunks)",
+    snprintf(d, sizeof d, "%s: 1, 2, 3, 4 and 8 count workers give identical tables (%zu chunks)",
              what, chunks);
     CHECK(d, ok && chunks > 4);
     buf_free(&one);

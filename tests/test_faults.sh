@@ -34,7 +34,9 @@ malloc:100 fork 2
 malloc:3000 pool 2
 malloc:20000 serial 1
 pthread_create:1 pthread 2
+pthread_create:2 pthread 2
 pthread_create:3 pthread 2
+pthread_create:5 pthread 2
 pthread_create:1 openmp 2
 rename:1 serial 1
 rename:2 serial 1

@@ -96,15 +96,29 @@ static size_t wt_start_slots(size_t bytes)
 
 /* A zeroed slot array, on huge pages when large: real text's table of
  * hundreds of thousands of words spans more memory than the TLB maps in
- * small pages (util.h, advise_huge). */
+ * small pages (util.h, advise_huge). Zeroed by writing, not calloc: a
+ * probe reads a slot before it writes one, and on calloc's untouched pages
+ * that read maps the shared zero page, so the write faults a second time
+ * and, with two threads of the process running, flushes the other CPU's
+ * TLB as well. Every page of the array is touched anyway (the hash spreads
+ * the words over all of them), and the owning thread touches them. */
 static struct word_slot *wt_new_slots(size_t n)
 {
-    struct word_slot *s = xcalloc(n, sizeof *s);
+    struct word_slot *s = xmalloc(n * sizeof *s);
     advise_huge(s, n * sizeof *s);
+    memset(s, 0, n * sizeof *s);
     return s;
 }
 
-/* A new table of `slots` slots (a power of two). */
+/* A table holds at most WT_LOAD_NUM / WT_LOAD_DEN words per slot. */
+#define WT_LOAD_NUM 3
+#define WT_LOAD_DEN 4
+
+/* A new table of `slots` slots (a power of two). Its word arrays start
+ * with room for as many words as the slots hold (at least 4096): memory
+ * that is not written costs nothing, while each time a large array grows
+ * the allocator remaps it, and remapping memory of a process whose other
+ * threads are running interrupts their CPUs to flush their TLBs. */
 static void wt_init(struct word_table *t, size_t slots)
 {
     memset(t, 0, sizeof *t);
@@ -112,6 +126,14 @@ static void wt_init(struct word_table *t, size_t slots)
     t->slot = wt_new_slots(t->mask + 1);
     t->short_freq = xcalloc(WT_SHORT, sizeof *t->short_freq);
     t->short_idx = xcalloc(WT_SHORT, sizeof *t->short_idx);
+    t->cap = slots / WT_LOAD_DEN * WT_LOAD_NUM;
+    if (t->cap < 4096)
+        t->cap = 4096;
+    t->off = xmalloc(t->cap * sizeof *t->off);
+    t->len = xmalloc(t->cap * sizeof *t->len);
+    t->freq = xmalloc(t->cap * sizeof *t->freq);
+    t->hash = xmalloc(t->cap * sizeof *t->hash);
+    buf_reserve(&t->bytes, t->cap * 8); /* most words are shorter */
 }
 
 static void wt_free(struct word_table *t)
@@ -180,9 +202,6 @@ wt_head_in(const unsigned char *p, size_t n, const unsigned char *end)
     return wt_head(p, n);
 }
 
-/* A table holds at most WT_LOAD_NUM / WT_LOAD_DEN words per slot. */
-#define WT_LOAD_NUM 3
-#define WT_LOAD_DEN 4
 
 /* Puts word i into the first free slot from its hash on. */
 static void wt_place(struct word_slot *s, size_t mask, size_t j, uint64_t head, uint32_t tag,
@@ -193,9 +212,9 @@ static void wt_place(struct word_slot *s, size_t mask, size_t j, uint64_t head, 
     s[j] = (struct word_slot){.head = head, .idx = (uint32_t)i, .tag = tag};
 }
 
-/* How many words ahead wt_grow_slots and combine_tables prefetch the slot
- * a word will go to: each placement is a cache miss on a large table, and
- * the hashes are known in advance. */
+/* How many words ahead wt_grow_slots and combine_from prefetch the slot a
+ * word will go to or be looked up in: each is a cache miss on a large
+ * table, and the hashes are known in advance. */
 #define WT_PLACE_AHEAD 16
 
 /* Doubles the slot array, placing the words in the order they came: the
@@ -251,7 +270,7 @@ static size_t wt_append(struct word_table *t, const unsigned char *p, size_t n, 
                         uint64_t count)
 {
     if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 4096;
+        t->cap *= 2;
         t->off = xrealloc(t->off, t->cap * sizeof *t->off);
         t->len = xrealloc(t->len, t->cap * sizeof *t->len);
         t->freq = xrealloc(t->freq, t->cap * sizeof *t->freq);
@@ -319,7 +338,7 @@ static void wt_add_fetched(struct word_table *t, const struct pending_word *b, u
 }
 
 /* The filling batch is full: fetch it, add the one fetched before. */
-static void wt_add_batch(struct word_table *t)
+__attribute__((noinline)) static void wt_add_batch(struct word_table *t)
 {
     wt_fetch_batch(t, t->batch[t->cur], WT_BATCH);
     wt_add_fetched(t, t->batch[t->cur ^ 1], t->n_ready);
@@ -356,9 +375,37 @@ static int newline_cut_ok(const unsigned char *d, size_t len, size_t pos)
            is_ascii_graphic(d[pos - 2]);
 }
 
+/* The first cut in [target, limit) where the global split and
+ * pre-tokenization provably agree with the per-chunk ones: the next special
+ * token start, or failing that a safe newline; len if there is none. */
+static size_t find_cut(const unsigned char *data, size_t len, const struct specials *sp,
+                       struct special_cursor *cur, size_t target, size_t limit)
+{
+    size_t pos = target;
+    for (;;) {
+        size_t mlen;
+        size_t s = special_cursor_next(cur, pos, &mlen);
+        if (s >= limit)
+            break;
+        if (!special_covers(sp, data, len, s))
+            return s;
+        pos = s + 1;
+    }
+    for (size_t p = target; p < limit; p++) {
+        const unsigned char *nl = memchr(data + p, '\n', limit - p);
+        if (!nl)
+            break;
+        p = (size_t)(nl - data) + 1;
+        if (newline_cut_ok(data, len, p) && !special_covers(sp, data, len, p))
+            return p;
+        p--; /* the loop's p++ moves past this newline */
+    }
+    return len;
+}
+
 /* Chunk boundaries: start offsets of chunks (first is 0, last is len), at
- * most `want` chunks, each cut where the global split and pre-tokenization
- * provably agree with the per-chunk ones. */
+ * most `want` chunks of about equal size, each cut within one step of its
+ * target (find_cut). */
 static size_t count_chunk_bounds(const unsigned char *data, size_t len,
                                  const struct specials *sp, size_t want, size_t *bounds)
 {
@@ -373,39 +420,49 @@ static size_t count_chunk_bounds(const unsigned char *data, size_t len,
         size_t target = k * step;
         if (target <= bounds[n - 1])
             continue;
-        /* Look for a cut within one step of the target: the next special
-         * token start, or failing that a safe newline. */
         size_t limit = target + step < len ? target + step : len;
-        size_t cut = len, pos = target;
-        for (;;) {
-            size_t mlen;
-            size_t s = special_cursor_next(&cur, pos, &mlen);
-            if (s >= limit)
-                break;
-            if (!special_covers(sp, data, len, s)) {
-                cut = s;
-                break;
-            }
-            pos = s + 1;
-        }
-        if (cut == len) {
-            for (size_t p = target; p < limit; p++) {
-                const unsigned char *nl = memchr(data + p, '\n', limit - p);
-                if (!nl)
-                    break;
-                p = (size_t)(nl - data) + 1;
-                if (newline_cut_ok(data, len, p) && !special_covers(sp, data, len, p)) {
-                    cut = p;
-                    break;
-                }
-                p--; /* the loop's p++ moves past this newline */
-            }
-        }
+        size_t cut = find_cut(data, len, sp, &cur, target, limit);
         if (cut < len && cut > bounds[n - 1])
             bounds[n++] = cut;
     }
     special_cursor_free(&cur);
     bounds[n++] = len;
+    return n - 1;
+}
+
+/* Chunks for `workers` threads that take the next chunk as they come: each
+ * is 1/(2 x workers) of what is left (so the first are large and the last
+ * small, and the threads finish within a small chunk of each other instead
+ * of within one of `workers` x 8 equal ones: on sentences' 10 MB one such
+ * chunk is 5 ms of a 45 ms count), at most 64 MiB (the pages a thread has
+ * mapped but not yet released stay bounded) and at least 64 KiB (a chunk
+ * costs a few microseconds). Returns the chunk count; *bounds (allocated)
+ * holds the start offsets and len last. */
+#define CHUNK_MIN ((size_t)64 << 10)
+#define CHUNK_MAX ((size_t)64 << 20)
+static size_t guided_bounds(const unsigned char *data, size_t len, const struct specials *sp,
+                            unsigned workers, size_t **bounds)
+{
+    size_t n = 0, cap = 64;
+    size_t *b = xmalloc(cap * sizeof *b);
+    b[n++] = 0;
+    struct special_cursor cur;
+    special_cursor_init(&cur, sp, data, len);
+    for (size_t pos = 0; len - pos > CHUNK_MIN;) {
+        size_t size = (len - pos) / (2 * (size_t)workers);
+        size = size < CHUNK_MIN ? CHUNK_MIN : size > CHUNK_MAX ? CHUNK_MAX : size;
+        size_t cut = len;
+        for (size_t at = pos + size; at < len && cut == len; at += size)
+            cut = find_cut(data, len, sp, &cur, at, at + size < len ? at + size : len);
+        if (cut >= len)
+            break;
+        if (n + 2 > cap)
+            b = xrealloc(b, (cap *= 2) * sizeof *b);
+        b[n++] = pos = cut;
+    }
+    special_cursor_free(&cur);
+    b[n++] = len;
+    *bounds = b;
     return n - 1;
 }
 
@@ -420,6 +477,7 @@ struct count_job {
     atomic_size_t next_chunk;
     atomic_int failed;
     const struct count_config *cfg;
+    size_t slots;  /* of each thread's table at the start */
 };
 
 struct count_worker {
@@ -429,6 +487,16 @@ struct count_worker {
     char err[256];
     int rc;
 };
+
+/* A short word seen for the first time: the words batched before it get
+ * their index first. Out of line, as wt_add_batch is: emit_word, called
+ * for every pre-token, then needs few registers on its common paths. */
+__attribute__((noinline)) static void emit_new_short(struct word_table *t,
+                                                     const unsigned char *p, size_t n)
+{
+    wt_drain(t);
+    wt_add_short(t, p, n, 1);
+}
 
 static void emit_word(const unsigned char *p, size_t n, void *ctx)
 {
@@ -445,8 +513,7 @@ static void emit_word(const unsigned char *p, size_t n, void *ctx)
         if (t->short_idx[k]) {
             t->short_freq[k]++;
         } else {
-            wt_drain(t); /* the words batched before it get their index first */
-            wt_add_short(t, p, n, 1);
+            emit_new_short(t, p, n);
         }
     } else {
         t->batch[t->cur][t->n_batch++] = (struct pending_word){p, n, head, 0};
@@ -511,6 +578,10 @@ static void *count_worker_main(void *arg)
 {
     struct count_worker *w = arg;
     struct count_job *job = w->job;
+    /* Made here, by the thread that fills it: its pages are first touched
+     * in parallel, not one table after another before the threads start. */
+    wt_init(&w->table, job->slots);
+    w->table.end = job->data + job->len;
     struct pretok *pt = pretok_new(job->cfg->pretok, w->err, sizeof w->err);
     pretok_emit_fn emit = job->cfg->pretok_only ? emit_count : emit_word;
     if (!pt) {
@@ -558,31 +629,14 @@ static void *count_worker_main(void *arg)
     return NULL;
 }
 
-/* How many chunks to cut len bytes into for `workers` threads. */
-static size_t chunks_wanted(size_t len, unsigned workers)
-{
-    /* Several chunks per worker so a slow chunk does not leave a core idle;
-     * chunks of at least 256 KiB so per-chunk costs stay negligible. */
-    size_t want = (size_t)workers * 8;
-    /* Chunks of at most 64 MiB: the pages a worker has mapped but not yet
-     * released stay bounded however large the input. */
-    if (want < len / (64u << 20) + 1)
-        want = len / (64u << 20) + 1;
-    if (want > len / (256u << 10))
-        want = len / (256u << 10);
-    return want < 1 ? 1 : want;
-}
-
 /* Runs the job on `workers` threads, this one included, and waits for them. */
 static int run_workers(struct count_worker *w, unsigned workers, char *err, size_t errlen)
 {
-    const struct count_job *job = w[0].job;
-    size_t slots = job->cfg->pretok_only ? WT_MIN_SLOTS : wt_start_slots(job->len / workers);
+    struct count_job *job = w[0].job;
+    job->slots = job->cfg->pretok_only ? WT_MIN_SLOTS : wt_start_slots(job->len / workers);
     unsigned started = 0;
     int rc = 0;
     for (unsigned i = 0; i < workers; i++) {
-        wt_init(&w[i].table, slots);
-        w[i].table.end = job->data + job->len;
         /* Worker 0 runs on this thread: one thread fewer to create, and a
          * single-worker count involves no thread at all. */
         if (i == 0)
@@ -605,35 +659,204 @@ static int run_workers(struct count_worker *w, unsigned workers, char *err, size
     return rc;
 }
 
-/* Adds every worker's table into worker 0's and hands its arrays to out. */
-static void combine_tables(struct count_worker *w, unsigned workers, struct word_counts *out)
+/* ---- combining the workers' tables, in parallel ---- */
+
+/* Which combine thread owns a word: bits 32..40 of its table hash, which
+ * neither the slot index (the low bits) nor the tag (the top 23) uses.
+ * Short words (hash 0) all belong to part 0. */
+static unsigned wt_part(uint64_t h, unsigned parts)
 {
-    struct word_table *t = &w[0].table;
-    for (unsigned i = 1; i < workers; i++) {
-        struct word_table *u = &w[i].table;
-        wt_flush(u);
-        /* Grown first for both tables' words (the most it can need), so
-         * that no rebuild comes in the middle and the prefetches hold. */
-        while ((t->in_slots + u->in_slots) * WT_LOAD_DEN > (t->mask + 1) * WT_LOAD_NUM)
-            wt_grow_slots(t);
-        for (size_t j = 0; j < u->n; j++) {
-            if (j + WT_PLACE_AHEAD < u->n)
-                __builtin_prefetch(&t->slot[u->hash[j + WT_PLACE_AHEAD] & t->mask]);
-            wt_add(t, u->bytes.data + u->off[j], u->len[j], u->hash[j], u->freq[j]);
-        }
-        t->total += u->total;
+    return (unsigned)(((h >> 32) & 0x1ff) * parts >> 9);
+}
+
+/* The index of word p[0..n), table hash h, in t, or SIZE_MAX. */
+static size_t wt_find(const struct word_table *t, const unsigned char *p, size_t n, uint64_t h)
+{
+    if (n - 1 < 2) {
+        uint32_t i = t->short_idx[wt_short_key(p, n)];
+        return i ? i - 1 : SIZE_MAX;
     }
-    wt_flush(t);
+    uint64_t head = wt_head(p, n);
+    uint32_t tag = wt_tag(h, n);
+    for (size_t j = h & t->mask; t->slot[j].tag; j = (j + 1) & t->mask)
+        if (t->slot[j].tag == tag && wt_same(t, &t->slot[j], p, n, head))
+            return t->slot[j].idx;
+    return SIZE_MAX;
+}
+
+/* One combine thread's part of the words. A word's first occurrence in
+ * the tables' order 0, 1, ... takes the counts of the others: thread p
+ * looks each word of its part in tables 1, 2, ... up in the tables before
+ * it. So the threads share the lookups (each about half of table 1's words
+ * at two workers, instead of one thread looking up all of them), and
+ * nothing is inserted: the tables' slots and word arrays stay as counting
+ * left them, read-only, and only counts change, each by the one thread that
+ * owns its word. Table 0's words then stay where they are, and the output
+ * is table 0's arrays with the words first seen in the others appended: no
+ * table grows, and only those words are copied, into fresh memory (whose
+ * first touch costs more than many reads). */
+struct combine_part {
+    pthread_t thread;
+    struct count_worker *w;
+    unsigned p, parts;
+    uint32_t **fresh;     /* per table q >= 1: its words of this part first seen there */
+    size_t *n_fresh, *fresh_bytes; /* how many, and their bytes */
+    size_t *out_at, *out_bytes_at; /* per table q: where they go in the output */
+    struct word_counts *out;
+};
+
+/* Adds every word of part c->p of table q >= 1 to its first occurrence,
+ * keeping in c->fresh[q] those that are first there. */
+static void combine_from(struct combine_part *c, unsigned q)
+{
+    const struct word_table *t0 = &c->w[0].table, *u = &c->w[q].table;
+    uint32_t *ix = xmalloc((u->n ? u->n : 1) * sizeof *ix);
+    size_t m = 0, kept = 0, bytes = 0;
+    for (size_t j = 0; j < u->n; j++)
+        if (wt_part(u->hash[j], c->parts) == c->p)
+            ix[m++] = (uint32_t)j;
+    for (size_t k = 0; k < m; k++) {
+        if (k + WT_PLACE_AHEAD < m)
+            __builtin_prefetch(&t0->slot[u->hash[ix[k + WT_PLACE_AHEAD]] & t0->mask]);
+        size_t j = ix[k], i = SIZE_MAX;
+        const unsigned char *p = u->bytes.data + u->off[j];
+        for (unsigned r = 0; r < q && i == SIZE_MAX; r++) {
+            struct word_table *t = &c->w[r].table;
+            if ((i = wt_find(t, p, u->len[j], u->hash[j])) != SIZE_MAX)
+                t->freq[i] += u->freq[j];
+        }
+        if (i == SIZE_MAX) {
+            ix[kept++] = (uint32_t)j;
+            bytes += u->len[j];
+        }
+    }
+    c->fresh[q] = ix;
+    c->n_fresh[q] = kept;
+    c->fresh_bytes[q] = bytes;
+}
+
+static void *combine_part_main(void *arg)
+{
+    struct combine_part *c = arg;
+    for (unsigned q = 1; q < c->parts; q++)
+        combine_from(c, q);
+    return NULL;
+}
+
+/* Copies part c's words first seen in tables 1, 2, ... to their place. */
+static void *combine_copy_main(void *arg)
+{
+    struct combine_part *c = arg;
+    struct word_counts *out = c->out;
+    for (unsigned q = 1; q < c->parts; q++) {
+        const struct word_table *u = &c->w[q].table;
+        size_t k = c->out_at[q], at = c->out_bytes_at[q];
+        for (size_t f = 0; f < c->n_fresh[q]; f++, k++) {
+            size_t i = c->fresh[q][f];
+            memcpy(out->bytes + at, u->bytes.data + u->off[i], u->len[i]);
+            out->off[k] = at;
+            out->len[k] = u->len[i];
+            out->freq[k] = u->freq[i];
+            at += u->len[i];
+        }
+    }
+    return NULL;
+}
+
+/* Runs fn on every part, parts 1.. on threads of their own and part 0 on
+ * this one; a part whose thread cannot start runs here afterwards, so the
+ * result never depends on how many threads there were. */
+static void run_parts(struct combine_part *c, unsigned parts, void *(*fn)(void *))
+{
+    int *started = xcalloc(parts, sizeof *started);
+    for (unsigned p = 1; p < parts; p++)
+        started[p] = sys_pthread_create(&c[p].thread, NULL, fn, &c[p]) == 0;
+    fn(&c[0]);
+    for (unsigned p = 1; p < parts; p++) {
+        if (started[p])
+            pthread_join(c[p].thread, NULL);
+        else
+            fn(&c[p]);
+    }
+    free(started);
+}
+
+/* Hands table t's arrays to out. */
+static void take_table(struct word_table *t, struct word_counts *out)
+{
     out->n = t->n;
     out->bytes = t->bytes.data;
     out->off = t->off;
     out->len = t->len;
     out->freq = t->freq;
-    out->total = t->total;
     t->bytes.data = NULL;
     t->off = NULL;
     t->len = NULL;
     t->freq = NULL;
+}
+
+/* Where part p's words first seen in table q go, for every q and p in
+ * that order, after table 0's words; returns the words and bytes in all. */
+static size_t combine_places(struct combine_part *c, const struct count_worker *w,
+                             unsigned workers, size_t *bytes)
+{
+    size_t n = w[0].table.n;
+    *bytes = w[0].table.bytes.len;
+    for (unsigned q = 1; q < workers; q++)
+        for (unsigned p = 0; p < workers; p++) {
+            c[p].out_at[q] = n;
+            c[p].out_bytes_at[q] = *bytes;
+            n += c[p].n_fresh[q];
+            *bytes += c[p].fresh_bytes[q];
+        }
+    return n;
+}
+
+/* Combines the workers' tables into out: table 0's words in the order they
+ * came, then those first seen in table 1, 2, ... (by part). One worker's
+ * table is out as it is. */
+static void combine_tables(struct count_worker *w, unsigned workers, struct word_counts *out)
+{
+    uint64_t total = 0;
+    for (unsigned i = 0; i < workers; i++) {
+        wt_flush(&w[i].table); /* the short words' counts, before any thread reads them */
+        total += w[i].table.total;
+    }
+    if (workers == 1) {
+        take_table(&w[0].table, out);
+        out->total = total;
+        return;
+    }
+    struct combine_part *c = xcalloc(workers, sizeof *c);
+    for (unsigned p = 0; p < workers; p++)
+        c[p] = (struct combine_part){.w = w, .p = p, .parts = workers, .out = out,
+                                     .fresh = xcalloc(workers, sizeof *c[p].fresh),
+                                     .n_fresh = xcalloc(workers, sizeof *c[p].n_fresh),
+                                     .fresh_bytes = xcalloc(workers, sizeof *c[p].fresh_bytes),
+                                     .out_at = xcalloc(workers, sizeof *c[p].out_at),
+                                     .out_bytes_at = xcalloc(workers, sizeof *c[p].out_bytes_at)};
+    run_parts(c, workers, combine_part_main);
+    size_t bytes, n = combine_places(c, w, workers, &bytes);
+    take_table(&w[0].table, out);
+    out->n = n;
+    out->total = total;
+    /* Grown in place where the allocator can (large blocks are remapped,
+     * not copied). */
+    out->bytes = xrealloc(out->bytes, bytes ? bytes : 1);
+    out->off = xrealloc(out->off, (n ? n : 1) * sizeof *out->off);
+    out->len = xrealloc(out->len, (n ? n : 1) * sizeof *out->len);
+    out->freq = xrealloc(out->freq, (n ? n : 1) * sizeof *out->freq);
+    run_parts(c, workers, combine_copy_main);
+    for (unsigned p = 0; p < workers; p++) {
+        for (unsigned q = 0; q < workers; q++)
+            free(c[p].fresh[q]);
+        free(c[p].fresh);
+        free(c[p].n_fresh);
+        free(c[p].fresh_bytes);
+        free(c[p].out_at);
+        free(c[p].out_bytes_at);
+    }
+    free(c);
 }
 
 int count_words_cfg(const unsigned char *data, size_t len, const struct specials *sp,
@@ -645,10 +868,9 @@ int count_words_cfg(const unsigned char *data, size_t len, const struct specials
     memset(st, 0, sizeof *st);
     if (workers < 1)
         workers = 1;
-    size_t want = chunks_wanted(len, workers);
-    size_t *bounds = xmalloc((want + 2) * sizeof *bounds);
+    size_t *bounds;
     double t0 = now_s();
-    size_t n_chunks = count_chunk_bounds(data, len, sp, want, bounds);
+    size_t n_chunks = guided_bounds(data, len, sp, workers, &bounds);
     if (workers > n_chunks)
         workers = (unsigned)(n_chunks ? n_chunks : 1);
     struct count_job job = {.data = data, .len = len, .sp = sp, .bounds = bounds,

@@ -271,8 +271,10 @@ static int fast_split(void *state, const unsigned char *text, size_t len, pretok
     (void)state;
     (void)err;
     (void)errlen;
-    struct window w;
-    window_at(&w, text, len, 0);
+    /* Filled by the first pass of the loop (i >= retry), before any use:
+     * a piece between special tokens (a sentence) is often a window or two,
+     * so a window filled in advance would be a third of the work. */
+    struct window w = {0};
     size_t retry = 0; /* where a window may be tried again after one failed */
     for (size_t i = 0; i < len;) {
         /* A whole window's pre-tokens at once, where its bytes allow; the
