@@ -26,12 +26,10 @@ struct heap_state {
  * of them are below the old floor) and puts every pair at or above it in. */
 static void refill(struct heap_state *s, const struct pair_table *pt)
 {
-    int64_t best = 0;
-    for (uint32_t i = 0; i < pt->n_live; i++)
-        if (pt->live[i].count > best)
-            best = pt->live[i].count;
-    if (best == 0)
+    size_t at = live_scan_best(pt->vocab, pt->live, 0, pt->n_live);
+    if (at == pt->n_live)
         return;
+    int64_t best = pt->live[at].count;
     s->floor = best / 2 > 1 ? best / 2 : 1;
     s->refills++;
     pair_heap_build(&s->h, s->floor);

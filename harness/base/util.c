@@ -97,9 +97,7 @@ void *xrealloc_huge(void *p, size_t old_bytes, size_t new_bytes)
 
 void *xcalloc_huge(size_t bytes)
 {
-    if (bytes < HUGE_FROM)
-        return xcalloc(bytes, 1);
-    void *p = xrealloc_huge(NULL, 0, bytes);
+    void *p = xrealloc_huge(NULL, 0, bytes ? bytes : 1);
     memset(p, 0, bytes);
     return p;
 }

@@ -29,7 +29,12 @@ void advise_huge(void *p, size_t bytes);
  * plain realloc copies first, and an advice after it comes too late). The
  * block is freed with free(). */
 void *xrealloc_huge(void *p, size_t old_bytes, size_t new_bytes);
-/* A zeroed block for an array as large: xrealloc_huge's, then zeroed. */
+/* A zeroed block for an array as large: xrealloc_huge's, zeroed by
+ * writing, not calloc. Such an array is read before it is written (a hash
+ * probe), and on calloc's untouched pages that read maps the shared zero
+ * page, so the write faults a second time and, with other threads of the
+ * process running, flushes their CPUs' TLBs too. The calling thread
+ * touches every page, so it should be the one that fills the array. */
 void *xcalloc_huge(size_t bytes);
 
 /* Seconds on the monotonic clock. */

@@ -94,20 +94,13 @@ static size_t wt_start_slots(size_t bytes)
     return n;
 }
 
-/* A zeroed slot array, on huge pages when large: real text's table of
+/* A zeroed slot array, on huge pages when large (real text's table of
  * hundreds of thousands of words spans more memory than the TLB maps in
- * small pages (util.h, advise_huge). Zeroed by writing, not calloc: a
- * probe reads a slot before it writes one, and on calloc's untouched pages
- * that read maps the shared zero page, so the write faults a second time
- * and, with two threads of the process running, flushes the other CPU's
- * TLB as well. Every page of the array is touched anyway (the hash spreads
- * the words over all of them), and the owning thread touches them. */
+ * small pages) and zeroed by the thread that fills it (util.h,
+ * xcalloc_huge). */
 static struct word_slot *wt_new_slots(size_t n)
 {
-    struct word_slot *s = xmalloc(n * sizeof *s);
-    advise_huge(s, n * sizeof *s);
-    memset(s, 0, n * sizeof *s);
-    return s;
+    return xcalloc_huge(n * sizeof(struct word_slot));
 }
 
 /* A table holds at most WT_LOAD_NUM / WT_LOAD_DEN words per slot. */
@@ -201,7 +194,6 @@ wt_head_in(const unsigned char *p, size_t n, const unsigned char *end)
         return wt_load64(p) & (~0ULL >> (64 - 8 * n));
     return wt_head(p, n);
 }
-
 
 /* Puts word i into the first free slot from its hash on. */
 static void wt_place(struct word_slot *s, size_t mask, size_t j, uint64_t head, uint32_t tag,
@@ -932,7 +924,7 @@ size_t count_split(const unsigned char *data, size_t len, const struct specials 
 static void wt_add_counts(struct word_table *t, const struct word_counts *wc)
 {
     /* All hashes first, so that each word's slot is asked for
-     * WT_PLACE_AHEAD words before it is probed, as in combine_tables. */
+     * WT_PLACE_AHEAD words before it is probed, as combine_from does. */
     uint64_t *h = xmalloc((wc->n ? wc->n : 1) * sizeof *h);
     for (size_t i = 0; i < wc->n; i++)
         h[i] = wt_hash(wc->bytes + wc->off[i], wc->len[i]);

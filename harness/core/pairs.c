@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 void pairs_init(struct pair_table *t, const struct vocab *v)
 {
     memset(t, 0, sizeof *t);

@@ -89,7 +89,7 @@ static inline void gain(struct shard *s, uint32_t k, uint32_t w)
 /* Gives every delta with words its list: the short ones cut from one new
  * block, the long ones allocated alone. words.n must hold each list's
  * length; the words are then filled in from the gains, which came in
- * ascending word order, or by the caller when gains is 0. */
+ * ascending word order, or by the caller when from_gains is 0. */
 static void cut_lists(struct shard *s, int from_gains)
 {
     size_t in_block = 0;

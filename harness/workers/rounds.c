@@ -27,31 +27,29 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Watches for a round after `seen` (or the end); 1 if one came in time. */
-static int watch_round(struct rounds *r, uint64_t seen)
+/* Has a round after `seen` started (or the end come)? */
+static int round_started(struct rounds *r, uint64_t seen)
 {
-    double until = now_s() + SPIN_S;
-    for (unsigned k = 1;; k++) {
-        if (atomic_load_explicit(&r->round, memory_order_acquire) != seen ||
-            atomic_load_explicit(&r->quit, memory_order_relaxed))
-            return 1;
-        cpu_relax();
-        if (k % 64 == 0 && now_s() > until)
-            return 0;
-    }
+    return atomic_load_explicit(&r->round, memory_order_acquire) != seen ||
+           atomic_load_explicit(&r->quit, memory_order_relaxed);
 }
 
-/* Watches for all `threads` to be done; 1 if they were in time. */
-static int watch_done(struct rounds *r, unsigned threads)
+/* Are all `threads` done with this round? */
+static int round_done(struct rounds *r, uint64_t threads)
+{
+    return atomic_load_explicit(&r->n_done, memory_order_acquire) == threads;
+}
+
+/* Watches for ready(r, arg) for up to SPIN_S; 1 if it came in time. */
+static int watch(struct rounds *r, int (*ready)(struct rounds *, uint64_t), uint64_t arg)
 {
     double until = now_s() + SPIN_S;
-    for (unsigned k = 1;; k++) {
-        if (atomic_load_explicit(&r->n_done, memory_order_acquire) == threads)
-            return 1;
+    for (unsigned k = 1; !ready(r, arg); k++) {
         cpu_relax();
         if (k % 64 == 0 && now_s() > until)
             return 0;
     }
+    return 1;
 }
 
 static void *thread_main(void *arg)
@@ -62,7 +60,7 @@ static void *thread_main(void *arg)
     uint64_t seen = 0;
     unsigned threads = r->n - r->first;
     for (;;) {
-        if (!(r->spin && watch_round(r, seen))) {
+        if (!(r->spin && watch(r, round_started, seen))) {
             pthread_mutex_lock(&r->mu);
             while (!atomic_load(&r->quit) &&
                    atomic_load_explicit(&r->round, memory_order_acquire) == seen)
@@ -129,7 +127,7 @@ void rounds_run(struct rounds *r)
     pthread_mutex_unlock(&r->mu);
     if (r->first)
         r->fn(r->arg, 0);
-    if (threads == 0 || (r->spin && watch_done(r, threads)))
+    if (threads == 0 || (r->spin && watch(r, round_done, threads)))
         return;
     pthread_mutex_lock(&r->mu);
     while (atomic_load_explicit(&r->n_done, memory_order_acquire) < threads)
