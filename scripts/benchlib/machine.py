@@ -89,9 +89,18 @@ def override():
     return o
 
 
+_here = {}
+
+
 def this_machine(topo=None):
-    """The machine running this script: describe() of its fingerprint."""
-    t = topo if topo is not None else topology()
+    """The machine running this script: describe() of its fingerprint (detected once per
+    process and override, when no topology is given)."""
+    if topo is None:
+        key = os.environ.get(OVERRIDE_ENV, "")
+        if key not in _here:
+            _here[key] = this_machine(topology())
+        return _here[key]
+    t = topo
     fp = {"cpu_model": cpu_model(), "packages": t.get("packages"), "cores": t.get("cores"),
           "pus": t.get("pus"), "caches": t.get("caches"), "memory_gib": _memory_gib(),
           "kernel": platform.release()}

@@ -103,16 +103,23 @@ def describe(row):
         " " + row["backend_opts"] if row.get("backend_opts") else "")
 
 
-def append_row(path, header, row):
-    """One complete line (with the header if the file is new) in one write, synced."""
+def csv_text(header, rows, with_header=True):
+    """CSV lines of rows (dicts, in header's order, or lists), the header line first."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
+    if with_header:
+        w.writerow(header)
+    for r in rows:
+        w.writerow([r.get(k, "") for k in header] if isinstance(r, dict) else r)
+    return out.getvalue()
+
+
+def append_row(path, header, row):
+    """One complete line (with the header if the file is new) in one write, synced."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
     try:
-        if os.fstat(fd).st_size == 0:
-            w.writerow(header)
-        w.writerow([row.get(k, "") for k in header])
-        os.write(fd, out.getvalue().encode())
+        text = csv_text(header, [row], with_header=os.fstat(fd).st_size == 0)
+        os.write(fd, text.encode())
         os.fsync(fd)
     finally:
         os.close(fd)

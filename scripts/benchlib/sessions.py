@@ -11,29 +11,43 @@ session, "legacy", older than every other; nothing rewrites them.
 Rows of a later session supersede rows of an earlier one with the same machine and the
 same run parameters (runs.run_params): that is how FORCE=1 re-measures without touching
 another session's file.
+
+The other producers (peers.py, updatestep.py, measure_pretok.py, experiments.py,
+heaps.py) keep their results the same way under their own directory, DIR/sessions/<id>/
+{context.json, ROWS.csv}, each session one whole set of measurements (save_set, or
+open_session and rows appended whole as they finish); the files they wrote straight under
+DIR before sessions existed are read as the legacy session. A report shows one session:
+pick() chooses its machine by the rules of choose() and takes that machine's newest
+complete session.
 """
 import datetime
 import errno
 import json
 import os
+import sys
 
 from . import machine, runs
+from .reportfile import write_atomic
 
 LEGACY = "legacy"
 SESSIONS_DIR = "sessions"
 
 
 class Session:
-    def __init__(self, sid, directory, backends):
+    """One session's context and rows (rows_name under its directory). With backends,
+    bench rows are normalised to the new form (runs.normalise)."""
+
+    def __init__(self, sid, directory, backends, rows_name="runs.csv"):
         self.id, self.dir = sid, directory
-        self.runs_path = os.path.join(directory, "runs.csv")
+        self.runs_path = os.path.join(directory, rows_name)
         self.context, self.context_note = read_context(os.path.join(directory, "context.json"))
         self.machine = machine.from_context(self.context)
         self.header, self.rows, self.problems = None, [], []
         if os.path.isfile(self.runs_path):
             self.header, self.rows, self.problems = runs.read_rows(self.runs_path)
         for r in self.rows:
-            runs.normalise(r, backends)
+            if backends is not None:
+                runs.normalise(r, backends)
             # Legacy rows carry neither: their session and its context say it.
             r["session_id"] = r.get("session_id") or sid
             r["machine_id"] = r.get("machine_id") or self.machine["id"]
@@ -48,6 +62,12 @@ class Session:
         """The run keys this session set out to measure; None when it did not say."""
         p = self.context.get("plan")
         return set(p) if isinstance(p, list) else None
+
+    def finished(self):
+        """Whether it holds every row it planned ("rows_planned"; a session that did not
+        say, as a legacy one or one written whole at its end, is finished)."""
+        n = self.context.get("rows_planned")
+        return not isinstance(n, int) or len(self.rows) >= n
 
 
 def read_context(path):
@@ -69,9 +89,9 @@ def plan_key(params):
     return "|".join(params)
 
 
-def has_runs(dataset_dir):
-    return os.path.isfile(os.path.join(dataset_dir, "runs.csv")) or any(
-        os.path.isfile(os.path.join(dataset_dir, SESSIONS_DIR, s, "runs.csv"))
+def has_runs(dataset_dir, rows_name="runs.csv"):
+    return os.path.isfile(os.path.join(dataset_dir, rows_name)) or any(
+        os.path.isfile(os.path.join(dataset_dir, SESSIONS_DIR, s, rows_name))
         for s in session_ids(dataset_dir))
 
 
@@ -80,14 +100,22 @@ def session_ids(dataset_dir):
     return sorted(s for s in os.listdir(d) if not s.startswith(".")) if os.path.isdir(d) else []
 
 
-def load(dataset_dir, backends):
+def load(dataset_dir, backends, rows_name="runs.csv"):
     """Every session of a data set, oldest first (legacy before all)."""
     out = []
-    if os.path.isfile(os.path.join(dataset_dir, "runs.csv")):
-        out.append(Session(LEGACY, dataset_dir, backends))
+    if os.path.isfile(os.path.join(dataset_dir, rows_name)):
+        out.append(Session(LEGACY, dataset_dir, backends, rows_name))
     for sid in session_ids(dataset_dir):
-        out.append(Session(sid, os.path.join(dataset_dir, SESSIONS_DIR, sid), backends))
+        out.append(Session(sid, os.path.join(dataset_dir, SESSIONS_DIR, sid), backends,
+                           rows_name))
     return out
+
+
+def warn_problems(found, who):
+    """Each unusable line of these sessions on stderr, with its file and line number."""
+    for s in found:
+        for p in s.problems:
+            print("%s: warning: %s (line skipped)" % (who, p), file=sys.stderr)
 
 
 def new_session(dataset_dir, machine_rec, now=None):
@@ -167,3 +195,81 @@ def choose(machines, here, wanted=None):
     best = max(pool, key=lambda m: m.newest.id if m.newest.id != LEGACY else "")
     return best.id, ("the newest complete set" if complete else
                      "the newest set (none is complete)")
+
+
+# ---- producers that write each session as one whole set ----------------------------------
+
+def open_session(directory, context, here=None, now=None):
+    """A new session under DIRECTORY/sessions/ with its context.json (the context given,
+    plus this machine and the session id): {"id", "dir", "machine_id"}."""
+    here = here or machine.this_machine()
+    sid, sdir = new_session(directory, here, now)
+    ctx = dict(context, machine=here, session_id=sid)
+    write_atomic(os.path.join(sdir, "context.json"),
+                 json.dumps(ctx, indent=1, sort_keys=True) + "\n")
+    return {"id": sid, "dir": sdir, "machine_id": here["id"]}
+
+
+def stamp(row, session):
+    """The row, naming the machine and the session that made it."""
+    row["machine_id"], row["session_id"] = session["machine_id"], session["id"]
+    return row
+
+
+def save_set(directory, rows_name, header, rows, context, here=None, now=None):
+    """A finished producer run as a new session: context.json, then ROWS_NAME with every
+    row (dicts, header's columns) stamped with the machine and session; each written
+    whole, atomically. Returns the session's directory."""
+    session = open_session(directory, context, here, now)
+    cols = list(header) + [c for c in ("machine_id", "session_id") if c not in header]
+    write_atomic(os.path.join(session["dir"], rows_name),
+                 runs.csv_text(cols, [stamp(dict(r), session) for r in rows]))
+    return session["dir"]
+
+
+class MachineSets(MachineRuns):
+    """One machine's sessions of a producer whose sessions are each a whole set: complete
+    when one of them is finished; its rows are those of its newest finished session."""
+
+    def add(self, session, rows):
+        self.sessions.append(session)
+
+    def chosen(self):
+        done = [s for s in self.sessions if s.finished()]
+        return (done or self.sessions)[-1]
+
+    def rows(self):
+        return self.chosen().rows
+
+    def complete(self):
+        return any(s.finished() for s in self.sessions)
+
+
+def wanted_machine():
+    """The machine a report was asked for (MACHINE=ID or label), or None."""
+    return os.environ.get("MACHINE") or None
+
+
+def pick(found, here=None, wanted=None):
+    """(session, why, {machine id: MachineSets}) of a whole-set producer: the session a
+    report shows, its machine chosen as choose() does (MACHINE, else this machine when
+    it has a finished set, else the newest finished set); (None, why, {}) without rows."""
+    machines = {}
+    for s in found:
+        if s.rows:
+            mid = s.rows[0]["machine_id"]
+            machines.setdefault(mid, MachineSets(mid)).add(s, s.rows)
+    if here is None:
+        here = machine.this_machine()["id"]
+    mid, why = choose(machines, here, wanted if wanted is not None else wanted_machine())
+    return (machines[mid].chosen() if mid else None), why, machines
+
+
+def load_set(directory, rows_name, who, here=None, wanted=None):
+    """pick() over DIRECTORY's sessions of ROWS_NAME, each unusable line reported on stderr
+    with its file and line (and skipped): (session or None, why, machines)."""
+    if not has_runs(directory, rows_name):
+        return None, "no runs", {}
+    found = load(directory, None, rows_name)
+    warn_problems(found, who)
+    return pick(found, here, wanted)
