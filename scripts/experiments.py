@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """experiments.py: the article's open questions, measured.
 
-Subcommands (each reruns its experiment and writes results/ files):
-  traverse   the article's traversal micro-benchmark (bin/traverse)
+Subcommands (each reruns its experiment into a session of its own under results/):
+  traverse   the article's traversal micro-benchmark (bin/traverse):
+             results/experiments/sessions/<id>/{context.json,traverse.csv}
   forkcost   fork() cost against the parent's memory, with and without THP
+             (the same, forkcost.csv)
   touch      fork, fork-deepcopy, pool, spawn with the pairs laid out flat or
              as separate objects, with and without reference-count writes
   pinning    pin none/compact/scatter for fork, pool, pthread, openmp, and a
@@ -11,14 +13,18 @@ Subcommands (each reruns its experiment and writes results/ files):
   report     only regenerate the REPORT.md sections and plots of all of them
   all        every experiment, then report
 
-The cost model (per-merge overhead as a function of W and live pairs, fitted
-over every merge run in results/) is part of `report`.
+touch and pinning run scripts/bench.py (its sessions, results/<dataset>-<tag>/). The
+cost model (per-merge overhead as a function of W and live pairs, fitted over every
+merge run in results/) is part of `report`. Each section shows one machine's runs
+(sessions.pick and report.py's rules; the results/experiments/{traverse,forkcost}.csv
+written before sessions are read as a legacy session whose machine was not recorded).
 
 Usage: scripts/experiments.py SUBCOMMAND [--dataset sample] [--repeat 3]
 """
 
 import argparse
 import csv
+import datetime
 import math
 import os
 import subprocess
@@ -27,12 +33,12 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import report as R  # noqa: E402  (the bench's data sets as the report reads them)
-from benchlib import backends as B, machine  # noqa: E402
+from benchlib import backends as B, machine, sessions  # noqa: E402
 from benchlib.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
 from benchlib.reportfile import (ReportError, figure, read_report,  # noqa: E402
-                                 save_report, update_report, write_atomic)
+                                 save_report, update_report)
 from benchlib.tables import MISSING, fmt, median, mmm, num, table  # noqa: E402
-from benchlib.tools import BIN  # noqa: E402
+from benchlib.tools import BIN, run_text  # noqa: E402
 
 EXP = os.path.join(ROOT, "results", "experiments")
 PLOTS = os.path.join(ROOT, "plots", "experiments")
@@ -40,13 +46,33 @@ REPORT = os.path.join(ROOT, "REPORT.md")
 ORDER = ("python", "traverse", "forkcost", "touch", "pinning", "model")
 
 
-def save_output(cmd, dest):
-    """Run a tool whose stdout is CSV; the file appears only if it succeeds."""
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE)
+def save_output(cmd, name):
+    """Run a tool whose stdout is CSV; only if it succeeds, its rows become a new session
+    of results/experiments (NAME.csv beside its context.json)."""
+    started = datetime.datetime.now(datetime.timezone.utc)
+    load = list(os.getloadavg())
+    p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, universal_newlines=True)
     if p.returncode != 0:
         sys.exit("experiments: %s failed (exit %d)" % (cmd[0], p.returncode))
-    write_atomic(dest, p.stdout)
+    rd = csv.DictReader(p.stdout.splitlines())
+    rows = list(rd)
+    ctx = {"experiment": name, "command": [os.path.relpath(cmd[0], ROOT)] + cmd[1:],
+           "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"), "loadavg_before": load,
+           "loadavg_after": list(os.getloadavg()),
+           "git_commit": run_text(["git", "-C", ROOT, "rev-parse", "HEAD"])}
+    sdir = sessions.save_set(EXP, name + ".csv", rd.fieldnames or [], rows, ctx, now=started)
+    sys.stderr.write("experiments: wrote %s\n" % os.path.relpath(sdir, ROOT))
+
+
+def exp_rows(name):
+    """(rows, "Measured on ..." or "") of results/experiments' NAME.csv the report shows:
+    one session (sessions.pick); a legacy file names no machine, none was recorded."""
+    s, _, _ = sessions.load_set(EXP, name + ".csv", "experiments")
+    if s is None:
+        return None, ""
+    if not s.context:
+        return s.rows, ""
+    return s.rows, " Measured on %s (id `%s`)." % (s.machine["label"], s.machine["id"])
 
 
 def bench(dataset, tag, backends, workers, repeat, extra):
@@ -80,13 +106,6 @@ def run_pinning(a):
 
 
 # ---- reading ------------------------------------------------------------------------
-
-def read_csv(path):
-    if not os.path.isfile(path):
-        return None
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
 
 _chosen = {}
 
@@ -138,15 +157,15 @@ def per_merge_us(rows, name):
 # ---- sections -----------------------------------------------------------------------
 
 def sec_traverse(made):
-    rows = read_csv(os.path.join(EXP, "traverse.csv"))
+    rows, measured = exp_rows("traverse")
     if not rows:
         return ["Not measured yet: `make experiments EXP=traverse`."]
     n = rows[0]["n"]
     out = ["%s 2-tuples traversed in the parent, in a forked child (reading inherited "
            "memory) and in a spawned child (which receives a serialised copy and rebuilds "
            "it); medians (min–max) of %d runs. *Article*: Python, fork 1.07 s total / "
-           "0.28 s traversal, spawn 4.8 s / 0.08 s (the article's numbers, copied)."
-           % (n, len(rows) // 12 or 1), ""]
+           "0.28 s traversal, spawn 4.8 s / 0.08 s (the article's numbers, copied).%s"
+           % (n, len(rows) // 12 or 1, measured), ""]
     body = []
     for (where, layout, touch), rs in sorted(groups(rows, "where", "layout", "touch").items(),
                                              key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
@@ -160,7 +179,7 @@ def sec_traverse(made):
 
 
 def sec_forkcost(made):
-    rows = read_csv(os.path.join(EXP, "forkcost.csv"))
+    rows, measured = exp_rows("forkcost")
     if not rows:
         return ["Not measured yet: `make experiments EXP=forkcost`."]
     body = []
@@ -172,9 +191,9 @@ def sec_forkcost(made):
                      fmt(num(rs[0]["rss_kb"]) / 1024),
                      fmt(huge / 1024) if huge is not None else MISSING])
     out = ["fork + child exit + waitpid, against the parent's resident memory (all of it "
-           "touched), medians (min–max) of %d runs each." % len(
+           "touched), medians (min–max) of %d runs each.%s" % (len(
                groups(rows, "size_mb", "thp").get((rows[0]["size_mb"], rows[0]["thp"]), [])),
-           ""]
+               measured), ""]
     out += table(["parent memory (MB)", "THP advice", "fork cost (ms)", "RSS (MiB)",
                     "of which huge pages (MiB)"], body)
     return out + plot_lines(made, "forkcost", "fork cost against parent memory")
@@ -358,7 +377,7 @@ def plot_lines(made, name, caption):
 
 def make_plots():
     made = set()
-    rows = read_csv(os.path.join(EXP, "traverse.csv"))
+    rows, _ = exp_rows("traverse")
     if rows:
         lines = []
         labels = []
@@ -378,7 +397,7 @@ def make_plots():
         if run_gnuplot(setup, cmd, {"d": "\n".join(lines) + "\n"},
                          os.path.join(PLOTS, "traverse")) is None:
             made.add("traverse")
-    rows = read_csv(os.path.join(EXP, "forkcost.csv"))
+    rows, _ = exp_rows("forkcost")
     if rows:
         data = {}
         for thp in ("0", "1"):
@@ -499,11 +518,10 @@ def main():
     ap.add_argument("--results", default=os.path.join(ROOT, "results"))
     a = ap.parse_args()
     if a.what in ("traverse", "all"):
-        save_output([os.path.join(BIN, "traverse"), "--repeat", str(a.repeat)],
-                    os.path.join(EXP, "traverse.csv"))
+        save_output([os.path.join(BIN, "traverse"), "--repeat", str(a.repeat)], "traverse")
     if a.what in ("forkcost", "all"):
         save_output([os.path.join(BIN, "forkcost"), "--repeat", str(max(a.repeat, 5))],
-                    os.path.join(EXP, "forkcost.csv"))
+                    "forkcost")
     if a.what in ("touch", "all"):
         run_touch(a)
     if a.what in ("pinning", "all"):

@@ -8,13 +8,16 @@ distinct adjacent byte pairs. Real text keeps finding new words as it grows
 (Heaps' law, V ~ K n^beta); the synthetic corpus must too, or benchmarks at
 2 GB would be run on an unrealistically small vocabulary.
 
-Writes results/heaps/heaps.csv (one complete file, replaced atomically).
+Writes a session of its own, results/heaps/sessions/<id>/{context.json,heaps.csv}, each
+whole and atomically (scripts/benchlib/sessions.py); the results/heaps/heaps.csv from
+before sessions is read as it is. The counts depend on the corpora and the trainer, not
+on the machine; the report shows the newest session of the machine sessions.pick chooses.
 Usage: scripts/heaps.py [--sizes "1M 4M 16M 64M 256M 1G 2G"] [--keep]
 """
 
 import argparse
 import csv
-import io
+import datetime
 import math
 import os
 import subprocess
@@ -23,10 +26,12 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from benchlib import sessions  # noqa: E402
 from benchlib.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
-from benchlib.reportfile import ReportError, figure, write_atomic  # noqa: E402
+from benchlib.reportfile import ReportError, figure  # noqa: E402
 from benchlib.tables import table  # noqa: E402
-from benchlib.tools import BIN  # noqa: E402
+from benchlib.tools import BIN, run_text  # noqa: E402
+COLUMNS = ["corpus", "kind", "bytes", "words", "initial_pairs"]
 SAMPLE = "data/sample/tinystories_v1_head_1097.txt"
 
 
@@ -51,15 +56,14 @@ SECTIONS = ("table", "plot")
 
 
 def report_sections(results_dir, plots_dir, report_path, plots):
-    """The Heaps'-law sections from RESULTS/heaps/heaps.csv, or None if absent."""
-    path = os.path.join(results_dir, "heaps", "heaps.csv")
-    if not os.path.isfile(path):
+    """The Heaps'-law sections from one session of RESULTS/heaps, or None if absent."""
+    s, _, _ = sessions.load_set(os.path.join(results_dir, "heaps"), "heaps.csv", "report.py")
+    if s is None:
         return None
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    need = {"corpus", "kind", "bytes", "words", "initial_pairs"}
-    if not rows or not need <= set(rows[0]):
-        raise ReportError("%s: missing columns (needs %s)" % (path, ", ".join(sorted(need))))
+    rows = s.rows
+    if not set(COLUMNS) <= set(s.header or ()):
+        raise ReportError("%s: missing columns (needs %s)" % (s.runs_path,
+                                                             ", ".join(sorted(COLUMNS))))
     synth = [r for r in rows if r["kind"] == "synthetic"]
     fit = ""
     if len(synth) >= 2:
@@ -115,7 +119,9 @@ def main():
     ap.add_argument("--sizes", default="1M 4M 16M 64M 256M 1G 2G")
     ap.add_argument("--keep", action="store_true",
                     help="keep generated corpora under 1G (larger ones are always kept)")
+    ap.add_argument("--results", default=os.path.join(ROOT, "results", "heaps"))
     args = ap.parse_args()
+    started = datetime.datetime.now(datetime.timezone.utc)
     rows = []
     b, w, p = measure(SAMPLE)
     rows.append(["sample", "real", b, w, p])
@@ -135,12 +141,10 @@ def main():
             meta = os.path.join(ROOT, path + ".meta.json")
             if os.path.exists(meta):
                 os.unlink(meta)
-    out = io.StringIO()
-    wr = csv.writer(out, lineterminator="\n")
-    wr.writerow(["corpus", "kind", "bytes", "words", "initial_pairs"])
-    wr.writerows(rows)
-    dest = os.path.join(ROOT, "results", "heaps", "heaps.csv")
-    write_atomic(dest, out.getvalue())
+    ctx = {"started": started.strftime("%Y-%m-%dT%H:%M:%SZ"), "sizes": args.sizes.split(),
+           "git_commit": run_text(["git", "-C", ROOT, "rev-parse", "HEAD"])}
+    dest = sessions.save_set(args.results, "heaps.csv", COLUMNS,
+                             [dict(zip(COLUMNS, r)) for r in rows], ctx, now=started)
     sys.stderr.write("heaps: wrote %s\n" % os.path.relpath(dest, ROOT))
 
 

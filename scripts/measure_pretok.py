@@ -12,19 +12,21 @@ scripts/fetch-data.sh). Each combination (input x pretok x --pretok-only/--count
 count workers) runs --repeat times, each a separate bin/bpetrain process, interleaved so that a
 burst of load elsewhere hits every combination alike.
 
-Writes results/pretok/pretok.csv (one row per run: the count phase's wall time from bpetrain's
-CSV, the process's CPU time) and results/pretok/context.json (the machine, load, binaries,
-inputs), both replaced atomically at the end of a complete run. report.py calls
+Once every run succeeded, writes a session of its own (scripts/benchlib/sessions.py):
+results/pretok/sessions/<id>/pretok.csv (one row per run: the count phase's wall time from
+bpetrain's CSV, the process's CPU time, the machine and session) and context.json (the
+machine, load, binaries, inputs), each whole and atomically; no other session's files are
+touched (the results/pretok/{pretok.csv,context.json} from before sessions are read as
+they are). report.py calls
 report_sections() to make REPORT.md's "Pre-tokenizers and counting" tables from them: MB/s per
 CPU-second (bytes / (user + sys)) and per core from wall time (bytes / (count_s x workers)),
-medians and min-max, the ratios within the run.
+medians and min-max, the ratios within the run, from the newest session of the machine
+sessions.pick chooses.
 """
 
 import argparse
 import csv
 import datetime
-import io
-import json
 import os
 import resource
 import subprocess
@@ -32,7 +34,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import machine  # noqa: E402
+from benchlib import sessions  # noqa: E402
 from benchlib.reportfile import ReportError, write_atomic  # noqa: E402
 from benchlib.tables import fmt, median, mmm, num, ratio, table  # noqa: E402
 from benchlib.tools import BEFORE, build_commit, run_text, sha256_of  # noqa: E402
@@ -119,7 +121,7 @@ def measure(args):
     work = os.path.join(ROOT, "build", "measure-pretok")
     os.makedirs(work, exist_ok=True)
     sets = inputs(args.sets.split(","), args.synth_size, work)
-    start = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    started = datetime.datetime.now(datetime.timezone.utc)
     load_before = list(os.getloadavg())
     commit = run_text(["git", "-C", ROOT, "rev-parse", "HEAD"])  # of the binaries measured
     before = build_commit(BEFORE)
@@ -141,9 +143,8 @@ def measure(args):
         if os.path.exists(csv_path):
             os.unlink(csv_path)
     context = {
-        "started": start,
+        "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "finished": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": machine.this_machine(),
         "loadavg_before": load_before,
         "loadavg_after": list(os.getloadavg()),
         "git_commit": commit,
@@ -156,14 +157,9 @@ def measure(args):
                        "bytes": os.path.getsize(path), "sha256": sha256_of(path),
                        "synthetic": syn} for s, (lab, path, syn) in sets.items()},
     }
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(COLUMNS)
-    w.writerows(rows)
-    write_atomic(os.path.join(RESULTS, "pretok.csv"), out.getvalue())
-    write_atomic(os.path.join(RESULTS, "context.json"),
-                 json.dumps(context, indent=1, sort_keys=True) + "\n")
-    sys.stderr.write("measure_pretok: wrote %s\n" % os.path.relpath(RESULTS, ROOT))
+    sdir = sessions.save_set(args.results, "pretok.csv", COLUMNS,
+                             [dict(zip(COLUMNS, r)) for r in rows], context, now=started)
+    sys.stderr.write("measure_pretok: wrote %s\n" % os.path.relpath(sdir, ROOT))
 
 
 # ---- its REPORT.md sections (report.py calls them) -------------------------------
@@ -172,20 +168,15 @@ SECTIONS = ("table", "targets")
 
 
 def load(results_dir):
-    d = os.path.join(results_dir, "pretok")
-    path, cpath = os.path.join(d, "pretok.csv"), os.path.join(d, "context.json")
-    if not os.path.isfile(path):
+    """(rows, context) of the session a report shows, or None without one."""
+    s, _, _ = sessions.load_set(os.path.join(results_dir, "pretok"), "pretok.csv", "report.py")
+    if s is None:
         return None
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    if not rows or not set(COLUMNS) <= set(rows[0]):
-        raise ReportError("%s: missing columns (needs %s)" % (path, ", ".join(COLUMNS)))
-    try:
-        with open(cpath) as f:
-            ctx = json.load(f)
-    except (OSError, ValueError) as e:
-        raise ReportError("%s: %s" % (cpath, e))
-    return rows, ctx
+    if not set(COLUMNS) <= set(s.header or ()):
+        raise ReportError("%s: missing columns (needs %s)" % (s.runs_path, ", ".join(COLUMNS)))
+    if s.context_note:
+        raise ReportError("%s: %s" % (os.path.join(s.dir, "context.json"), s.context_note))
+    return s.rows, s.context
 
 
 def speeds(rows, s, p, phase, cw):
@@ -224,12 +215,12 @@ def efficiencies(rows, s, p):
 
 def hf_ratio(results_dir, dataset):
     """(HF's total time over ours, heap with 2 threads, per median; vocab) from the
-    peers run of `dataset`, or None."""
-    path = os.path.join(results_dir, dataset, "peers.csv")
-    if not os.path.isfile(path):
+    peers run of `dataset` the report shows (peers.chosen: one session), or None."""
+    import peers
+    s, _, _ = peers.chosen(results_dir, dataset)
+    if s is None:
         return None
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = s.rows
     ours = [num(r["total_s"]) for r in rows if r["trainer"] == "bpetrain" and
             r["backend"] == "heap" and r["workers"] == "2"]
     hf = [num(r["total_s"]) for r in rows if r["trainer"] == "hf-tokenizers"]
@@ -369,6 +360,7 @@ def main():
     ap.add_argument("--sets", default="sample,synth,mail,sentences")
     ap.add_argument("--synth-size", default="256M")
     ap.add_argument("--bpetrain", default=BPETRAIN, help="the trainer to measure")
+    ap.add_argument("--results", default=RESULTS, help="default results/pretok")
     args = ap.parse_args()
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")

@@ -8,14 +8,19 @@ timed from outside (wall clock, spawn to exit); its peak RSS is the ru_maxrss
 os.wait4 returns: on Linux the largest resident set of the process and of the
 descendants it reaped (bpetrain's worker processes, spm_train under bash). Each
 trainer is forked by a small sh rather than by Python, so that Python's own
-size does not leak into that number (see run_measured). Rows are appended to
-results/<dataset>/peers.csv:
+size does not leak into that number (see run_measured). Each invocation is a session of
+its own (scripts/benchlib/sessions.py), results/<dataset>/sessions/<id>/: context.json
+(machine, load, inputs, the rows planned) first, then each row appended whole to its
+peers.csv as the run finishes:
 
-    dataset,trainer,backend,workers,vocab_size,repeat,total_s,peak_rss_kb,merges,notes
+    dataset,trainer,backend,workers,vocab_size,repeat,total_s,peak_rss_kb,merges,notes,
+    machine_id,session_id
 
-Then the learned merges are compared, HF against ours (results/<dataset>/
-peers-merges.json), and results/<dataset>/peers.md gets the table (medians,
-min-max) with the caveats that make the numbers readable.
+Then the learned merges are compared, HF against ours (its peers-merges.json), and its
+peers.md gets the table (medians, min-max) with the caveats that make the numbers
+readable. No session touches another's files; the results/<dataset>/{peers.csv,peers.md,
+peers-merges.json} written before sessions are read as one legacy session. The report
+shows the newest finished session of the machine sessions.pick chooses.
 
 The input the peers see. bpetrain always trains on INPUT as given, its special
 token split off, as CS336 defines it. HF's default trainer (the only one the
@@ -62,7 +67,7 @@ from benchlib.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
 from benchlib.reportfile import figure, write_atomic  # noqa: E402
 from benchlib.tables import median, num  # noqa: E402
 from benchlib.tools import BIN, sha256_of  # noqa: E402
-from benchlib import pyruns, wordcounts  # noqa: E402
+from benchlib import machine, pyruns, runs, sessions, wordcounts  # noqa: E402
 COLUMNS = ["dataset", "trainer", "backend", "workers", "vocab_size", "repeat",
            "total_s", "peak_rss_kb", "merges", "notes"]
 
@@ -509,10 +514,10 @@ def write_report(path, dataset, args, inputs, summary, merges_summary, context):
                  "read `%s` (%d bytes, %s)."
                  % (inputs["input"], inputs["input_bytes"], inputs["input_sha256"][:16],
                     inputs["peer_input"], inputs["peer_input_bytes"], inputs["peer_input_note"]))
-    lines.append("Measured %s on %s (%d CPUs, load %s before), REPEAT %d; "
+    lines.append("Measured %s on %s (machine %s; %d CPUs, load %s before), REPEAT %d; "
                  "times are spawn-to-exit wall clock, RSS is wait4's ru_maxrss."
-                 % (context["started"], context["host"], context["cpus"], context["load_before"],
-                    args.repeat))
+                 % (context["started"], context["machine"]["label"], context["machine"]["id"],
+                    context["cpus"], context["load_before"], args.repeat))
     lines.append("")
     lines.append("| trainer | backend | threads | runs | total s, median (min-max) | "
                  "peak RSS MB, median (min-max) | merges | time vs ours |")
@@ -566,23 +571,30 @@ def write_report(path, dataset, args, inputs, summary, merges_summary, context):
 SECTIONS = ("table", "plot")
 
 
+def chosen(results_dir, dsname):
+    """(session, why, machines) of the peers runs of RESULTS/D a report shows: the newest
+    finished session of the machine sessions.pick chooses; session None without any."""
+    return sessions.load_set(os.path.join(results_dir, dsname), "peers.csv", "report.py")
+
+
 def report_sections(results_dir, dsname, plots_dir, report_path, plots):
-    """The peers comparison of one data set from RESULTS/D/peers.md and peers.csv."""
-    md = os.path.join(results_dir, dsname, "peers.md")
-    if not os.path.isfile(md):
+    """The peers comparison of one data set from the chosen session's peers.md (written by
+    that session, naming its machine) and its peers.csv rows."""
+    s, why, machines = chosen(results_dir, dsname)
+    md = os.path.join(s.dir, "peers.md") if s else None
+    if not md or not os.path.isfile(md):
         return None
     with open(md, encoding="utf-8") as f:
         lines = [ln.rstrip("\n") for ln in f]
+    if len(machines) > 1:
+        lines[1:1] = ["", "%d machines ran this comparison; shown: `%s` (%s; MACHINE=ID "
+                      "picks another)." % (len(machines), s.rows[0]["machine_id"], why)]
     # peers.py writes a whole document; its title becomes this section's heading.
     if lines and lines[0].startswith("# "):
         lines[0] = "### " + lines[0][2:]
     lines = [("#### " + ln[3:]) if ln.startswith("## ") else ln for ln in lines]
     plot_lines = None
-    rows = []
-    pcsv = os.path.join(results_dir, dsname, "peers.csv")
-    if plots and os.path.isfile(pcsv):
-        with open(pcsv, newline="") as f:
-            rows = list(csv.DictReader(f))
+    rows = s.rows if plots else []
     if rows:
         label_rows = {}
         for r in rows:
@@ -869,9 +881,9 @@ class Run:
             peer_note = "the input itself; HF counts %s as text" % args.special_token
         with open("/proc/loadavg") as f:
             load_before = " ".join(f.read().split()[:3])
+        self.now = datetime.datetime.now(datetime.timezone.utc)
         self.context = {
-            "started": datetime.datetime.now(datetime.timezone.utc).strftime(
-                "%Y-%m-%dT%H:%M:%SZ"),
+            "started": self.now.strftime("%Y-%m-%dT%H:%M:%SZ"), "machine": machine.this_machine(),
             "host": os.uname().nodename, "cpus": os.cpu_count(), "load_before": load_before,
         }
         self.inputs = {
@@ -916,31 +928,37 @@ def measure_one(run, trainer, rep):
     return row, merges_hash
 
 
-def measure(run, csv_path):
-    """Every configuration REPEAT times, each row appended to peers.csv as it finishes."""
+def open_session(run):
+    """This invocation's session under results/<dataset>/sessions/: its context.json."""
+    a = run.args
+    ctx = dict(run.context, dataset=run.dataset, inputs=run.inputs, vocab_size=a.vocab,
+               repeat=a.repeat, trainers=run.trainers, peer_input=a.peer_input,
+               rows_planned=a.repeat * len(run.configs), python=sys.version.split()[0],
+               bpetrain=os.path.relpath(a.bpetrain, ROOT))
+    return sessions.open_session(run.resdir, ctx, run.context["machine"], run.now)
+
+
+def measure(run, session):
+    """Every configuration REPEAT times, each row appended whole to the session's
+    peers.csv as it finishes."""
     rows, hashes = [], {}
-    new_file = not os.path.exists(csv_path)
-    with open(csv_path, "a", newline="") as csvf:
-        writer = csv.DictWriter(csvf, fieldnames=COLUMNS)
-        if new_file:
-            writer.writeheader()
-        # Repeats outermost: every trainer sees the machine in each of its
-        # moods, not one trainer all the quiet minutes.
-        for rep in range(run.args.repeat):
-            for trainer in run.configs:
-                row, h = measure_one(run, trainer, rep)
-                if h is not None:
-                    hashes.setdefault(h, []).append("%s-w%d" % (trainer.backend,
-                                                               trainer.workers))
-                writer.writerow(row)
-                csvf.flush()
-                rows.append(row)
+    csv_path = os.path.join(session["dir"], "peers.csv")
+    header = COLUMNS + ["machine_id", "session_id"]
+    # Repeats outermost: every trainer sees the machine in each of its
+    # moods, not one trainer all the quiet minutes.
+    for rep in range(run.args.repeat):
+        for trainer in run.configs:
+            row, h = measure_one(run, trainer, rep)
+            if h is not None:
+                hashes.setdefault(h, []).append("%s-w%d" % (trainer.backend, trainer.workers))
+            runs.append_row(csv_path, header, sessions.stamp(row, session))
+            rows.append(row)
     if len(hashes) > 1:
         die("bpetrain runs learned different merges: %s" % hashes)
     return rows
 
 
-def compare(run):
+def compare(run, session):
     """HF's merges against ours (the first bpetrain configuration's), or None."""
     a = run.args
     ours_t, hf_t = run.find(Bpetrain), run.find(HFTokenizers)
@@ -959,21 +977,20 @@ def compare(run):
     summary.update({"dataset": run.dataset, "vocab_size": a.vocab, "inputs": run.inputs,
                     "ours": os.path.relpath(ours_t.outdir, ROOT),
                     "hf": os.path.relpath(hf_t.outdir, ROOT), "caveats": CAVEATS})
-    write_atomic(os.path.join(run.resdir, "peers-merges.json"),
+    write_atomic(os.path.join(session["dir"], "peers-merges.json"),
                  json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     return summary
 
 
 def main():
     run = Run(parse_args())
-    csv_path = os.path.join(run.resdir, "peers.csv")
-    rows = measure(run, csv_path)
-    merges_summary = compare(run)
-    write_report(os.path.join(run.resdir, "peers.md"), run.dataset, run.args, run.inputs,
+    session = open_session(run)
+    rows = measure(run, session)
+    merges_summary = compare(run, session)
+    write_report(os.path.join(session["dir"], "peers.md"), run.dataset, run.args, run.inputs,
                  summarize(rows), merges_summary, run.context)
-    log("wrote %s, %s%s" % (os.path.relpath(csv_path, ROOT),
-                            os.path.relpath(os.path.join(run.resdir, "peers.md"), ROOT),
-                            ", peers-merges.json" if merges_summary else ""))
+    log("wrote %s/{peers.csv,peers.md%s}" % (os.path.relpath(session["dir"], ROOT),
+                                             ",peers-merges.json" if merges_summary else ""))
     wrong = [c.difference for c in run.configs if isinstance(c, TrainBpe) and c.difference]
     if wrong:
         die(wrong[0])

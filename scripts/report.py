@@ -7,7 +7,8 @@
 For each data set D (default: every DIR/* with runs) it reads the bench sessions of
 results/D (scripts/benchlib/sessions.py: sessions/*/ and the legacy runs.csv and
 context.json), picks one machine's runs (--machine or MACHINE, else the machine running
-the report when its runs are complete, else the newest complete set), draws plots/D/*.svg
+the report when its runs are complete, else the newest complete set; the other producers'
+sections pick theirs by the same rules), draws plots/D/*.svg
 and *.png with gnuplot, and rewrites the generated sections of REPORT.md: everything
 between the lines
     <!-- BEGIN GENERATED: D/NAME -->  and  <!-- END GENERATED: D/NAME -->
@@ -909,10 +910,15 @@ def parse_args(argv):
     ap.add_argument("--machine", default=os.environ.get("MACHINE") or None,
                     help="show this machine's runs (id or label; default: the machine "
                          "running the report when its runs are complete, else the newest "
-                         "complete set; environment MACHINE)")
+                         "complete set; environment MACHINE; the other producers' sections "
+                         "follow it too)")
     ap.add_argument("datasets", nargs="*", metavar="DATASET",
                     help="data sets (default: every RESULTS/* with runs)")
-    return ap.parse_args(argv)
+    a = ap.parse_args(argv)
+    if a.machine:
+        # The producers' sections (peers, update, pretok, mpi, heaps) read MACHINE.
+        os.environ["MACHINE"] = a.machine
+    return a
 
 
 def dataset_names(a):

@@ -1,11 +1,11 @@
 """update_sections.py: REPORT.md's "The update step" sections (report.py calls
-report_sections), made from results/update/{updates.csv,context.json} as
-scripts/updatestep.py writes them."""
-import csv
-import json
+report_sections), made from one session of results/update (sessions/<id>/{updates.csv,
+context.json} as scripts/updatestep.py writes them, or the legacy files straight under
+results/update/): the newest of the machine sessions.pick chooses."""
 import os
 
 from benchlib.gnuplot import COMMON, g_, gq, run_gnuplot
+from benchlib import sessions
 from benchlib.machine import from_context
 from benchlib.reportfile import ReportError, figure
 from benchlib.tables import MISSING, fmt, median, mmm, num, ratio, table
@@ -60,18 +60,14 @@ class Runs:
 
 
 def load(results_dir):
-    d = os.path.join(results_dir, OWNER)
-    runs_path, ctx_path = os.path.join(d, "updates.csv"), os.path.join(d, "context.json")
-    if not os.path.isfile(runs_path) or not os.path.isfile(ctx_path):
+    s, _, _ = sessions.load_set(os.path.join(results_dir, OWNER), "updates.csv", "report.py")
+    if s is None or not s.context:
         return None, None
-    with open(runs_path, newline="") as f:
-        rows = list(csv.DictReader(f))
     need = {"corpus", "config", "rep", "merge_s", "update_s", "load1", "cpu_s"}
-    if not rows or not need <= set(rows[0]):
-        raise ReportError("%s: missing columns (needs %s)" % (runs_path, ", ".join(sorted(need))))
-    with open(ctx_path) as f:
-        ctx = json.load(f)
-    return Runs(rows), ctx
+    if not need <= set(s.header or ()):
+        raise ReportError("%s: missing columns (needs %s)" % (s.runs_path,
+                                                             ", ".join(sorted(need))))
+    return Runs(s.rows), s.context
 
 
 def corpus_label(c):

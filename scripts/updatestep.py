@@ -13,13 +13,16 @@ split of the merge phase into select and update). Each row gets the corpus,
 the configuration, the repetition, the process's CPU time and the load average
 before the run.
 
-Writes results/update/updates.csv and results/update/context.json, each complete
-and replaced atomically, only after every run succeeded.
-Usage: scripts/updatestep.py [--corpora sample,mail,...] [--repeat N]
+Once every run succeeded, writes a session of its own (scripts/benchlib/sessions.py):
+results/update/sessions/<id>/context.json (machine, commits, load, corpora) and
+updates.csv (every row naming its machine and session), each whole and atomically; no
+other session's files are touched. The report shows one machine's newest session (or
+the results/update/{updates.csv,context.json} written before sessions, read as they are).
+Usage: scripts/updatestep.py [--corpora sample,mail,...] [--repeat N] [--results DIR]
 """
 import argparse
 import csv
-import io
+import datetime
 import json
 import os
 import subprocess
@@ -30,8 +33,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from benchlib import backends as B  # noqa: E402
-from benchlib import machine  # noqa: E402
-from benchlib.reportfile import write_atomic  # noqa: E402
+from benchlib import sessions  # noqa: E402
 from benchlib.tools import BEFORE, BIN, build_commit  # noqa: E402
 from benchlib.updates import SHARDS_IN_TURN  # noqa: E402
 
@@ -167,25 +169,20 @@ def corpus_record(c, rows):
     return rec
 
 
-def write_results(rows, corpora, started, loads):
+def write_results(results, rows, corpora, started, loads):
+    """The finished run as a new session of results/update (sessions.save_set)."""
     lead = ["corpus", "config", "rep", "load1", "cpu_s"]
     cols = lead[:]
     for r in rows:
         cols += [k for k in r if k not in cols]
-    out = io.StringIO()
-    w = csv.DictWriter(out, fieldnames=cols, lineterminator="\n", restval="")
-    w.writeheader()
-    w.writerows(rows)
     head = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], stdout=subprocess.PIPE,
                           universal_newlines=True).stdout.strip()
-    ctx = {"machine": machine.this_machine(), "started_at": started,
+    ctx = {"started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
            "commit": head, "before_commit": BEFORE, "loadavg_start": loads[0],
            "loadavg_end": list(os.getloadavg()), "runs": len(rows),
            "corpora": [corpus_record(c, rows) for c in corpora]}
-    write_atomic(os.path.join(RESULTS, "updates.csv"), out.getvalue())
-    write_atomic(os.path.join(RESULTS, "context.json"),
-                 json.dumps(ctx, indent=2, sort_keys=True) + "\n")
+    return sessions.save_set(results, "updates.csv", cols, rows, ctx, now=started)
 
 
 def main():
@@ -193,21 +190,22 @@ def main():
     ap.add_argument("--corpora", default=",".join(c["name"] for c in CORPORA))
     ap.add_argument("--repeat", type=int, help="repetitions for every corpus (default: each "
                     "corpus's own, 3)")
+    ap.add_argument("--results", default=RESULTS, help="default results/update")
     a = ap.parse_args()
     want = a.corpora.split(",")
     corpora = [c for c in CORPORA if c["name"] in want]
     if len(corpora) != len(want):
         raise SystemExit("updatestep.py: unknown corpus in %s (known: %s)" %
                          (a.corpora, ", ".join(c["name"] for c in CORPORA)))
-    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    started = datetime.datetime.now(datetime.timezone.utc)
     loads = [list(os.getloadavg())]
     before = build_commit(BEFORE)
     backends = B.load(os.path.join(BIN, "bpetrain"))
     rows = []
     for c in corpora:
         rows += measure(c, before, backends, a.repeat or c["repeat"])
-    write_results(rows, corpora, started, loads)
-    sys.stderr.write("updatestep: wrote %s\n" % os.path.relpath(RESULTS, ROOT))
+    sdir = write_results(a.results, rows, corpora, started, loads)
+    sys.stderr.write("updatestep: wrote %s\n" % os.path.relpath(sdir, ROOT))
 
 
 if __name__ == "__main__":

@@ -34,9 +34,11 @@ if python3 scripts/bench.py --dataset cs336 --peers --repeat 1 --results "$tmp/p
 else
     fail "bench --peers on cs336: $(tail -c 300 "$tmp/peers.out")"
 fi
+# The run is a session of its own: results/cs336/sessions/<id>/{peers.csv,peers-merges.json}.
+psess=$(dirname "$(ls "$tmp"/peers/cs336/sessions/*/peers.csv 2>/dev/null | head -1)")
 check "bench --peers: rows of bpetrain (2 and 1 threads), HF and SentencePiece" \
-    test "$(cut -d, -f2,3 "$tmp/peers/cs336/peers.csv" | sort | tr '\n' ' ')" = \
+    test "$(cut -d, -f2,3 "$psess/peers.csv" | sort | tr '\n' ' ')" = \
         "bpetrain,heap bpetrain,heap hf-tokenizers,BpeTrainer sentencepiece,bpe trainer,backend "
 check "bench --peers: HF's merges compared with ours" \
     python3 -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not j['identical_leading_merges'] > 0)" \
-        "$tmp/peers/cs336/peers-merges.json"
+        "$psess/peers-merges.json"

@@ -88,7 +88,8 @@ check "Ctrl-C: no pytrain process left" test "$(our_workers 'pytrain')" -eq 0
 T=tests/fixtures/trainers/trainers.py
 trainer() { python3 scripts/bench.py --results "$tmp/tres" --dataset cs336 --repeat 1 \
     --time-limit 5 --trainer "$T:$1" 2>"$tmp/$1.err"; }
-prows() { python3 -c "import csv,sys; print(sum(r['trainer'] == 'train_bpe' and r['backend'] == sys.argv[2] for r in csv.DictReader(open(sys.argv[1]))))" "$tmp/tres/cs336/peers.csv" "$1"; }
+# Each TRAINER run is a session of its own (results/cs336/sessions/<id>/peers.csv).
+prows() { python3 -c "import csv,glob,sys; print(sum(r['trainer'] == 'train_bpe' and r['backend'] == sys.argv[2] for p in glob.glob(sys.argv[1]) for r in csv.DictReader(open(p))))" "$tmp/tres/cs336/sessions/*/peers.csv" "$1"; }
 trainer right
 rc=$?
 check "TRAINER right: exit 0, merges identical to bpetrain's, a row with time and RSS" \
