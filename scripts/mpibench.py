@@ -21,7 +21,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import backends as B, runs, sessions  # noqa: E402
+from benchlib import backends as B, machine, runs, sessions  # noqa: E402
 from benchlib.reportfile import ReportError, read_report, save_report, update_report  # noqa: E402
 from benchlib.tables import MISSING, fmt, median, mmm, num, ratio, table  # noqa: E402
 from benchlib.tools import ROOT  # noqa: E402
@@ -66,12 +66,16 @@ def load_rows(results, dataset):
     if not sessions.has_runs(d):
         return [], []
     found = sessions.load(d, B.Backends([]))
+    sessions.warn_problems(found, "report.py")
     for s in found:
         for r in s.rows:
             r["_session"] = s.id
-    # One machine's runs, the newest row for each run's parameters (sessions.py).
+    # One machine's runs, the newest row for each run's parameters, the machine chosen by
+    # the report's rules (MACHINE, else this one when complete, else the newest complete).
     machines = sessions.by_machine(found)
-    mid, _ = sessions.choose(machines, None)
+    if not machines:
+        return [], []
+    mid, _ = sessions.choose(machines, machine.this_machine()["id"], sessions.wanted_machine())
     m = machines[mid]
     rows = m.rows()
     used = {r["_session"] for r in rows}
@@ -141,9 +145,8 @@ def med_of(rows, f):
 # ---- sections --------------------------------------------------------------------------
 
 def sec_context(merge_ctx, count_ctx, merge_rows, count_rows):
-    from benchlib import machine
     ctxs = merge_ctx + count_ctx
-    labels = sorted({machine.from_context(c)["label"] for c in ctxs if c})
+    labels = sorted({"%(label)s (id `%(id)s`)" % machine.from_context(c) for c in ctxs if c})
     loads = [c["loadavg"][0] for c in ctxs if isinstance(c.get("loadavg"), list) and c["loadavg"]]
     pus = sorted({machine.from_context(c)["fingerprint"].get("pus") for c in ctxs if c} - {None})
     reps = sorted({r.get("repeat") for r in merge_rows})
