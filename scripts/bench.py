@@ -11,10 +11,13 @@ Results belong to the machine that measured them. A bench that has something to
 measure opens a session of its own, results/<dataset>/sessions/<id>/, and writes
 there only: context.json (this machine's fingerprint, compiler and flags, the
 binaries' commit, load, input, the plan) and runs.csv (one complete row per
-finished run, each naming its machine and session). No session rewrites another's
-files. A planned run is skipped when a row with the same machine id, the same
-binaries (commit and build flags) and the same parameters exists; --force runs it
-again, and the new session's rows supersede the old ones for every reader.
+finished run, each naming its machine and session), and skipped.csv for the runs that
+ran past --time-limit (killed, no row; a planned run with as many or more workers of
+that backend is not started). No session rewrites another's files. A planned run is
+skipped when a row with the same machine id, the same binaries (commit and build
+flags) and the same parameters exists, or when such a session skipped it for the same
+time limit; --force runs it again, and the new session's rows supersede the old ones
+for every reader.
 
 Usage: scripts/bench.py --dataset NAME [--vocab N] [--backends "..."]
        [--workers "1 2 4 8"] [--repeat 3] [--pin none] [--count-workers "1 2"]
@@ -215,10 +218,14 @@ def plan_runs(args, bk, input_bytes):
     return plan
 
 
-def measured(found, machine_id, binaries):
-    """The run parameters this machine already measured with these binaries."""
-    return {runs.run_params(r) for s in found if s.binaries() == binaries
+def measured(found, machine_id, binaries, limit):
+    """(plan keys of the runs this machine already measured with these binaries, how many
+    of them ran past the same time limit before and were skipped for it)."""
+    done = {sessions.plan_key(runs.run_params(r)) for s in found if s.binaries() == binaries
             for r in s.rows if r["machine_id"] == machine_id}
+    over = {k for s in found if s.binaries() == binaries and s.machine["id"] == machine_id
+            and s.context.get("time_limit_s") == limit for k in s.skipped} - done
+    return done | over, len(over)
 
 
 def gather_context(args, dataset, path, synthetic, here, binaries, plan, warnings):
@@ -376,8 +383,16 @@ def skipped_for_time(item, over):
 
 def run_plan(todo, bench, session, limit=0):
     """Run every planned item, appending each finished run's row to the session's
-    runs.csv; the merges must agree with every run measured before."""
+    runs.csv, and each run skipped for time to its skipped.csv (so that the machine's
+    runs still count as complete, and a rerun with the same limit does not try it again);
+    the merges must agree with every run measured before."""
     runs_csv = os.path.join(session["dir"], "runs.csv")
+    skipped_csv = os.path.join(session["dir"], sessions.SKIPPED)
+
+    def skip(item, why):
+        runs.append_row(skipped_csv, sessions.SKIPPED_COLUMNS,
+                        {"plan_key": sessions.plan_key(runs.run_params(item)), "why": why})
+
     tmpcsv = os.path.join(session["dir"], ".run-%d.csv" % os.getpid())
     header = None
     tty = sys.stderr.isatty()
@@ -386,9 +401,10 @@ def run_plan(todo, bench, session, limit=0):
     for k, item in enumerate(todo):
         cmd, what = command(item, bench["path"], bench["counts"])
         if item["kind"] == "merge" and skipped_for_time(item, over) is not None:
-            sys.stderr.write("%sbench: skipped for time: %s (W=%d ran past %g s)\n"
-                             % ("\r\033[K" if tty else "", what.strip(),
-                                skipped_for_time(item, over), limit))
+            why = "W=%d ran past %g s" % (skipped_for_time(item, over), limit)
+            sys.stderr.write("%sbench: skipped for time: %s (%s)\n"
+                             % ("\r\033[K" if tty else "", what.strip(), why))
+            skip(item, why)
             continue
         elapsed = time.time() - t_start
         eta = "" if k == 0 else " ETA " + fmt_eta(elapsed / k * (len(todo) - k))
@@ -403,6 +419,7 @@ def run_plan(todo, bench, session, limit=0):
             over.add((item["backend"], int(item["workers"])))
             sys.stderr.write("%sbench: skipped for time: %s %s: killed with its workers, no "
                              "row\n" % ("\r\033[K" if tty else "", what.strip(), e))
+            skip(item, str(e))
             continue
         if not tty:
             sys.stderr.write("%s: %.2f s\n" % (line, time.time() - t0))
@@ -529,12 +546,15 @@ def main():
     for s in found:
         for p in s.problems:
             warn("%s (line skipped)" % p)
-    done = set() if args.force else measured(found, here["id"], binaries)
-    todo = [p for p in plan if runs.run_params(p) not in done]
+    done, over = (set(), 0) if args.force else measured(found, here["id"], binaries,
+                                                        args.time_limit)
+    todo = [p for p in plan if sessions.plan_key(runs.run_params(p)) not in done]
     if not todo:
         sys.stderr.write("bench: all %d runs of %s already measured on this machine (%s, "
-                         "id %s) with these binaries (use FORCE=1 to redo)\n"
-                         % (len(plan), bench["dataset"], here["label"], here["id"]))
+                         "id %s) with these binaries%s (use FORCE=1 to redo)\n"
+                         % (len(plan), bench["dataset"], here["label"], here["id"],
+                            "; %d of them ran past the %g s time limit and stay skipped"
+                            % (over, args.time_limit) if over else ""))
         check_hashes(bench["dir"], bk)
         return
     signal.signal(signal.SIGINT, on_signal)

@@ -230,6 +230,7 @@ class Dataset:
         rows, newest, problems = got.rows, got.newest, got.problems
         self.machines, self.machine_id, self.chosen_why = got.machines, got.machine_id, got.why
         self.ctx, self.machine = newest.context, newest.machine
+        self.skipped = self.machines[self.machine_id].skipped() if self.machine_id else {}
         self.merges = [r for r in rows if r["kind"] == "merge"]
         # Counting over MPI ranks (backend mpi) is the MPI section's; this
         # table is counting against threads in one process.
@@ -317,6 +318,11 @@ def computed_warnings(ds):
         if len(hs) > 1:
             w.append("merges_hash differs between runs at vocab %s: %s" % (vs, "; ".join(
                 "%s (%s)" % (h, ", ".join(sorted(hashes[(vs, h)]))) for h in hs)))
+    if ds.skipped:
+        over = {tuple(k.split("|")[1:3]) for k in ds.skipped}
+        w.append("skipped for time (ran past the %g s limit, no row): %s"
+                 % (num(ds.ctx.get("time_limit_s")) or 0, ", ".join(
+                     "%s W=%s" % bw for bw in sorted(over, key=lambda bw: (bw[0], intval(bw[1]))))))
     early = sorted({"%s W=%s" % (r["backend"], r["_w"]) for r in ds.merges
                     if (r.get("stopped_early") or "0") not in ("0", "")})
     if early:

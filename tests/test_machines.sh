@@ -4,7 +4,10 @@
 # in a session of its own and leaves the first machine's rows and context byte for byte;
 # a rerun on one machine skips; the report picks the machine by its rules, names it,
 # compares machines, never writes results/, and reports a bad runs.csv line with its file
-# and line number. Run from the repository root after make; prints PASS/FAIL lines.
+# and line number. A run skipped for time keeps the machine's runs complete and is not
+# retried at the same limit. peers.py (bpetrain only, small) does the same on two machines,
+# and bad lines of peers.csv, updates.csv and an MPI session's runs.csv are reported with
+# file and line. Run from the repository root after make; prints PASS/FAIL lines.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -155,3 +158,104 @@ as "$A" report 2>"$tmp/empty.err"
 rc=$?
 check "an empty session runs.csv: a warning with its file, the report still runs on A's rows" \
     bash -c "test $rc -eq 0 && grep -q '29991231T000000.000Z-$idc/runs.csv:1: empty' '$tmp/empty.err' && grep '^- Machine: ' '$tmp/R.md' | grep -q '$ida'"
+
+# ---- runs skipped for time: the machine's runs still complete, a rerun does not retry them --
+# Made from A's first session (no timing involved): its pool W=2 run posed as killed at a
+# 90 s limit, as bench.py records it in the session's skipped.csv.
+T=$tmp/rest
+mkdir -p "$T/cs336/sessions"
+st=$T/cs336/sessions/$(basename "$sa")
+cp -r "$sa" "$st"
+python3 - "$st" <<'EOF2'
+import csv, json, sys
+d = sys.argv[1]
+sys.path.insert(0, "scripts")
+from benchlib import runs, sessions
+c = json.load(open(d + "/context.json"))
+c["time_limit_s"] = 90.0
+open(d + "/context.json", "w").write(json.dumps(c, indent=2) + "\n")
+rows = list(csv.DictReader(open(d + "/runs.csv")))
+keep = [r for r in rows if not (r["backend"] == "pool" and r["workers"] == "2")]
+assert len(keep) == len(rows) - 1
+open(d + "/runs.csv", "w").write(runs.csv_text(list(rows[0]), keep))
+key = [k for k in c["plan"] if k.split("|")[1:3] == ["pool", "2"]][0]
+open(d + "/skipped.csv", "w").write(runs.csv_text(sessions.SKIPPED_COLUMNS,
+                                                  [{"plan_key": key, "why": "ran past 90 s"}]))
+EOF2
+complete() {
+    python3 -c 'import sys; sys.path.insert(0, "scripts")
+from benchlib import sessions
+m = sessions.by_machine(sessions.load(sys.argv[1], None))[sys.argv[2]]
+print(m.complete())' "$T/cs336" "$ida"
+}
+check "a run skipped for time counts as done: the machine's runs are complete" test "$(complete)" = True
+mv "$st/skipped.csv" "$tmp/skipped.csv"
+check "without skipped.csv the same session is incomplete" test "$(complete)" = False
+mv "$tmp/skipped.csv" "$st/skipped.csv"
+snapshot_t() { (cd "$T" && find . -type f -print0 | xargs -0 sha256sum | sort); }
+snapshot_t >"$tmp/snap.t"
+as "$A" bench --results "$T" --time-limit 90 2>"$tmp/t.err"
+check "rerun with the same time limit: skips, says one stays skipped for time, writes nothing" \
+    bash -c "grep -q 'all 4 runs of cs336 already measured on this machine.*1 of them ran past the 90 s time limit' '$tmp/t.err' && cmp -s '$tmp/snap.t' <(cd '$T' && find . -type f -print0 | xargs -0 sha256sum | sort)"
+as "$C" python3 scripts/report.py --results "$T" --no-plots --report "$tmp/T.md" cs336 2>/dev/null
+check "the report lists the run skipped for time under the section's warnings" \
+    grep -q 'skipped for time (ran past the 90 s limit, no row): pool W=2' "$tmp/T.md"
+as "$A" bench --results "$T" --time-limit 120 2>"$tmp/t2.err"
+check "rerun with another time limit: measures that one run again" grep -q '^bench: 1 runs of cs336' "$tmp/t2.err"
+as "$C" python3 scripts/report.py --results "$T" --no-plots --report "$tmp/T.md" cs336 2>/dev/null
+check "once measured, the run is no longer listed as skipped for time" \
+    bash -c "! grep -q 'skipped for time' '$tmp/T.md'"
+
+# ---- another producer: scripts/peers.py (bpetrain only, vocab 300) on two machines --------
+PD=test-machines-$$
+on_exit "rm -rf build/peers/$PD"
+peers() { python3 scripts/peers.py tests/fixtures/cs336/corpus.en --dataset "$PD" --vocab 300 \
+    --repeat 1 --trainers ours --workers 1 --results "$RES" "$@"; }
+psessions_of() { ls -d "$RES/$PD"/sessions/*-"$1"* 2>/dev/null; }
+as "$A" peers 2>"$tmp/pa.err"
+pa=$(psessions_of "$ida")
+check "peers on A: a session of its own, every row naming A and the session" \
+    test -n "$pa" -a "$(column_values "$pa/peers.csv" machine_id)/$(column_values "$pa/peers.csv" session_id)" = "$ida/$(basename "$pa")"
+check "peers on A: its context records A's fingerprint; its peers.md names A" \
+    bash -c "grep -q 'Test CPU A' '$pa/context.json' && grep -q \"machine $ida\" '$pa/peers.md'"
+snapshot >"$tmp/snap.pa"
+as "$B" peers 2>"$tmp/pb.err"
+pb=$(psessions_of "$idb")
+snapshot >"$tmp/snap.pb"
+check "peers on B: a session of its own; A's peers files byte-identical, B only added files" \
+    bash -c "test -n '$pb' && test '$(column_values "$pb/peers.csv" machine_id)' = '$idb'" && only_added "$tmp/snap.pa" "$tmp/snap.pb"
+as "$A" report 2>/dev/null
+check "report on A: the peers section shows A's session, names A, says 2 machines ran it" \
+    bash -c "grep -q \"^Measured .* on Test CPU A.*(machine $ida;\" '$tmp/R.md' && grep -q \"^2 machines ran this comparison; shown: \\\`$ida\\\` (the machine running the report\" '$tmp/R.md'"
+as "$C" report 2>/dev/null
+check "report on C (no peers run): the newest finished session, B's" \
+    grep -q "^Measured .* on Test CPU B.*(machine $idb;" "$tmp/R.md"
+as "$C" env MACHINE="$ida" python3 scripts/report.py --results "$RES" --no-plots --report "$tmp/R.md" cs336 2>/dev/null
+check "report with MACHINE=A's id: the peers section shows A" \
+    grep -q "^Measured .* on Test CPU A.*(machine $ida;" "$tmp/R.md"
+check "the report never writes under results/ (peers included)" cmp -s "$tmp/snap.pb" <(snapshot)
+# A truncated peers.csv line (a write cut short): a warning with its file and line.
+n=$(wc -l <"$pb/peers.csv")
+printf '%s' "$PD,bpetrain,heap,1,300" >>"$pb/peers.csv"
+as "$B" report 2>"$tmp/pbad.err"
+rc=$?
+check "a truncated peers.csv line: the report runs, a warning names its file and line" \
+    bash -c "test $rc -eq 0 && grep -q '$pb/peers.csv:$((n + 1)): truncated' '$tmp/pbad.err'"
+
+# ---- bad lines in the update step's and MPI's results: file and line, the report runs -------
+mkdir -p "$RES/update"
+cp tests/fixtures/update/updates.csv tests/fixtures/update/context.json "$RES/update/"
+n=$(wc -l <"$RES/update/updates.csv")
+echo "sample,heap serial,9" >>"$RES/update/updates.csv"
+MS=$(ls -d results/mpi/sample/sessions/* | head -1)
+mkdir -p "$RES/mpi/sample/sessions"
+cp -r "$MS" "$RES/mpi/sample/sessions/"
+ms=$RES/mpi/sample/sessions/$(basename "$MS")
+m=$(wc -l <"$ms/runs.csv")
+echo 'pool,1,"unclosed' >>"$ms/runs.csv"
+as "$A" report 2>"$tmp/ubad.err"
+rc=$?
+check "a malformed updates.csv line: the report runs, a warning names its file and line" \
+    bash -c "test $rc -eq 0 && grep -q '$RES/update/updates.csv:$((n + 1)): 3 fields, the header has' '$tmp/ubad.err' && grep -q '^<!-- BEGIN GENERATED: update/context' '$tmp/R.md'"
+check "a malformed MPI runs.csv line: a warning names its file and line, the mpi sections made" \
+    bash -c "grep -q '$ms/runs.csv:$((m + 1)): ' '$tmp/ubad.err' && grep -q '^<!-- BEGIN GENERATED: mpi/context' '$tmp/R.md'"

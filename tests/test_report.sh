@@ -250,3 +250,25 @@ check "counting targets: HF over ours from mail's peers run, 25× is met" \
     grep -Fq 'in the same peers run: 25.0× (medians of 1 and 1 runs) at vocab 30000' "$P"
 check "counting table: before's column and fast ÷ before" \
     has_line "$P" '| mail | count end to end | 1 | 40.0 (40.0–40.0) | 100 (100–100) | 200 (200–200) | 2.00× | 5.00× |'
+
+# ---- the committed REPORT.md, made again from the committed results/ -------------------------
+# `make report` (report.py, then experiments.py report) in a copy of HEAD's results/, plots/
+# and REPORT.md with this tree's scripts: REPORT.md byte for byte, nothing under results/
+# written. (Not in a git checkout: skipped.)
+if git rev-parse --verify -q HEAD >/dev/null 2>&1; then
+    C=$tmp/committed
+    mkdir -p "$C"
+    git archive HEAD results plots REPORT.md | tar -x -C "$C"
+    cp -r scripts "$C/"
+    (cd "$C/results" && find . -type f -print0 | xargs -0 sha256sum | sort) >"$tmp/committed.sum"
+    bindir=$(cd "$(dirname "${BPETRAIN:-bin/bpetrain}")" && pwd)
+    (cd "$C" && BPEBENCH_BIN=$bindir python3 scripts/report.py && \
+        BPEBENCH_BIN=$bindir python3 scripts/experiments.py report) >"$tmp/committed.out" 2>&1
+    rc=$?
+    check "make report on the committed results: exit 0, REPORT.md byte for byte as committed" \
+        bash -c "test $rc -eq 0 && git show HEAD:REPORT.md | cmp -s - '$C/REPORT.md'"
+    check "make report on the committed results writes nothing under results/" \
+        bash -c "cd '$C/results' && find . -type f -print0 | xargs -0 sha256sum | sort | cmp -s - '$tmp/committed.sum'"
+else
+    skip "the committed REPORT.md made again: not a git checkout"
+fi

@@ -3,6 +3,8 @@
 Each bench session that measures something writes only its own files:
     results/<dataset>/sessions/<session id>/context.json   (machine, build, plan, input)
     results/<dataset>/sessions/<session id>/runs.csv       (one complete row per run)
+    results/<dataset>/sessions/<session id>/skipped.csv    (the planned runs killed at the
+                                                            time limit, or skipped for it)
 The session id starts with the UTC time it started (to the millisecond), so ids sort
 oldest first. The files
 results/<dataset>/{runs.csv,context.json} written before sessions existed are read as one
@@ -31,6 +33,10 @@ from .reportfile import write_atomic
 
 LEGACY = "legacy"
 SESSIONS_DIR = "sessions"
+# A bench session's runs that ran past the time limit (or were skipped because a run with
+# fewer workers did): planned, no row, and not to be tried again with the same limit.
+SKIPPED = "skipped.csv"
+SKIPPED_COLUMNS = ["plan_key", "why"]
 
 
 class Session:
@@ -45,6 +51,12 @@ class Session:
         self.header, self.rows, self.problems = None, [], []
         if os.path.isfile(self.runs_path):
             self.header, self.rows, self.problems = runs.read_rows(self.runs_path)
+        self.skipped = {}       # plan key -> why
+        skipped_path = os.path.join(directory, SKIPPED)
+        if sid != LEGACY and os.path.isfile(skipped_path):
+            _, srows, sproblems = runs.read_rows(skipped_path)
+            self.skipped = {r.get("plan_key", ""): r.get("why", "") for r in srows}
+            self.problems += sproblems
         for r in self.rows:
             if backends is not None:
                 runs.normalise(r, backends)
@@ -159,10 +171,15 @@ class MachineRuns:
     def label(self):
         return self.newest.machine["label"]
 
-    def complete(self):
-        """Every run any of its sessions planned has a row (a legacy session, which kept
-        no plan, counts as complete)."""
+    def skipped(self):
+        """{plan key: why} of the runs its sessions skipped for time and none measured."""
         have = {plan_key(p) for p in self.by_params}
+        return {k: why for s in self.sessions for k, why in s.skipped.items() if k not in have}
+
+    def complete(self):
+        """Every run any of its sessions planned has a row or was skipped for time (a
+        legacy session, which kept no plan, counts as complete)."""
+        have = {plan_key(p) for p in self.by_params} | set(self.skipped())
         return all((s.plan() or set()) <= have for s in self.sessions)
 
 
