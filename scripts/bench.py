@@ -27,7 +27,6 @@ Usage: scripts/bench.py --dataset NAME [--vocab N] [--backends "..."]
 import argparse
 import csv
 import datetime
-import json
 import os
 import signal
 import subprocess
@@ -36,7 +35,6 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import backends as B, machine, pyruns, runs, sessions  # noqa: E402
-from benchlib.reportfile import write_atomic                 # noqa: E402
 from benchlib.tools import BIN, ROOT, binary, run_text, sha256_of  # noqa: E402
 
 BPETRAIN = binary("bpetrain")
@@ -495,12 +493,9 @@ def open_session(args, bench, plan, binaries):
     for w in warnings:
         warn(w)
     here = bench["machine"]
-    sid, sdir = sessions.new_session(bench["dir"], here)
     ctx = gather_context(args, bench["dataset"], os.path.join(ROOT, bench["path"]),
                          bench["synthetic"], here, binaries, plan, warnings)
-    ctx["session_id"] = sid
-    write_atomic(os.path.join(sdir, "context.json"), json.dumps(ctx, indent=2) + "\n")
-    return {"id": sid, "dir": sdir, "started": ctx["date"], "machine_id": here["id"]}
+    return dict(sessions.open_session(bench["dir"], ctx, here), started=ctx["date"])
 
 
 def save_counts(bench):
