@@ -14,13 +14,14 @@ Rows of a later session supersede rows of an earlier one with the same machine a
 same run parameters (runs.run_params): that is how FORCE=1 re-measures without touching
 another session's file.
 
-The other producers (peers.py, updatestep.py, measure_pretok.py, experiments.py,
-heaps.py) keep their results the same way under their own directory, DIR/sessions/<id>/
-{context.json, ROWS.csv}, each session one whole set of measurements (save_set, or
-open_session and rows appended whole as they finish); the files they wrote straight under
-DIR before sessions existed are read as the legacy session. A report shows one session:
-pick() chooses its machine by the rules of choose() and takes that machine's newest
-complete session.
+The other producers keep their results the same way, DIR/sessions/<id>/{context.json,
+ROWS.csv}, each session one whole set of measurements (save_set, or open_session and rows
+appended whole as they finish): peers.py in results/<dataset>/ beside the bench's sessions
+(peers.csv), updatestep.py in results/update, measure_pretok.py in results/pretok,
+experiments.py in results/experiments, heaps.py in results/heaps. The files they wrote
+straight under DIR before sessions existed are read as the legacy session. A report shows
+one session: pick() chooses its machine by the rules of choose() and takes that machine's
+newest finished session.
 """
 import datetime
 import errno
