@@ -317,9 +317,11 @@ def marked(mark):
     return pids
 
 
-def ctrl_c(what, path, vocab, ready, **kw):
+def ctrl_c(what, path, vocab, ready, unwritten, **kw):
     """SIGINT to a Python training path as kw asks, once ready(pid, mark)
-    says it has reached the phase to interrupt: KeyboardInterrupt, then no
+    says it has reached the phase to interrupt: KeyboardInterrupt before the
+    phase ended (the file `unwritten`, which kw has written once it ends, is
+    not there: a Ctrl-C that came after would raise all the same), then no
     thread but the main one, no child, no marked process left."""
     mark = "bpebench-python-test-%d-%s" % (os.getpid(), what.replace(" ", "-"))
     env = dict(os.environ, BPEBENCH_TEST_MARK=mark)
@@ -345,9 +347,12 @@ def ctrl_c(what, path, vocab, ready, **kw):
         out, err = p.communicate()
     took = time.monotonic() - t0
     out = out.decode(errors="replace")
-    check("Ctrl-C %s: KeyboardInterrupt (%.2f s after the signal)" % (what, took),
-          reached and "interrupted:" in out, "reached %s; %s %s" % (reached, out.strip(),
-                                                                     err.decode()[-300:]))
+    check("Ctrl-C %s: KeyboardInterrupt before the end (%.2f s after the signal, no %s)"
+          % (what, took, os.path.basename(unwritten)),
+          reached and "interrupted:" in out and not os.path.exists(unwritten),
+          "reached %s; %s; %s written: %s" % (reached, out.strip(), unwritten,
+                                             os.path.exists(unwritten)) +
+          err.decode(errors="replace")[-300:])
     check("Ctrl-C %s: no thread, child or worker left" % what,
           "interrupted: threads 1, children none" in out and not marked(mark), out.strip())
 
@@ -374,18 +379,27 @@ def test_ctrl_c():
                 f.write(text)
         wc = os.path.join(d, "sample.wc")
         bpebench.train_bpe(SAMPLE, 300, [EOT], save_counts=wc)
-        # Counting a 92 MB input: the count threads are there.
-        ctrl_c("while counting", big, 300, threads_over(2), count_workers=2)
+        # Counting a 92 MB input: the count threads are there; the counts
+        # would be saved once counting is done.
+        saved = os.path.join(d, "big.wc")
+        ctrl_c("while counting", big, 300, threads_over(2), saved, count_workers=2,
+               save_counts=saved)
         # The merges of counts loaded (no counting at all): the phase's
-        # threads or processes are the only ones beyond the Python's two.
+        # threads or processes are the only ones beyond the Python's two;
+        # the outputs would be written once the merges are done. The serial
+        # backend's full scans make the merges last (the heap's are over in
+        # a few hundredths of a second).
         merging = dict(load_counts=wc, count_workers=1)
-        ctrl_c("in the sharded update", SAMPLE, 8000, threads_over(2), update="sharded",
-               update_workers=2, **merging)
-        ctrl_c("in backend pthread's merges", SAMPLE, 8000, threads_over(2), backend="pthread",
-               workers=4, **merging)
+        out = os.path.join(d, "out-sharded")
+        ctrl_c("in the sharded update", SAMPLE, 8000, threads_over(2), out, backend="serial",
+               update="sharded", update_workers=2, out=out, **merging)
+        out = os.path.join(d, "out-pthread")
+        ctrl_c("in backend pthread's merges", SAMPLE, 8000, threads_over(2), out,
+               backend="pthread", workers=8, out=out, **merging)
         for b in ("spawn", "pool", "fork"):
-            ctrl_c("in backend %s's merges" % b, SAMPLE, 8000, has_workers, backend=b,
-                   workers=2, **merging)
+            out = os.path.join(d, "out-" + b)
+            ctrl_c("in backend %s's merges" % b, SAMPLE, 8000, has_workers, out, backend=b,
+                   workers=2, out=out, **merging)
 
 
 def readme_adapter():
