@@ -88,6 +88,12 @@ def test_specials():
     check("special tokens never inside a learned token", not inside, repr(inside[:3]))
     check("special token first, then the 256 bytes", vocab[0] == EOT.encode() and
           sorted(vocab[i] for i in range(1, 257)) == [bytes([b]) for b in range(256)])
+    # The largest vocab_size the CLI takes, far beyond what corpus.en has:
+    # every merge it has, the merge list sized by the input, not by the ask.
+    vocab, merges = bpebench.train_bpe(CORPUS, 2**32 - 2, [EOT])
+    check("vocab size 4294967294: all %d merges corpus.en has, no allocation of the ask"
+          % len(merges), len(merges) > 243 and len(vocab) == 257 + len(merges) and
+          merges[:243] == reference()[1])
     vocab, merges = bpebench.train_bpe(CORPUS, 300, [])
     check("no special token: 256 bytes + 44 merges, ids from 0",
           len(vocab) == 300 and len(merges) == 44 and len(vocab[0]) == 1)
@@ -108,6 +114,10 @@ def test_errors():
     expect("bad backend option: ValueError", ValueError, "unknown option 'touch'",
            input_path=CORPUS, vocab_size=300, special_tokens=[], backend="heap",
            backend_opts="touch")
+    for big in (-1, 2**32 - 1, 10**11):
+        expect("vocab size %d: ValueError with the CLI's message" % big, ValueError,
+               "vocab_size expects a whole number from 1 to 4294967294, got %d" % big,
+               input_path=CORPUS, vocab_size=big, special_tokens=[])
     for kw, text in ((dict(pin="x"), "pin expects none, compact or scatter, got 'x'"),
                      (dict(update="x"), "update expects serial or sharded, got 'x'"),
                      (dict(pretok="x"), "pretok expects fast or pcre2, got 'x'"),

@@ -293,7 +293,8 @@ static int check_counts(struct args *a, PyObject *count_workers)
     if (count_workers != Py_None &&
         ((a->count_workers = PyLong_AsSsize_t(count_workers)) == -1 && PyErr_Occurred()))
         return -1;
-    if (check_count("workers", a->workers, 1, 1024) < 0 ||
+    if (check_count("vocab_size", a->vocab_size, 1, UINT32_MAX - 1) < 0 ||
+        check_count("workers", a->workers, 1, 1024) < 0 ||
         check_count("count_workers", a->count_workers, 1, 1024) < 0 ||
         check_count("update_workers", a->update_workers, 1, 1024) < 0 ||
         check_count("update_min_words", a->update_min_words, 0, UINT32_MAX) < 0)
@@ -317,11 +318,10 @@ static int check_args(struct args *a, PyObject *count_workers, struct job *j, st
         return -1;
     if (specials_init(sp, a->specials, a->n_specials, err, sizeof err) < 0)
         return value_error(err);
-    if (a->vocab_size < 0 ||
-        train_check_vocab_size("vocab_size", (uint64_t)a->vocab_size, sp->n, err,
-                               sizeof err) < 0) {
+    if (train_check_vocab_size("vocab_size", (uint64_t)a->vocab_size, sp->n, err, sizeof err) <
+        0) {
         specials_free(sp);
-        return value_error(a->vocab_size < 0 ? "vocab_size must not be negative" : err);
+        return value_error(err);
     }
     return 0;
 }
