@@ -318,6 +318,18 @@ static int merge_loop(struct pair_table *pt, struct step *s, struct updater *u,
     return 0;
 }
 
+/* The most merges wc can give: each merge is of a live pair, so it
+ * shortens some word by a symbol, and a word of n bytes has n - 1 to lose.
+ * Sizes the merge list for a vocab_size far beyond the input, which would
+ * otherwise ask for memory the run can never use. */
+static uint64_t max_merges(const struct word_counts *wc)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < wc->n; i++)
+        n += wc->len[i] ? wc->len[i] - 1 : 0;
+    return n;
+}
+
 int merge_train(const struct word_counts *wc, struct vocab *v, const struct merge_params *p,
                 struct merge_result *res, struct merge_stats *st, char *err, size_t errlen)
 {
@@ -325,7 +337,8 @@ int merge_train(const struct word_counts *wc, struct vocab *v, const struct merg
     memset(st, 0, sizeof *st);
     res->hash = FNV64_OFFSET;
     uint64_t want = p->vocab_size > v->n ? p->vocab_size - v->n : 0;
-    res->pairs = xmalloc((want ? want : 1) * 2 * sizeof *res->pairs);
+    uint64_t room = want < max_merges(wc) ? want : max_merges(wc);
+    res->pairs = xmalloc((room ? room : 1) * 2 * sizeof *res->pairs);
 
     double t_start = now_s();
     struct updater u;

@@ -13,6 +13,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h> /* first, as its documentation asks; it defines _GNU_SOURCE */
 
+#include "outputs.h"
 #include "pinning.h"
 #include "registry.h"
 #include "specials.h"
@@ -28,17 +29,18 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The arguments, converted; released by args_free. */
 /* The bpescan beside this module, for the spawn backend (find_module_bpescan,
  * below); NULL when there is none. */
 static char *module_bpescan;
 
+/* The arguments, converted; released by args_free. */
 struct args {
     PyObject *path;          /* bytes (PyUnicode_FSConverter) */
     Py_ssize_t vocab_size;
     PyObject *specials_obj;  /* the caller's sequence, or None */
     const char *backend, *backend_opts, *pin, *update, *pretok;
-    Py_ssize_t workers, count_workers, update_workers;
+    Py_ssize_t workers, count_workers, update_workers, update_min_words;
+    PyObject *save_counts, *load_counts, *out; /* bytes, or NULL (optional_path) */
     int stats;
     char **specials;         /* UTF-8 copies */
     size_t n_specials;
@@ -50,6 +52,22 @@ static void args_free(struct args *a)
         free(a->specials[i]);
     free(a->specials);
     Py_XDECREF(a->path);
+    Py_XDECREF(a->save_counts);
+    Py_XDECREF(a->load_counts);
+    Py_XDECREF(a->out);
+}
+
+/* An "O&" converter: None or a path (str, bytes, os.PathLike) as bytes. */
+static int optional_path(PyObject *obj, void *out)
+{
+    if (obj == Py_None)
+        return 1;
+    return PyUnicode_FSConverter(obj, out);
+}
+
+static const char *path_or_null(PyObject *bytes)
+{
+    return bytes ? PyBytes_AS_STRING(bytes) : NULL;
 }
 
 static int value_error(const char *msg)
@@ -227,53 +245,128 @@ static PyObject *result_tuple(struct job *j, int stats)
     return out;
 }
 
+/* A whole-number argument out of its range, refused as the CLI refuses
+ * --NAME: "NAME expects a whole number from MIN to MAX, got V". */
+static int check_count(const char *name, Py_ssize_t v, Py_ssize_t min, Py_ssize_t max)
+{
+    if (v >= min && v <= max)
+        return 0;
+    PyErr_Format(PyExc_ValueError, "%s expects a whole number from %zd to %zd, got %zd", name,
+                 min, max, v);
+    return -1;
+}
+
+/* pretok, pin and update by name, refused with the CLI's messages (the
+ * keyword's name for the option's). */
+static int check_names(struct args *a, struct job *j)
+{
+    j->rq.pretok = PRETOK_DEFAULT;
+    if (a->pretok && pretok_kind_parse(a->pretok, &j->rq.pretok) < 0) {
+        PyErr_Format(PyExc_ValueError, "pretok expects fast or pcre2, got '%s'", a->pretok);
+        return -1;
+    }
+    if (pin_policy_parse(a->pin, &j->rq.pin) < 0) {
+        PyErr_Format(PyExc_ValueError, "pin expects none, compact or scatter, got '%s'", a->pin);
+        return -1;
+    }
+    j->rq.update = update_find(a->update);
+    if (!j->rq.update) {
+        struct buf msg = {0};
+        buf_puts(&msg, "update expects");
+        for (size_t i = 0; i < update_registry_len; i++)
+            buf_printf(&msg, "%s%s", i ? (i + 1 == update_registry_len ? " or " : ", ") : " ",
+                       update_registry[i]->name);
+        buf_printf(&msg, ", got '%s'", a->update);
+        value_error(buf_cstr(&msg));
+        buf_free(&msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* The numbers; count_workers None means the online CPUs, as the CLI's
+ * default. */
+static int check_counts(struct args *a, PyObject *count_workers)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    a->count_workers = cpus > 0 ? cpus : 1;
+    if (count_workers != Py_None &&
+        ((a->count_workers = PyLong_AsSsize_t(count_workers)) == -1 && PyErr_Occurred()))
+        return -1;
+    if (check_count("vocab_size", a->vocab_size, 1, UINT32_MAX - 1) < 0 ||
+        check_count("workers", a->workers, 1, 1024) < 0 ||
+        check_count("count_workers", a->count_workers, 1, 1024) < 0 ||
+        check_count("update_workers", a->update_workers, 1, 1024) < 0 ||
+        check_count("update_min_words", a->update_min_words, 0, UINT32_MAX) < 0)
+        return -1;
+    return 0;
+}
+
 /* What the CLI would refuse, refused the same way, before any work. Fills
- * the request's backend, options and specials. */
-static int check_args(struct args *a, struct job *j, struct buf *opts, struct specials *sp)
+ * the request's backend, options, names and specials (sp, to be freed by
+ * the caller when this returns 0). */
+static int check_args(struct args *a, PyObject *count_workers, struct job *j, struct buf *opts,
+                      struct specials *sp)
 {
     char err[512];
-    if (check_input(a->path) < 0)
+    if (check_input(a->path) < 0 || (a->load_counts && check_input(a->load_counts) < 0))
         return -1;
     j->rq.backend = registry_resolve(a->backend, a->backend_opts, opts, err, sizeof err);
     if (!j->rq.backend)
         return value_error(err);
+    if (check_names(a, j) < 0 || check_counts(a, count_workers) < 0)
+        return -1;
     if (specials_init(sp, a->specials, a->n_specials, err, sizeof err) < 0)
         return value_error(err);
-    if (a->vocab_size < 0 ||
-        train_check_vocab_size("vocab_size", (uint64_t)a->vocab_size, sp->n, err,
-                               sizeof err) < 0) {
-        specials_free(sp);
-        return value_error(a->vocab_size < 0 ? "vocab_size must not be negative" : err);
-    }
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    if (a->count_workers == 0)
-        a->count_workers = cpus > 0 ? cpus : 1;
-    j->rq.pretok = PRETOK_DEFAULT;
-    if (a->pretok && pretok_kind_parse(a->pretok, &j->rq.pretok) < 0) {
-        specials_free(sp);
-        return value_error("pretok expects fast or pcre2");
-    }
-    j->rq.update = update_find(a->update);
-    if (!j->rq.update) {
-        struct buf names = {0};
-        for (size_t i = 0; i < update_registry_len; i++)
-            buf_printf(&names, "%s%s", i ? ", " : "", update_registry[i]->name);
-        snprintf(err, sizeof err, "unknown update '%s'; known: %s", a->update, buf_cstr(&names));
-        buf_free(&names);
+    if (train_check_vocab_size("vocab_size", (uint64_t)a->vocab_size, sp->n, err, sizeof err) <
+        0) {
         specials_free(sp);
         return value_error(err);
     }
-    j->rq.update_config.workers = (unsigned)a->update_workers;
-    if (a->update_workers < 1 || a->update_workers > 1024 || a->workers < 1 ||
-        a->workers > 1024 || a->count_workers < 1 || a->count_workers > 1024 ||
-        (pin_policy_parse(a->pin, &j->rq.pin) < 0 &&
-         value_error("pin expects none, compact or scatter") < 0)) {
-        specials_free(sp);
-        return PyErr_Occurred() ? -1
-                                : value_error("workers, count_workers and update_workers must "
-                                              "be from 1 to 1024");
-    }
     return 0;
+}
+
+/* The request of checked arguments; a, opts and sp must outlive it. */
+static void fill_request(struct job *j, const struct args *a, struct buf *opts,
+                         const struct specials *sp)
+{
+    struct train_request *rq = &j->rq;
+    rq->input = PyBytes_AS_STRING(a->path);
+    rq->vocab_size = (uint64_t)a->vocab_size;
+    rq->specials = sp;
+    rq->backend_opts = buf_cstr(opts);
+    rq->worker_exe = getenv("BPEBENCH_BPESCAN") ? NULL : module_bpescan;
+    rq->workers = (unsigned)a->workers;
+    rq->count_workers = (unsigned)a->count_workers;
+    rq->save_counts = path_or_null(a->save_counts);
+    rq->load_counts = path_or_null(a->load_counts);
+    rq->update_config = (struct update_config){.workers = (unsigned)a->update_workers,
+                                               .pin = rq->pin,
+                                               .min_words = (uint64_t)a->update_min_words};
+    rq->cancel = &j->cancel;
+}
+
+/* Trains the filled request; the result, or NULL with an error set. */
+static PyObject *train_and_convert(struct job *j, const struct args *a)
+{
+    if (run_job(j) < 0)
+        return NULL;
+    if (j->rc < 0) {
+        PyErr_SetString(PyExc_RuntimeError, j->err);
+        return NULL;
+    }
+    if (a->out) {
+        int rc;
+        Py_BEGIN_ALLOW_THREADS
+        rc = outputs_write(PyBytes_AS_STRING(a->out), &j->tr.vocab, &j->tr.merges, j->err,
+                           sizeof j->err);
+        Py_END_ALLOW_THREADS
+        if (rc < 0) {
+            PyErr_SetString(PyExc_OSError, j->err);
+            return NULL;
+        }
+    }
+    return result_tuple(j, a->stats);
 }
 
 static PyObject *train_bpe(PyObject *self, PyObject *argv, PyObject *kw)
@@ -281,39 +374,28 @@ static PyObject *train_bpe(PyObject *self, PyObject *argv, PyObject *kw)
     (void)self;
     static char *names[] = {"input_path", "vocab_size", "special_tokens", "backend", "workers",
                             "count_workers", "stats", "backend_opts", "pin", "update",
-                            "update_workers", "pretok", NULL};
+                            "update_workers", "pretok", "update_min_words", "save_counts",
+                            "load_counts", "out", NULL};
     struct args a = {.backend = "heap", .workers = 1, .pin = "none", .update = "serial",
                      .update_workers = 1, .pretok = NULL};
     PyObject *count_workers = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(argv, kw, "O&nO|$snOpzssnz", names,
+    if (!PyArg_ParseTupleAndKeywords(argv, kw, "O&nO|$snOpzssnznO&O&O&", names,
                                      PyUnicode_FSConverter, &a.path, &a.vocab_size,
                                      &a.specials_obj, &a.backend, &a.workers, &count_workers,
                                      &a.stats, &a.backend_opts, &a.pin, &a.update,
-                                     &a.update_workers, &a.pretok))
+                                     &a.update_workers, &a.pretok, &a.update_min_words,
+                                     optional_path, &a.save_counts, optional_path,
+                                     &a.load_counts, optional_path, &a.out)) {
+        args_free(&a);
         return NULL;
-    if (count_workers != Py_None && (a.count_workers = PyLong_AsSsize_t(count_workers)) <= 0 &&
-        !PyErr_Occurred())
-        a.count_workers = -1; /* refused by check_args */
+    }
     struct job *j = xcalloc(1, sizeof *j);
     struct buf opts = {0};
     struct specials sp;
     PyObject *out = NULL;
-    if (!PyErr_Occurred() && convert_specials(&a) == 0 && check_args(&a, j, &opts, &sp) == 0) {
-        j->rq.input = PyBytes_AS_STRING(a.path);
-        j->rq.vocab_size = (uint64_t)a.vocab_size;
-        j->rq.specials = &sp;
-        j->rq.backend_opts = buf_cstr(&opts);
-        j->rq.worker_exe = getenv("BPEBENCH_BPESCAN") ? NULL : module_bpescan;
-        j->rq.workers = (unsigned)a.workers;
-        j->rq.count_workers = (unsigned)a.count_workers;
-        j->rq.update_config.pin = j->rq.pin;
-        j->rq.cancel = &j->cancel;
-        if (run_job(j) == 0) {
-            if (j->rc < 0)
-                PyErr_SetString(PyExc_RuntimeError, j->err);
-            else
-                out = result_tuple(j, a.stats);
-        }
+    if (convert_specials(&a) == 0 && check_args(&a, count_workers, j, &opts, &sp) == 0) {
+        fill_request(j, &a, &opts, &sp);
+        out = train_and_convert(j, &a);
         train_result_free(&j->tr);
         specials_free(&sp);
     }
@@ -327,7 +409,8 @@ static PyMethodDef methods[] = {
     {"train_bpe", (PyCFunction)(void (*)(void))train_bpe, METH_VARARGS | METH_KEYWORDS,
      "train_bpe(input_path, vocab_size, special_tokens, *, backend='heap', workers=1,\n"
      "          count_workers=None, stats=False, backend_opts=None, pin='none',\n"
-     "          update='serial', update_workers=1, pretok=None)\n"
+     "          update='serial', update_workers=1, pretok=None, update_min_words=0,\n"
+     "          save_counts=None, load_counts=None, out=None)\n"
      "--\n\n"
      "Trains a byte-level BPE tokenizer exactly as CS336 assignment 1 defines it.\n"
      "Returns (vocab, merges): vocab maps each id (the special tokens, then the 256\n"
