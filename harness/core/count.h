@@ -54,10 +54,6 @@ int count_words_cfg(const unsigned char *data, size_t len, const struct specials
 int count_words(const unsigned char *data, size_t len, const struct specials *sp,
                 unsigned workers, struct word_counts *out, struct count_stats *st, char *err,
                 size_t errlen);
-/* The same for a read-only private file mapping (count_config.mapped). */
-int count_words_mapped(const unsigned char *data, size_t len, const struct specials *sp,
-                       unsigned workers, struct word_counts *out, struct count_stats *st,
-                       char *err, size_t errlen);
 void word_counts_free(struct word_counts *wc);
 
 
