@@ -941,12 +941,8 @@ void word_counts_add(struct word_counts *dst, const struct word_counts *src)
     wt_add_counts(&t, src);
     wt_flush(&t);
     word_counts_free(dst);
-    *dst = (struct word_counts){.n = t.n, .bytes = t.bytes.data, .off = t.off, .len = t.len,
-                                .freq = t.freq, .total = t.total};
-    t.bytes.data = NULL;
-    t.off = NULL;
-    t.len = NULL;
-    t.freq = NULL;
+    take_table(&t, dst);
+    dst->total = t.total;
     wt_free(&t);
 }
 
