@@ -3,11 +3,11 @@
  * not, the trainer must have no child left, running or zombie. */
 #define _GNU_SOURCE
 #include "backend.h"
-#include "registry.h"
-#include "count.h"
 #include "input.h"
 #include "merge.h"
+#include "registry.h"
 #include "specials.h"
+#include "testcount.h"
 #include "testhelp.h"
 #include "util.h"
 
@@ -50,15 +50,13 @@ int main(void)
     char err[512];
     struct input in;
     struct specials sp;
-    char *eot[] = {"<|endoftext|>"};
-    specials_init(&sp, eot, 1, err, sizeof err);
-    if (input_open(&in, "data/sample/tinystories_v1_head_1097.txt", err, sizeof err) < 0) {
-        CHECK("sample input opens", 0);
+    struct word_counts wc;
+    if (count_file_eot("data/sample/tinystories_v1_head_1097.txt", 1, &in, &sp, &wc, err,
+                       sizeof err) < 0) {
+        printf("  %s\n", err);
+        CHECK("sample input opens and counts", 0);
         return TEST_EXIT_CODE();
     }
-    struct word_counts wc;
-    struct count_stats cs;
-    count_words(in.data, in.len, &sp, 1, &wc, &cs, err, sizeof err);
 
     const char *procs[] = {"fork", "pool", "spawn", "fork-deepcopy"};
     const char *modes[] = {"abort", "exit", "close", "short"};

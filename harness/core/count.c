@@ -888,14 +888,6 @@ int count_words_cfg(const unsigned char *data, size_t len, const struct specials
     return rc;
 }
 
-int count_words(const unsigned char *data, size_t len, const struct specials *sp,
-                unsigned workers, struct word_counts *out, struct count_stats *st, char *err,
-                size_t errlen)
-{
-    struct count_config cfg = {.workers = workers, .pretok = PRETOK_DEFAULT};
-    return count_words_cfg(data, len, sp, &cfg, out, st, err, errlen);
-}
-
 void word_counts_free(struct word_counts *wc)
 {
     free(wc->bytes);
