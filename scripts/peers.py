@@ -282,6 +282,19 @@ def stripped_copy(src, special, dataset):
 
 
 # ---- the merge comparison ---------------------------------------------------------------
+def merge_pair(toks, a, b):
+    """toks with every occurrence of (a, b), left to right, made one token."""
+    out, i = [], 0
+    while i < len(toks):
+        if i + 1 < len(toks) and toks[i] == a and toks[i + 1] == b:
+            out.append(a + b)
+            i += 2
+        else:
+            out.append(toks[i])
+            i += 1
+    return out
+
+
 def apply_merges(word, ranks):
     """Tokens of `word` after the merges in `ranks`, lowest rank first (which is
     the state training reaches after applying them in order)."""
@@ -294,16 +307,7 @@ def apply_merges(word, ranks):
                 best, at = r, i
         if best is None:
             break
-        a, b = toks[at], toks[at + 1]
-        out, i = [], 0
-        while i < len(toks):
-            if i + 1 < len(toks) and toks[i] == a and toks[i + 1] == b:
-                out.append(a + b)
-                i += 2
-            else:
-                out.append(toks[i])
-                i += 1
-        toks = out
+        toks = merge_pair(toks, toks[at], toks[at + 1])
     return toks
 
 
@@ -407,14 +411,7 @@ def merge_words(pair, toks, freq, where, counts):
         t = toks[wi]
         if len(t) < 2:
             continue
-        new, j = [], 0
-        while j < len(t):
-            if j + 1 < len(t) and t[j] == a and t[j + 1] == b:
-                new.append(a + b)
-                j += 2
-            else:
-                new.append(t[j])
-                j += 1
+        new = merge_pair(t, a, b)
         if len(new) == len(t):
             continue  # a stale index entry: the word no longer has the pair
         f = freq[wi]
