@@ -68,7 +68,9 @@ TOOLS    := $(patsubst tools/%.c,$(BINDIR)/%,$(wildcard tools/*.c))
 # ---- layers -------------------------------------------------------------------
 # Each layer sees its own headers and those of the layers below it, never
 # one above: an upward #include is a build error. base < core < workers <
-# variants < cli; tools see base only, tests see everything.
+# variants < cli < python, and dist (MPI, below) on workers, seen by
+# bpetrain-mpi's main and backend mpi; tools see base only, tests see
+# everything but dist.
 INC_base     := -Iharness/base
 INC_core     := -Iharness/core $(INC_base)
 INC_workers  := -Iharness/workers $(INC_core)
@@ -123,17 +125,22 @@ $(DEPS_STAMP):
 	@mkdir -p build && touch $@
 
 # ---- rebuild everything when the flags change ---------------------------------
-# The stamp is compared and rewritten by a recipe (so `make -n` leaves it
-# alone); its time changes only when the flags do.
+# The stamp is read here and rewritten only by its recipe (so `make -n` leaves
+# it alone), and that recipe runs only when the flags differ from what it
+# holds: its time changes only when they do, and a dry run after a build
+# shows only what a build would do.
 FLAGS_FILE := $(BUILD)/.flags
 # (Not ALL_CPPFLAGS: a target's layer variables reach its prerequisites,
 # this stamp among them, and must not make it differ from one object to the
 # next.)
 FLAGS_NOW   = $(CC) $(BPE_CPPFLAGS) $(CPPFLAGS) $(ALL_CFLAGS) $(OMP_FLAGS) $(ALL_LDFLAGS) \
               $(LDLIBS_ALL)
+ifneq ($(strip $(file <$(FLAGS_FILE))),$(strip $(FLAGS_NOW)))
 $(FLAGS_FILE): FORCE
+endif
+$(FLAGS_FILE):
 	@mkdir -p $(@D)
-	@echo '$(FLAGS_NOW)' | cmp -s - $@ || echo '$(FLAGS_NOW)' > $@
+	@echo '$(FLAGS_NOW)' > $@
 
 $(BUILD)/%.o: %.c Makefile $(FLAGS_FILE) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -354,7 +361,7 @@ fuzz: build/fuzz/fuzz_$(FUZZ)
 	    $(FUZZ_CORPUS) ../../tests/fuzz/corpus
 
 help:
-	@echo "make                build bin/bpetrain, bin/bpescan and the tools (installs libpcre2-dev, libhwloc-dev if missing)"
+	@echo "make, make all      build bin/bpetrain, bin/bpescan and the tools (installs libpcre2-dev, libhwloc-dev if missing)"
 	@echo "make test           build and run every test; last line 'N passed, N failed, N skipped'"
 	@echo "                    SANITIZE=address,undefined or SANITIZE=thread: a sanitizer build of the tests"
 	@echo "                    WERROR=1: warnings are errors (CI); tests/run.sh NAME runs only matching tests"
@@ -367,6 +374,7 @@ help:
 	@echo "make heaps          distinct words and initial pairs against corpus size"
 	@echo "make update-step    the update step: strategies, U, work counters (REPORT.md)"
 	@echo "make python         build the Python module: PYTHONPATH=build/python python3 -c 'import bpebench'"
+	@echo "make python-module  its second step, run by make python with PIC=1 (python3-dev already there)"
 	@echo "make peers          install HF tokenizers (npm) and SentencePiece for the comparison"
 	@echo "make bench TRAINER=m.py:f  a CS336 train_bpe beside bpetrain: time, peak RSS, merges checked"
 	@echo "make valgrind       memcheck of a small training, serial and pool"

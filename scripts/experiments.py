@@ -286,8 +286,9 @@ def fit(points):
     return c
 
 
-def sec_model(results):
-    """Overhead per merge = (max_s - compute_s)/merges against W and live pairs."""
+def model_rows(results):
+    """The plain merge runs of every data set in results/ (no experiment
+    variant, no pinning, default options), each with its live pairs."""
     rows, live_of = [], {}
     for d in sorted(os.listdir(results)) if os.path.isdir(results) else []:
         runs = merge_rows(results, d)
@@ -304,10 +305,13 @@ def sec_model(results):
     for r in rows:
         if not num(r.get("avg_live_pairs")):
             r["avg_live_pairs"] = live_of.get((r["input_bytes"], r["vocab_size"]), "")
-    if not rows:
-        return ["No merge runs yet."]
-    body = []
-    models = {}
+    return rows
+
+
+def fit_models(rows):
+    """Per backend with runs at two W or more and two live-pair counts or more:
+    its fit (c0, c1, c2) and its table row."""
+    body, models = [], {}
     for (b,), g in sorted(groups(rows, "backend").items()):
         pts = []
         for r in g:
@@ -324,6 +328,54 @@ def sec_model(results):
         res = [p[2] - (c[0] + c[1] * p[0] + c[2] * p[1]) for p in pts]
         rms = math.sqrt(sum(x * x for x in res) / len(res))
         body.append([b, len(pts), "%.1f" % c[0], "%.1f" % c[1], "%.4f" % c[2], "%.1f" % rms])
+    return body, models
+
+
+def predict_article(rows, models):
+    """The article's TinyStories configuration on an 8-core machine, as the
+    models predict it from the synthetic runs, beside the article's times."""
+    synth = [r for r in rows if r.get("dataset", "").startswith("synth")]
+    serial = [r for r in synth if r["backend"] == "serial"]
+    if not serial or not models:
+        return []
+    merges = median(col(serial, "merges"))
+    live = median(col(serial, "avg_live_pairs"))
+    scan_us = median(col(serial, "compute_s")) / merges * 1e6
+    upd = median(col(serial, "update_s"))
+    ser_merge = median(col(serial, "merge_s"))
+    art = R.load_article(os.path.join(ROOT, "scripts", "article_tables.csv")) or []
+    art_med = {}
+    for r in art:
+        art_med.setdefault((r["backend"], r["w"]), []).append(r["merge_s"])
+    art_serial = median(art_med.get(("serial", 1), []))
+    pred = []
+    bk = B.load()
+    for b in [b for b in bk.of_kind("threads", "processes") if b in bk.bench_default()]:
+        if b not in models:
+            continue
+        c = models[b]
+        for w in (1, 4, 8):
+            over = c[0] + c[1] * w + c[2] * live
+            merge_s = merges * (scan_us / w + over) / 1e6 + upd
+            a = median(art_med.get((b, w), []))
+            pred.append([b, w, fmt(merge_s), fmt(merge_s / ser_merge),
+                         fmt(a) if a else "—",
+                         fmt(a / art_serial) if a and art_serial else "—"])
+    out = ["", "Prediction for the article's configuration (TinyStories scale: %d merges, "
+           "%d live pairs on average, taken from the synthetic 2 GB runs; an 8-core "
+           "machine where W workers really run in parallel, so the scan takes 1/W of the "
+           "serial scan) beside the article's measured Python times (copied):"
+           % (merges, live), ""]
+    return out + table(["backend", "W", "predicted merge_s (C)", "÷ C serial",
+                        "article merge_s (Python)", "article ÷ serial"], pred)
+
+
+def sec_model(results):
+    """Overhead per merge = (max_s - compute_s)/merges against W and live pairs."""
+    rows = model_rows(results)
+    if not rows:
+        return ["No merge runs yet."]
+    body, models = fit_models(rows)
     if not body:
         return ["Too few runs with different W and live-pair counts to fit a model."]
     out = ["Per merge, the time a backend spends beyond the scan itself (copy + max − "
@@ -331,42 +383,8 @@ def sec_model(results):
            "(averaged over the run's merges), by least squares over every plain merge run "
            "in results/ (all data sets, all repeats). Microseconds.", ""]
     out += table(["backend", "runs", "c0 (µs)", "c1 (µs per worker)",
-                    "c2 (µs per live pair)", "rms residual (µs)"], body)
-    # Predict the article's TinyStories configuration on an 8-core machine.
-    synth = [r for r in rows if r.get("dataset", "").startswith("synth")]
-    serial = [r for r in synth if r["backend"] == "serial"]
-    if serial and models:
-        merges = median(col(serial, "merges"))
-        live = median(col(serial, "avg_live_pairs"))
-        scan_us = median(col(serial, "compute_s")) / merges * 1e6
-        upd = median(col(serial, "update_s"))
-        ser_merge = median(col(serial, "merge_s"))
-        art = R.load_article(os.path.join(ROOT, "scripts", "article_tables.csv")) or []
-        art_med = {}
-        for r in art:
-            art_med.setdefault((r["backend"], r["w"]), []).append(r["merge_s"])
-        art_serial = median(art_med.get(("serial", 1), []))
-        pred = []
-        bk = B.load()
-        for b in [b for b in bk.of_kind("threads", "processes") if b in bk.bench_default()]:
-            if b not in models:
-                continue
-            c = models[b]
-            for w in (1, 4, 8):
-                over = c[0] + c[1] * w + c[2] * live
-                merge_s = merges * (scan_us / w + over) / 1e6 + upd
-                a = median(art_med.get((b, w), []))
-                pred.append([b, w, fmt(merge_s), fmt(merge_s / ser_merge),
-                             fmt(a) if a else "—",
-                             fmt(a / art_serial) if a and art_serial else "—"])
-        out += ["", "Prediction for the article's configuration (TinyStories scale: %d merges, "
-                "%d live pairs on average, taken from the synthetic 2 GB runs; an 8-core "
-                "machine where W workers really run in parallel, so the scan takes 1/W of the "
-                "serial scan) beside the article's measured Python times (copied):"
-                % (merges, live), ""]
-        out += table(["backend", "W", "predicted merge_s (C)", "÷ C serial",
-                        "article merge_s (Python)", "article ÷ serial"], pred)
-    return out
+                  "c2 (µs per live pair)", "rms residual (µs)"], body)
+    return out + predict_article(rows, models)
 
 
 def plot_lines(made, name, caption):

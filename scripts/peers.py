@@ -287,6 +287,19 @@ def stripped_copy(src, special, dataset):
 
 
 # ---- the merge comparison ---------------------------------------------------------------
+def merge_pair(toks, a, b):
+    """toks with every occurrence of (a, b), left to right, made one token."""
+    out, i = [], 0
+    while i < len(toks):
+        if i + 1 < len(toks) and toks[i] == a and toks[i + 1] == b:
+            out.append(a + b)
+            i += 2
+        else:
+            out.append(toks[i])
+            i += 1
+    return out
+
+
 def apply_merges(word, ranks):
     """Tokens of `word` after the merges in `ranks`, lowest rank first (which is
     the state training reaches after applying them in order)."""
@@ -299,16 +312,7 @@ def apply_merges(word, ranks):
                 best, at = r, i
         if best is None:
             break
-        a, b = toks[at], toks[at + 1]
-        out, i = [], 0
-        while i < len(toks):
-            if i + 1 < len(toks) and toks[i] == a and toks[i + 1] == b:
-                out.append(a + b)
-                i += 2
-            else:
-                out.append(toks[i])
-                i += 1
-        toks = out
+        toks = merge_pair(toks, toks[at], toks[at + 1])
     return toks
 
 
@@ -380,6 +384,53 @@ def describe_difference(k, ours, hf, hf_vocab, words):
     return d
 
 
+def unexplained(i, pair, c, top, counts, hf_ids):
+    """Why HF's merge i, `pair` (count c under CS336 counting, top the highest
+    count), is not the pair CS336 counting with HF's tie-break picks."""
+    tied_now = [p for p, n in counts.items() if n == top and n > 0]
+    # The pairs CS336 counting ranks above HF's choice (HF ids break ties).
+    above = sorted((p for p in tied_now if c != top or hf_ids(p) < hf_ids(pair)), key=hf_ids)
+    # A newline inside a token pair (not at its end) is what HF's
+    # line-by-line reading never produces.
+    inner_nl = [show(p) for p in above if b"\n" in (p[0] + p[1])[:-1]]
+    reason = ("not a most frequent pair under CS336 counting (count %d, top %d)" % (c, top)
+              if c != top else
+              "a most frequent pair (count %d), but not the tied one with the smallest "
+              "HF ids" % top)
+    if inner_nl:
+        reason += ("; pairs ranked above it hold a newline before their end (%s), which "
+                   "HF, reading line by line, never counts"
+                   % ", ".join(str(x) for x in inner_nl[:4]))
+    return {
+        "index": i, "hf": show(pair), "count_hf_merge": c, "count_top": top,
+        "ranked_above": [show(p) for p in above[:12]], "reason": reason,
+    }
+
+
+def merge_words(pair, toks, freq, where, counts):
+    """Merges `pair` in every word the index lists for it, keeping counts and
+    the index up to date; returns the pairs whose count changed."""
+    a, b = pair
+    changed = set()
+    for wi in where.pop(pair, ()):
+        t = toks[wi]
+        if len(t) < 2:
+            continue
+        new = merge_pair(t, a, b)
+        if len(new) == len(t):
+            continue  # a stale index entry: the word no longer has the pair
+        f = freq[wi]
+        for p in zip(t, t[1:]):
+            counts[p] -= f
+            changed.add(p)
+        for p in zip(new, new[1:]):
+            counts[p] += f
+            where[p].add(wi)
+            changed.add(p)
+        toks[wi] = new
+    return changed
+
+
 def replay_hf(hf, hf_vocab, words):
     """Replays HF's merges, in its order, on bpetrain's word counts (CS336's
     pre-tokenization and counting) and finds the first HF merge that is not
@@ -414,51 +465,8 @@ def replay_hf(hf, hf_vocab, words):
         top, best = valid_top()
         c = counts.get(pair, 0)
         if c != top or best != pair:
-            tied_now = [p for p, n in counts.items() if n == top and n > 0]
-            # The pairs CS336 counting ranks above HF's choice (HF ids break ties).
-            above = sorted((p for p in tied_now if c != top or hf_ids(p) < hf_ids(pair)),
-                           key=hf_ids)
-            # A newline inside a token pair (not at its end) is what HF's
-            # line-by-line reading never produces.
-            inner_nl = [show(p) for p in above if b"\n" in (p[0] + p[1])[:-1]]
-            reason = ("not a most frequent pair under CS336 counting (count %d, top %d)" % (c, top)
-                      if c != top else
-                      "a most frequent pair (count %d), but not the tied one with the smallest "
-                      "HF ids" % top)
-            if inner_nl:
-                reason += ("; pairs ranked above it hold a newline before their end (%s), which "
-                           "HF, reading line by line, never counts"
-                           % ", ".join(str(x) for x in inner_nl[:4]))
-            return {
-                "index": i, "hf": show(pair), "count_hf_merge": c, "count_top": top,
-                "ranked_above": [show(p) for p in above[:12]], "reason": reason,
-            }
-        a, b = pair
-        changed = set()
-        for wi in where.pop(pair, ()):
-            t = toks[wi]
-            if len(t) < 2:
-                continue
-            new, j = [], 0
-            while j < len(t):
-                if j + 1 < len(t) and t[j] == a and t[j + 1] == b:
-                    new.append(a + b)
-                    j += 2
-                else:
-                    new.append(t[j])
-                    j += 1
-            if len(new) == len(t):
-                continue  # a stale index entry: the word no longer has the pair
-            f = freq[wi]
-            for p in zip(t, t[1:]):
-                counts[p] -= f
-                changed.add(p)
-            for p in zip(new, new[1:]):
-                counts[p] += f
-                where[p].add(wi)
-                changed.add(p)
-            toks[wi] = new
-        for p in changed:
+            return unexplained(i, pair, c, top, counts, hf_ids)
+        for p in merge_words(pair, toks, freq, where, counts):
             if counts[p] > 0:
                 heapq.heappush(heap, (-counts[p], hf_ids(p), p))
     return None

@@ -18,6 +18,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib.tables import table  # noqa: E402
 from benchlib.updates import COLS, derived  # noqa: E402
 
 
@@ -26,6 +27,24 @@ def run(binary_args, a, csv_path):
                                       "--vocab-size", str(a.vocab), "--quiet",
                                       "--csv", csv_path]
     subprocess.run(cmd, check=True)
+
+
+def cells_of(label, rows):
+    """One configuration's table row: each column's median [min-max], the
+    merges hashes, the work counters of its first run."""
+    cells = [label]
+    for c in COLS:
+        v = [float(derived(r, c)) for r in rows if derived(r, c)]
+        if not v:  # a binary from before the column existed
+            cells.append("-")
+            continue
+        fmt = "{:.1f}" if c.endswith(("per_change", "_us")) else "{:.4f}"
+        cells.append(f"{fmt.format(statistics.median(v))} "
+                     f"[{fmt.format(min(v))}-{fmt.format(max(v))}]")
+    r0 = rows[0]
+    return cells + [",".join(sorted({r["merges_hash"] for r in rows})),
+                    r0.get("upd_pair_changes"),
+                    f"{r0.get('upd_index_stale')}/{r0.get('upd_index_reads')}"]
 
 
 def main():
@@ -37,31 +56,19 @@ def main():
     p.add_argument("configs", nargs="+", help="LABEL=BINARY [ARGS...]")
     a = p.parse_args()
     configs = [c.split("=", 1) for c in a.configs]
-    tmp = tempfile.mkdtemp()
-    paths = {label: os.path.join(tmp, f"{i}.csv") for i, (label, _) in enumerate(configs)}
-    for _ in range(a.repeat):
-        for label, binary_args in configs:
-            run(binary_args, a, paths[label])
+    with tempfile.TemporaryDirectory(prefix="update-bench.") as tmp:
+        paths = {label: os.path.join(tmp, f"{i}.csv") for i, (label, _) in enumerate(configs)}
+        for _ in range(a.repeat):
+            for label, binary_args in configs:
+                run(binary_args, a, paths[label])
+        rows = {}
+        for label, _ in configs:
+            with open(paths[label], newline="") as f:
+                rows[label] = list(csv.DictReader(f))
     print(f"# {a.input}, vocab {a.vocab}, {a.repeat} runs each, interleaved; "
           "median [min-max]")
-    print("| config | " + " | ".join(COLS) + " | merges_hash | pair changes | stale reads |")
-    print("|---" * (len(COLS) + 4) + "|")
-    for label, _ in configs:
-        rows = list(csv.DictReader(open(paths[label])))
-        cells = []
-        for c in COLS:
-            v = [float(derived(r, c)) for r in rows if derived(r, c)]
-            if not v:  # a binary from before the column existed
-                cells.append("-")
-                continue
-            fmt = "{:.1f}" if c.endswith(("per_change", "_us")) else "{:.4f}"
-            cells.append(f"{fmt.format(statistics.median(v))} "
-                         f"[{fmt.format(min(v))}-{fmt.format(max(v))}]")
-        hashes = {r["merges_hash"] for r in rows}
-        r0 = rows[0]
-        print(f"| {label} | " + " | ".join(cells) +
-              f" | {','.join(sorted(hashes))} | {r0.get('upd_pair_changes')} | "
-              f"{r0.get('upd_index_stale')}/{r0.get('upd_index_reads')} |")
+    header = ["config"] + list(COLS) + ["merges_hash", "pair changes", "stale reads"]
+    print("\n".join(table(header, [cells_of(label, rows[label]) for label, _ in configs])))
 
 
 if __name__ == "__main__":

@@ -3,13 +3,13 @@
  * with 64-bit counts. */
 #define _GNU_SOURCE
 #include "backend.h"
-#include "registry.h"
-#include "count.h"
 #include "gpt2.h"
 #include "gpt2_parse.h"
 #include "input.h"
 #include "merge.h"
+#include "registry.h"
 #include "specials.h"
+#include "testcount.h"
 #include "testhelp.h"
 #include "util.h"
 #include "vocab.h"

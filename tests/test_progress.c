@@ -3,12 +3,12 @@
  * at any worker count, and the merge callback sees every merge once, in
  * order. tests/test_progress.sh checks the line on a real terminal. */
 #include "backend.h"
-#include "count.h"
 #include "input.h"
 #include "merge.h"
 #include "progress.h"
 #include "registry.h"
 #include "specials.h"
+#include "testcount.h"
 #include "testhelp.h"
 #include "util.h"
 
@@ -99,12 +99,13 @@ static void merge_callback(const char *path)
     char err[256];
     struct input in;
     struct specials sp;
-    char *eot[] = {"<|endoftext|>"};
-    specials_init(&sp, eot, 1, err, sizeof err);
-    input_open(&in, path, err, sizeof err);
     struct word_counts wc;
-    struct count_stats cs;
-    count_words(in.data, in.len, &sp, 1, &wc, &cs, err, sizeof err);
+    if (count_file_eot(path, 1, &in, &sp, &wc, err, sizeof err) < 0) {
+        printf("  %s\n", err);
+        CHECK("the input opens and counts", 0);
+        return;
+    }
+    char *eot[] = {"<|endoftext|>"};
     struct vocab v;
     vocab_init(&v, eot, 1);
     struct seen s = {0, 0, 1};

@@ -3,11 +3,11 @@
  * not, the trainer must have no child left, running or zombie. */
 #define _GNU_SOURCE
 #include "backend.h"
-#include "registry.h"
-#include "count.h"
 #include "input.h"
 #include "merge.h"
+#include "registry.h"
 #include "specials.h"
+#include "testcount.h"
 #include "testhelp.h"
 #include "util.h"
 
@@ -50,41 +50,45 @@ int main(void)
     char err[512];
     struct input in;
     struct specials sp;
-    char *eot[] = {"<|endoftext|>"};
-    specials_init(&sp, eot, 1, err, sizeof err);
-    if (input_open(&in, "data/sample/tinystories_v1_head_1097.txt", err, sizeof err) < 0) {
-        CHECK("sample input opens", 0);
+    struct word_counts wc;
+    if (count_file_eot("data/sample/tinystories_v1_head_1097.txt", 1, &in, &sp, &wc, err,
+                       sizeof err) < 0) {
+        printf("  %s\n", err);
+        CHECK("sample input opens and counts", 0);
         return TEST_EXIT_CODE();
     }
-    struct word_counts wc;
-    struct count_stats cs;
-    count_words(in.data, in.len, &sp, 1, &wc, &cs, err, sizeof err);
 
-    const char *procs[] = {"fork", "pool", "spawn", "fork-deepcopy"};
+    /* Every process backend the registry lists. */
     const char *modes[] = {"abort", "exit", "close", "short"};
-    for (size_t b = 0; b < 4; b++) {
+    unsigned n_procs = 0;
+    for (size_t b = 0; b < backend_registry_len; b++) {
+        if (backend_registry[b]->kind != BACKEND_PROCESSES)
+            continue;
+        const char *name = backend_registry[b]->name;
+        n_procs++;
         uint64_t merges;
         char d[200];
         unsetenv("BPEBENCH_WORKER_FAIL");
-        int rc = train(&wc, procs[b], 2, &merges, err, sizeof err);
-        snprintf(d, sizeof d, "%s: a clean run learns 543 merges and leaves no child", procs[b]);
+        int rc = train(&wc, name, 2, &merges, err, sizeof err);
+        snprintf(d, sizeof d, "%s: a clean run learns 543 merges and leaves no child", name);
         CHECK(d, rc == 0 && merges == 543 && no_children_left());
         for (size_t m = 0; m < 4; m++) {
             char spec[32];
             snprintf(spec, sizeof spec, "%d:7:%s", m % 2 ? 0 : 1, modes[m]);
             setenv("BPEBENCH_WORKER_FAIL", spec, 1);
             double t0 = now_s();
-            rc = train(&wc, procs[b], 2, &merges, err, sizeof err);
+            rc = train(&wc, name, 2, &merges, err, sizeof err);
             double dt = now_s() - t0;
             char want[64];
-            snprintf(want, sizeof want, "backend %s: worker %d failed", procs[b], m % 2 ? 0 : 1);
+            snprintf(want, sizeof want, "backend %s: worker %d failed", name, m % 2 ? 0 : 1);
             snprintf(d, sizeof d,
                      "%s: worker fails (%s) at merge 7: error names it, stops at merge 7, "
-                     "no child left, %.0f ms", procs[b], modes[m], dt * 1000);
+                     "no child left, %.0f ms", name, modes[m], dt * 1000);
             CHECK(d, rc < 0 && strstr(err, want) && merges == 7 && no_children_left() &&
                          dt < 5);
         }
     }
+    CHECK("the registry lists process backends to test", n_procs > 0);
     unsetenv("BPEBENCH_WORKER_FAIL");
     word_counts_free(&wc);
     input_close(&in);

@@ -19,24 +19,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* From /proc/self/status or smaps_rollup: "Key:   N kB". */
-static long proc_kb(const char *file, const char *key)
-{
-    FILE *f = fopen(file, "r");
-    if (!f)
-        return -1;
-    char line[256];
-    long v = -1;
-    size_t k = strlen(key);
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, key, k) == 0 && line[k] == ':') {
-            v = strtol(line + k + 1, NULL, 10);
-            break;
-        }
-    fclose(f);
-    return v;
-}
-
 int main(int argc, char **argv)
 {
     const char *sizes = "100 200 500 1000 2000 4000 8000";

@@ -98,20 +98,10 @@ static int pool_select(void *state, const struct pair_table *pt, struct select_r
 {
     struct pool_state *s = state;
     struct proc_workers *pw = &s->pw;
-    char why[256];
     pool_deal(s);
-    for (unsigned c = 0; c < pw->w; c++) {
-        unsigned i = s->order[c];
-        size_t begin, end;
-        chunk_range(pw->copy.n, pw->w, c, &begin, &end);
-        scan_request_build(&s->request, &pw->copy, begin, end, pt->vocab, i, pw->merge,
-                           pw->mode);
-        if (proc_write(&pw->procs[i], s->request.out.data, s->request.out.len, why,
-                       sizeof why) < 0) {
-            proc_workers_kill(pw);
-            return errf(err, errlen, "worker %u failed: %s", i, why);
-        }
-    }
+    for (unsigned c = 0; c < pw->w; c++)
+        if (proc_workers_send(pw, &s->request, pt->vocab, c, s->order[c], err, errlen) < 0)
+            return -1;
     pw->merge++;
     /* Replies are read per chunk, so the reduction maps each back to its
      * chunk's pairs whichever worker scanned it. */

@@ -74,11 +74,8 @@ static int spawn_one(struct spawn_state *s, const struct vocab *v, unsigned i, c
     char *argv[] = {"bpescan", "--worker", worker, "--pu", pu, NULL};
     if (proc_spawn(&pw->procs[i], s->worker_exe, argv, why, sizeof why) < 0)
         return errf(err, errlen, "worker %u: %s", i, why);
-    size_t begin, end;
-    chunk_range(pw->copy.n, pw->w, i, &begin, &end);
-    scan_request_build(&s->request, &pw->copy, begin, end, v, i, pw->merge, pw->mode);
-    if (proc_write(&pw->procs[i], s->request.out.data, s->request.out.len, why, sizeof why) < 0)
-        return errf(err, errlen, "worker %u failed: %s", i, why);
+    if (proc_workers_send(pw, &s->request, v, i, i, err, errlen) < 0)
+        return -1;
     proc_close_request(&pw->procs[i]);
     return 0;
 }

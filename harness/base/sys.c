@@ -15,9 +15,10 @@
 enum call { C_FORK, C_PIPE2, C_READ, C_WRITE, C_WAITPID, C_MMAP, C_MALLOC, C_PTHREAD_CREATE,
             C_RENAME, C_POSIX_SPAWN, C_COUNT };
 
-const char *const sys_call_names[] = {"fork", "pipe2", "read", "write", "waitpid", "mmap",
-                                      "malloc", "pthread_create", "rename", "posix_spawn",
-                                      NULL};
+/* The names BPEBENCH_FAIL_SYSCALL knows, in enum call's order. */
+static const char *const sys_call_names[C_COUNT] = {"fork", "pipe2", "read", "write",
+                                                    "waitpid", "mmap", "malloc",
+                                                    "pthread_create", "rename", "posix_spawn"};
 
 /* What a failing call reports when the test does not say. */
 static const int default_errno[C_COUNT] = {EAGAIN, EMFILE, EIO, EIO, EINTR, ENOMEM,

@@ -33,7 +33,4 @@ int sys_rename(const char *from, const char *to);
 int sys_posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
                     const posix_spawnattr_t *attr, char *const argv[], char *const envp[]);
 
-/* The names the seam knows, NULL-terminated (for tests and --help). */
-extern const char *const sys_call_names[];
-
 #endif

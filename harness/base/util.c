@@ -131,6 +131,23 @@ void thread_clock_start(struct thread_clock *c)
     c->t = now_s();
 }
 
+long proc_kb(const char *file, const char *key)
+{
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long v = -1;
+    size_t k = strlen(key);
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, key, k) == 0 && line[k] == ':') {
+            v = strtol(line + k + 1, NULL, 10);
+            break;
+        }
+    fclose(f);
+    return v;
+}
+
 double thread_clock_stop(const struct thread_clock *c, int64_t *minflt, int64_t *majflt)
 {
     double s = now_s() - c->t;

@@ -53,6 +53,10 @@ void thread_clock_start(struct thread_clock *c);
 /* Seconds since start; the calling thread's faults since start. */
 double thread_clock_stop(const struct thread_clock *c, int64_t *minflt, int64_t *majflt);
 
+/* The number of a "Key:   N kB" line of a /proc file (status,
+ * smaps_rollup), or -1 when the file or the key is not there. */
+long proc_kb(const char *file, const char *key);
+
 /* snprintf into an error buffer; returns -1 so callers can `return errf(...)`. */
 int errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -192,17 +192,8 @@ static void print_summary(const struct options *o, const struct run_record *rec)
 static int report(const struct options *o, struct train_result *tr, int rc)
 {
     char err[512];
-    double t_out = now_s();
-    if (rc == 0 && o->out_dir && !o->count_only &&
-        outputs_write(o->out_dir, &tr->vocab, &tr->merges, err, sizeof err) < 0)
+    if (rc == 0 && outputs_of_run(o, tr, err, sizeof err) < 0)
         rc = fail(err);
-    tr->rec.total_s += now_s() - t_out;
-    if (rc == 0 && o->csv) {
-        char *row = run_csv_row(&tr->rec);
-        if (append_csv_row(o->csv, run_csv_header(), row, err, sizeof err) < 0)
-            rc = fail(err);
-        free(row);
-    }
     if (rc == 0 && !o->quiet)
         print_summary(o, &tr->rec);
     return rc;

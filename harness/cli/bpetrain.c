@@ -77,16 +77,6 @@ static void print_summary(const struct options *o, const struct run_record *rec)
     fprintf(stderr, "  peak RSS %ld KiB\n", rec->self.peak_rss_kb);
 }
 
-/* Appends the row; the error, if any, is reported and makes the exit 2. */
-static int append_row(const char *csv, const struct run_record *rec)
-{
-    char err[512];
-    char *row = run_csv_row(rec);
-    int rc = append_csv_row(csv, run_csv_header(), row, err, sizeof err) < 0 ? fail(err) : 0;
-    free(row);
-    return rc;
-}
-
 /* Trains, writes the outputs, appends the row and says what happened. */
 static int run(const struct options *o, const struct merge_backend *be, const char *opts,
                const struct specials *sp)
@@ -101,13 +91,8 @@ static int run(const struct options *o, const struct merge_backend *be, const ch
     int rc = train_run(&rq, &tr, err, sizeof err);
     progress_stop(rq.progress);
     rc = rc < 0 ? fail(err) : 0;
-    double t_out = now_s();
-    if (rc == 0 && o->out_dir && !o->count_only &&
-        outputs_write(o->out_dir, &tr.vocab, &tr.merges, err, sizeof err) < 0)
+    if (rc == 0 && outputs_of_run(o, &tr, err, sizeof err) < 0)
         rc = fail(err);
-    tr.rec.total_s += now_s() - t_out;
-    if (rc == 0 && o->csv)
-        rc = append_row(o->csv, &tr.rec);
     if (rc == 0 && !o->quiet)
         print_summary(o, &tr.rec);
     train_result_free(&tr);

@@ -3,6 +3,7 @@
 
 #include "gpt2.h"
 #include "io.h"
+#include "runrow.h"
 #include "util.h"
 
 #include <errno.h>
@@ -68,4 +69,19 @@ int outputs_write(const char *dir, const struct vocab *v, const struct merge_res
         buf_free(&body[i]);
     token_list_free(&tl);
     return rc;
+}
+
+int outputs_of_run(const struct options *o, struct train_result *tr, char *err, size_t errlen)
+{
+    double t_out = now_s();
+    int rc = 0;
+    if (o->out_dir && !o->count_only)
+        rc = outputs_write(o->out_dir, &tr->vocab, &tr->merges, err, errlen);
+    tr->rec.total_s += now_s() - t_out;
+    if (rc == 0 && o->csv) {
+        char *row = run_csv_row(&tr->rec);
+        rc = append_csv_row(o->csv, run_csv_header(), row, err, errlen);
+        free(row);
+    }
+    return rc < 0 ? -1 : 0;
 }

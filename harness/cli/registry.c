@@ -30,12 +30,12 @@ void registry_extend(const struct merge_backend *be)
     extra_backend = be;
 }
 
-size_t registry_len(void)
+static size_t registry_len(void)
 {
     return backend_registry_len + (extra_backend != NULL);
 }
 
-const struct merge_backend *registry_at(size_t i)
+static const struct merge_backend *registry_at(size_t i)
 {
     return i < backend_registry_len ? backend_registry[i] : extra_backend;
 }

@@ -16,10 +16,8 @@ extern const struct merge_backend *const backend_registry[];
 extern const size_t backend_registry_len;
 /* Adds one backend after those, for a front end that has one of its own
  * (bpetrain-mpi adds mpi); call it before parsing options. The lookups and
- * listings below then include it: registry_len() backends, registry_at(i). */
+ * listings below then include it. */
 void registry_extend(const struct merge_backend *be);
-size_t registry_len(void);
-const struct merge_backend *registry_at(size_t i);
 
 const struct merge_backend *backend_find(const char *name);
 

@@ -29,18 +29,8 @@ int train_check_vocab_size(const char *name, uint64_t vocab_size, size_t n_speci
  * show that counting does not copy the input into anonymous memory. */
 static void rss_now(long *anon_kb, long *file_kb)
 {
-    *anon_kb = *file_kb = -1;
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f)
-        return;
-    char line[128];
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "RssAnon:", 8) == 0)
-            *anon_kb = strtol(line + 8, NULL, 10);
-        else if (strncmp(line, "RssFile:", 8) == 0)
-            *file_kb = strtol(line + 8, NULL, 10);
-    }
-    fclose(f);
+    *anon_kb = proc_kb("/proc/self/status", "RssAnon");
+    *file_kb = proc_kb("/proc/self/status", "RssFile");
 }
 
 /* Maps the input and counts it in this process. The input is unmapped

@@ -888,22 +888,6 @@ int count_words_cfg(const unsigned char *data, size_t len, const struct specials
     return rc;
 }
 
-int count_words(const unsigned char *data, size_t len, const struct specials *sp,
-                unsigned workers, struct word_counts *out, struct count_stats *st, char *err,
-                size_t errlen)
-{
-    struct count_config cfg = {.workers = workers, .pretok = PRETOK_DEFAULT};
-    return count_words_cfg(data, len, sp, &cfg, out, st, err, errlen);
-}
-
-int count_words_mapped(const unsigned char *data, size_t len, const struct specials *sp,
-                       unsigned workers, struct word_counts *out, struct count_stats *st,
-                       char *err, size_t errlen)
-{
-    struct count_config cfg = {.workers = workers, .pretok = PRETOK_DEFAULT, .mapped = 1};
-    return count_words_cfg(data, len, sp, &cfg, out, st, err, errlen);
-}
-
 void word_counts_free(struct word_counts *wc)
 {
     free(wc->bytes);
@@ -949,12 +933,8 @@ void word_counts_add(struct word_counts *dst, const struct word_counts *src)
     wt_add_counts(&t, src);
     wt_flush(&t);
     word_counts_free(dst);
-    *dst = (struct word_counts){.n = t.n, .bytes = t.bytes.data, .off = t.off, .len = t.len,
-                                .freq = t.freq, .total = t.total};
-    t.bytes.data = NULL;
-    t.off = NULL;
-    t.len = NULL;
-    t.freq = NULL;
+    take_table(&t, dst);
+    dst->total = t.total;
     wt_free(&t);
 }
 

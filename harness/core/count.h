@@ -49,15 +49,6 @@ struct count_config {
 int count_words_cfg(const unsigned char *data, size_t len, const struct specials *sp,
                     const struct count_config *cfg, struct word_counts *out,
                     struct count_stats *st, char *err, size_t errlen);
-/* Counts data[0..len) with `workers` threads and the default pre-tokenizer.
- * Returns 0, or -1 with reason. */
-int count_words(const unsigned char *data, size_t len, const struct specials *sp,
-                unsigned workers, struct word_counts *out, struct count_stats *st, char *err,
-                size_t errlen);
-/* The same for a read-only private file mapping (count_config.mapped). */
-int count_words_mapped(const unsigned char *data, size_t len, const struct specials *sp,
-                       unsigned workers, struct word_counts *out, struct count_stats *st,
-                       char *err, size_t errlen);
 void word_counts_free(struct word_counts *wc);
 
 

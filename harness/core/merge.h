@@ -1,7 +1,8 @@
 /* merge.h: the merge phase, the article's bpe_v3: unique words with their
- * frequency and current tokens, the pair table with an inverted index
- * (pair -> words), and an update that touches only the words containing
- * the chosen pair. Selection is delegated to a backend. */
+ * frequency and current tokens, in shards with an inverted index (pair ->
+ * words; shard.h), the pair table, and an update that touches only the
+ * words containing the chosen pair. Selection is delegated to a backend
+ * (backend.h), the update of the shards to an update strategy (update.h). */
 #ifndef MERGE_H
 #define MERGE_H
 

@@ -43,6 +43,18 @@ static int worker_failed(struct proc_workers *pw, unsigned i, const char *why, c
     return errf(err, errlen, "worker %u failed: %s", i, why);
 }
 
+int proc_workers_send(struct proc_workers *pw, struct request_writer *req,
+                      const struct vocab *v, unsigned c, unsigned i, char *err, size_t errlen)
+{
+    size_t begin, end;
+    char why[256];
+    chunk_range(pw->copy.n, pw->w, c, &begin, &end);
+    scan_request_build(req, &pw->copy, begin, end, v, i, pw->merge, pw->mode);
+    if (proc_write(&pw->procs[i], req->out.data, req->out.len, why, sizeof why) < 0)
+        return worker_failed(pw, i, why, err, errlen);
+    return 0;
+}
+
 int proc_workers_collect(struct proc_workers *pw, const unsigned *order, const struct vocab *v,
                          const uint32_t *ids, size_t n_ids, struct select_result *out,
                          char *err, size_t errlen)

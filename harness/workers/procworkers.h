@@ -14,6 +14,7 @@
 #include "pinning.h"
 #include "procs.h"
 #include "scan.h"
+#include "wire.h"
 
 struct proc_workers {
     unsigned w;
@@ -43,6 +44,11 @@ void proc_workers_kill(struct proc_workers *pw);
 /* Kills the workers and releases everything; safe on a partly built one. */
 void proc_workers_free(struct proc_workers *pw);
 
+/* Sends worker i chunk c of this merge's copy as one request, built in req.
+ * On failure every worker is killed and reaped, and -1 comes back with a
+ * line naming the worker and the cause. */
+int proc_workers_send(struct proc_workers *pw, struct request_writer *req,
+                      const struct vocab *v, unsigned c, unsigned i, char *err, size_t errlen);
 /* Reads one reply per chunk, chunk c from worker order[c] (NULL: worker c),
  * and reduces them to the best pair's stable id. On any failure every
  * worker is killed and reaped, and -1 comes back with a line naming the

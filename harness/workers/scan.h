@@ -1,7 +1,8 @@
 /* scan.h: the select step's scan and reduce, shared by every backend that
  * splits the live pairs among workers (pthread, fork, fork-deepcopy, pool,
  * spawn; openmp lets its schedule split them and reduces with its own
- * declared reduction, under the same tie-break).
+ * declared reduction, under the same tie-break; mpi splits with chunk_range
+ * and scans with scan_chunk, but reduces over the ranks with MPI_Allreduce).
  *
  * The live pairs are split the way the article did: W-1 equal chunks, the
  * remainder added to the last. A worker finds its chunk's best pair with
@@ -81,10 +82,10 @@ void scan_set_free(struct scan_set *s);
 void scan_set_chunk(const struct vocab *v, const struct scan_set *s, size_t begin, size_t end,
                     int touch, struct scan_reply *r);
 
-/* The reduction every chunking backend shares: the best of the w replies
- * (reply i is chunk i of the n_ids live pairs whose stable ids are `ids`),
- * mapped back to its stable pair id; compute_s is the longest scan. Adds
- * the workers' faults to *minflt, *majflt. Returns 0, or -1 when the
+/* The reduction the chunking backends of one process share: the best of
+ * the w replies (reply i is chunk i of the n_ids live pairs whose stable
+ * ids are `ids`), mapped back to its stable pair id; compute_s is the
+ * longest scan. Adds the workers' faults to *minflt, *majflt. Returns 0, or -1 when the
  * winning reply's index lies outside its chunk (a malformed reply). */
 int scan_replies_reduce(const struct vocab *v, const struct scan_reply *r, unsigned w,
                         const uint32_t *ids, size_t n_ids, struct select_result *out,

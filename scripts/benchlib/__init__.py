@@ -10,6 +10,9 @@ Python module of harness/python, the trainer itself).
     machine     the machine fingerprint and id
     sessions    bench sessions under results/<dataset>/, and which machine a report shows
     gpt2        the GPT-2 byte alphabet of merges.txt and vocab.json
+    pyruns      the py-* Python strategies in the bench, and every bench run's time limit
+    updates     the update step's measures derived from a run row
+    wordcounts  the word-count file of --save-counts, read in Python
 
 Python standard library only.
 """
