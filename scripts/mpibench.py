@@ -262,6 +262,13 @@ def slowest_rank(r):
     return max(v) if v else None
 
 
+def largest_share(r):
+    """The largest fraction of the input one rank counted (rank_count_bytes)."""
+    v = [num(x) for x in (r.get("rank_count_bytes") or "").split(";") if x]
+    v = [x for x in v if x is not None]
+    return max(v) / sum(v) if v and sum(v) else None
+
+
 def count_speedups(rows, k):
     def f(group, key):
         one = [num(r["count_s"]) for r in group if r["backend"] == "mpi" and r["workers"] == "1"]
@@ -283,15 +290,18 @@ def sec_counting(rows):
         table_rows.append([what, len(rs), mmm([num(r["count_s"]) for r in rs]),
                            mmm(sp) if sp else MISSING,
                            mmm([slowest_rank(r) for r in rs]) if kind == "ranks" else MISSING,
+                           mmm([largest_share(r) for r in rs]) if kind == "ranks" else MISSING,
                            mmm([num(r.get("count_merge_s")) for r in rs]),
                            fmt(median([num(r.get("count_bytes")) for r in rs]))])
     out += table(["counting", "runs", "count_s", "speed-up over 1 rank, per repeat",
-                  "slowest rank (s)",
+                  "slowest rank (s)", "largest rank's share of the input",
                   "table combine + reduce (s)", "bytes of counts sent"], table_rows)
-    out += ["", "count_s is rank 0's wall time from the start to the reduced table; a rank "
-            "counts its range (cut where the counting threads may cut) and the tables are "
-            "summed up a binomial tree in the word-count file's record format. Every row's "
-            "counts_hash is bpetrain's (the tests check it)."]
+    out += ["", "count_s is rank 0's wall time from the start to the reduced table. The ranks "
+            "(all on this one node) count the input's chunks, cut where the counting threads "
+            "may cut, each taking the next chunk from one counter in the node's shared memory "
+            "as its threads do, so the share a rank counts follows its speed; the tables are "
+            "then summed up a binomial tree in the word-count file's record format. Every "
+            "row's counts_hash is bpetrain's (the tests check it)."]
     return out
 
 

@@ -76,6 +76,22 @@ for n in 1 2 3 4; do
         test "$(col "$tmp/ts$n.csv" ranks)" = $n -a \
         "$(col "$tmp/ts$n.csv" rank_count_s | tr ';' '\n' | grep -c .)" = $n
 done
+# Nodes (BPEBENCH_RANKS_PER_NODE makes them for the test): each its own range,
+# its ranks sharing that range's chunks; a rank alone on its node counts its range.
+for layout in "4 2 1" "3 1 2"; do
+    set -- $layout
+    BPEBENCH_RANKS_PER_NODE=$2 mpi $1 --quiet --input "$TS" --count-only --count-workers $3 \
+        --csv "$tmp/nodes$1.csv"
+    check "$1 ranks on nodes of $2, $3 threads each: word counts equal bpetrain's" \
+        test "$(col "$tmp/nodes$1.csv" counts_hash)" = "$ref_counts"
+done
+# A rank that starts a second late finds its node's chunks taken by the other.
+BPEBENCH_RANK_FAIL=1:start:late mpi 2 --quiet --input "$TS" --count-only --count-workers 1 \
+    --csv "$tmp/late.csv"
+late=$(col "$tmp/late.csv" rank_count_bytes)
+check "2 ranks, rank 1 a second late: counts equal, rank 0 counted the input ($late bytes)" \
+    test "$(col "$tmp/late.csv" counts_hash)" = "$ref_counts" -a \
+    "${late%;*}" = "$(stat -c %s "$TS")" -a "${late#*;}" = 0
 check "1 rank sends no counts; 4 ranks send some" \
     test "$(col "$tmp/ts1.csv" count_bytes)" = 0 -a "$(col "$tmp/ts4.csv" count_bytes)" -gt 0
 "$BPETRAIN" --quiet --input "$TS" --vocab-size 2000 --load-counts "$tmp/ts3.wc" \

@@ -137,6 +137,7 @@ static int check_ranks(const struct dist *d, struct options *o, const struct mer
 struct ranks_counter {
     const struct dist *d;
     struct buf rank_times;     /* the CSV's rank_count_s */
+    struct buf rank_bytes;     /* the CSV's rank_count_bytes */
 };
 
 static int count_ranks(const struct dist *d, const struct train_request *rq,
@@ -163,11 +164,15 @@ static int count_over_ranks(void *ctx, const struct train_request *rq, struct wo
         rec->count.combine_s += st.reduce_s;
         rec->count_bytes = st.bytes_total;
         rec->ranks = (unsigned)c->d->size;
-        for (int i = 0; i < c->d->size; i++)
+        for (int i = 0; i < c->d->size; i++) {
             buf_printf(&c->rank_times, "%s%.6f", i ? ";" : "", st.rank_s[i]);
+            buf_printf(&c->rank_bytes, "%s%" PRIu64, i ? ";" : "", st.rank_bytes[i]);
+        }
         rec->rank_count_s = buf_cstr(&c->rank_times);
+        rec->rank_count_bytes = buf_cstr(&c->rank_bytes);
     }
     free(st.rank_s);
+    free(st.rank_bytes);
     return rc;
 }
 
@@ -177,9 +182,10 @@ static void print_summary(const struct options *o, const struct run_record *rec)
                     PRIu64 " merges | total %.3f s\n",
             rec->backend, rec->ranks, rec->ranks == 1 ? "" : "s", rec->input_bytes, rec->words, rec->merge.merges,
             rec->total_s);
-    fprintf(stderr, "  count %.3f s (per rank %s s; %" PRIu64 " bytes of counts exchanged) | "
-                    "counts_hash %016" PRIx64 "\n",
-            rec->count_s, rec->rank_count_s ? rec->rank_count_s : "-", rec->count_bytes,
+    fprintf(stderr, "  count %.3f s (per rank %s s, %s bytes of input; %" PRIu64 " bytes of "
+                    "counts exchanged) | counts_hash %016" PRIx64 "\n",
+            rec->count_s, rec->rank_count_s ? rec->rank_count_s : "-",
+            rec->rank_count_bytes ? rec->rank_count_bytes : "-", rec->count_bytes,
             rec->counts_hash);
     if (!o->count_only)
         fprintf(stderr, "  merge %.3f s (copy %.3f, max %.3f, compute %.3f, update %.3f) | "
@@ -219,6 +225,7 @@ static int run(const struct dist *d, struct job *j)
         struct dist_count_stats st;
         rc = count_ranks(d, &rq, &wc, &st, err, sizeof err) < 0 ? 2 : 0;
         free(st.rank_s);
+        free(st.rank_bytes);
     }
     if (dist_share_int(&rc, err, sizeof err) < 0)
         fatal(d, err);
@@ -238,6 +245,7 @@ static int run(const struct dist *d, struct job *j)
         train_result_free(&tr);
     }
     buf_free(&ctx.rank_times);
+    buf_free(&ctx.rank_bytes);
     return rc;
 }
 

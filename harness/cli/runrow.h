@@ -41,6 +41,7 @@ struct run_record {
     unsigned ranks;           /* MPI ranks that counted (1 without MPI) */
     const char *rank_count_s; /* each rank's counting time, ';'-separated, or "" */
     uint64_t count_bytes;     /* bytes of word counts sent between ranks */
+    const char *rank_count_bytes; /* input bytes each rank counted, ';'-separated, or "" */
 };
 
 /* getrusage for the process (RUSAGE_SELF) and for its waited-for children

@@ -467,6 +467,7 @@ struct count_job {
     const size_t *bounds;
     size_t n_chunks;
     atomic_size_t next_chunk;
+    atomic_size_t *next;  /* &next_chunk, or the counter shared with others */
     atomic_int failed;
     const struct count_config *cfg;
     size_t slots;  /* of each thread's table at the start */
@@ -478,6 +479,7 @@ struct count_worker {
     struct word_table table;
     char err[256];
     int rc;
+    uint64_t counted;  /* bytes of the chunks this thread took */
 };
 
 /* A short word seen for the first time: the words batched before it get
@@ -582,10 +584,11 @@ static void *count_worker_main(void *arg)
         return NULL;
     }
     for (;;) {
-        size_t k = atomic_fetch_add(&job->next_chunk, 1);
+        size_t k = atomic_fetch_add(job->next, 1);
         if (k >= job->n_chunks || atomic_load(&job->failed) || cancelled(w))
             break;
         size_t begin = job->bounds[k], end = job->bounds[k + 1];
+        w->counted += end - begin;
         struct special_cursor cur;
         special_cursor_init(&cur, job->sp, job->data + begin, end - begin);
         size_t pos = 0, n = end - begin, pending = 0;
@@ -621,11 +624,19 @@ static void *count_worker_main(void *arg)
     return NULL;
 }
 
+/* The threads that share the chunks: this count's, or with a shared
+ * counter those of every process that takes from it. */
+static unsigned chunk_sharers(const struct count_config *cfg, unsigned workers)
+{
+    return cfg->shared_next && cfg->sharers > workers ? cfg->sharers : workers;
+}
+
 /* Runs the job on `workers` threads, this one included, and waits for them. */
 static int run_workers(struct count_worker *w, unsigned workers, char *err, size_t errlen)
 {
     struct count_job *job = w[0].job;
-    job->slots = job->cfg->pretok_only ? WT_MIN_SLOTS : wt_start_slots(job->len / workers);
+    job->slots = job->cfg->pretok_only ? WT_MIN_SLOTS
+                                       : wt_start_slots(job->len / chunk_sharers(job->cfg, workers));
     unsigned started = 0;
     int rc = 0;
     for (unsigned i = 0; i < workers; i++) {
@@ -862,12 +873,13 @@ int count_words_cfg(const unsigned char *data, size_t len, const struct specials
         workers = 1;
     size_t *bounds;
     double t0 = now_s();
-    size_t n_chunks = guided_bounds(data, len, sp, workers, &bounds);
+    size_t n_chunks = guided_bounds(data, len, sp, chunk_sharers(cfg, workers), &bounds);
     if (workers > n_chunks)
         workers = (unsigned)(n_chunks ? n_chunks : 1);
     struct count_job job = {.data = data, .len = len, .sp = sp, .bounds = bounds,
                             .n_chunks = n_chunks, .cfg = cfg};
     atomic_init(&job.next_chunk, 0);
+    job.next = cfg->shared_next ? cfg->shared_next : &job.next_chunk;
     atomic_init(&job.failed, 0);
     struct count_worker *w = xcalloc(workers, sizeof *w);
     for (unsigned i = 0; i < workers; i++)
@@ -877,8 +889,10 @@ int count_words_cfg(const unsigned char *data, size_t len, const struct specials
     if (rc == 0)
         combine_tables(w, workers, out);
     double t2 = now_s();
-    for (unsigned i = 0; i < workers; i++)
+    for (unsigned i = 0; i < workers; i++) {
+        st->counted_bytes += w[i].counted;
         wt_free(&w[i].table);
+    }
     free(w);
     free(bounds);
     st->pretok_s = t1 - t0;

@@ -26,6 +26,8 @@ struct count_stats {
     double combine_s;  /* combining the per-worker tables into one */
     size_t chunks;
     unsigned workers;
+    uint64_t counted_bytes; /* of the data, what this count's threads took:
+                               all of it unless chunks were shared */
 };
 
 /* How to count. */
@@ -43,6 +45,15 @@ struct count_config {
                                      they have counted (a progress line) */
     const atomic_int *cancel;  /* optional: once set, the count threads stop at
                                   their next piece and the count fails */
+    /* Optional: a chunk counter shared with other processes that count the
+     * same data (bpetrain-mpi's ranks on one node), each with its own
+     * table, which then add up to the counts of the whole. The threads of
+     * all of them take the next chunk as it comes, so a process slowed by
+     * its neighbours counts less; every one must give the same data,
+     * specials and sharers, and the counter starts at 0. */
+    atomic_size_t *shared_next;
+    unsigned sharers;          /* with shared_next: the threads of all of them
+                                  together, which sizes the chunks */
 };
 
 /* Counts data[0..len) as cfg says. Returns 0, or -1 with a reason. */

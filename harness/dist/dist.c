@@ -22,6 +22,15 @@ int dist_check(int rc, const char *what, char *err, size_t errlen)
     return errf(err, errlen, "%s failed: %s", what, msg);
 }
 
+int dist_node_comm(const struct dist *d, MPI_Comm *node)
+{
+    const char *k = getenv("BPEBENCH_RANKS_PER_NODE");
+    if (k && atoi(k) > 0)
+        return MPI_Comm_split(MPI_COMM_WORLD, d->rank / atoi(k), d->rank, node);
+    return MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, d->rank, MPI_INFO_NULL,
+                               node);
+}
+
 int dist_init(int *argc, char ***argv, struct dist *d, char *err, size_t errlen)
 {
     if (dist_check(MPI_Init(argc, argv), "MPI_Init", err, errlen) < 0)
@@ -31,16 +40,27 @@ int dist_init(int *argc, char ***argv, struct dist *d, char *err, size_t errlen)
                    "MPI_Comm_set_errhandler", err, errlen) < 0 ||
         dist_check(MPI_Comm_rank(MPI_COMM_WORLD, &d->rank), "MPI_Comm_rank", err, errlen) < 0 ||
         dist_check(MPI_Comm_size(MPI_COMM_WORLD, &d->size), "MPI_Comm_size", err, errlen) < 0 ||
-        dist_check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, d->rank,
-                                       MPI_INFO_NULL, &local),
-                   "MPI_Comm_split_type", err, errlen) < 0)
+        dist_check(dist_node_comm(d, &local), "MPI_Comm_split_type", err, errlen) < 0)
         return -1;
     /* Whether rank 0 shares this node, and its pid: a rank that fails
-     * tells it so (dist.h). */
-    int is_root = d->rank == 0, pid = (int)getpid();
+     * tells it so (dist.h). The node's index is the number of nodes whose
+     * lowest rank (the first of local) is below this node's. */
+    int is_root = d->rank == 0, pid = (int)getpid(), local_rank = 0, first = 0;
     int rc = MPI_Comm_size(local, &d->local_size);
     if (rc == MPI_SUCCESS)
         rc = MPI_Allreduce(&is_root, &d->root_local, 1, MPI_INT, MPI_MAX, local);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Comm_rank(local, &local_rank);
+    first = local_rank == 0;
+    d->node = 0;
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Exscan(&first, &d->node, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    if (d->rank == 0)
+        d->node = 0; /* MPI_Exscan leaves rank 0's undefined */
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Bcast(&d->node, 1, MPI_INT, 0, local);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Allreduce(&first, &d->nodes, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
     MPI_Comm_free(&local);
     if (rc == MPI_SUCCESS)
         rc = MPI_Bcast(&pid, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -143,6 +163,10 @@ int dist_fault_point(int rank, const char *at, char *err, size_t errlen)
     if (strcmp(how, "stop") == 0)
         for (;;)
             pause();
+    if (strcmp(how, "late") == 0) {
+        sleep(1);
+        return 0;
+    }
     if (strcmp(how, "mpi") != 0)
         raise(SIGKILL);
     int junk = 0;

@@ -15,9 +15,13 @@ struct dist {
     int local_size; /* ranks on this node (shared memory) */
     int root_local; /* rank 0 runs on this node too */
     int root_pid;   /* rank 0's process id (meaningful when root_local) */
+    int node, nodes; /* this node's index (by its lowest rank) and the node count */
 };
 
-/* MPI_Init, errors returned, rank and sizes. Returns 0, or -1 with a reason. */
+/* MPI_Init, errors returned, rank and sizes. A node is the ranks that share
+ * memory; for the tests, BPEBENCH_RANKS_PER_NODE=k makes the job look as if
+ * it ran on nodes of k ranks each (ranks 0..k-1, k..2k-1, ...). Returns 0,
+ * or -1 with a reason. */
 int dist_init(int *argc, char ***argv, struct dist *d, char *err, size_t errlen);
 void dist_finalize(void);
 /* Ends every rank of the job with exit status `code`. */
@@ -37,11 +41,13 @@ int dist_send_buf(const void *p, uint64_t n, int to, char *err, size_t errlen);
 int dist_recv_buf(void **p, uint64_t *n, int from, char *err, size_t errlen);
 
 /* For the tests of failures, BPEBENCH_RANK_FAIL=k:AT[:HOW]: when rank k
- * reaches point AT ("count": after counting its range; a number: before
- * serving that merge of backend mpi, from 0) it dies of SIGKILL (HOW kill,
- * the default), stops for good until a signal ends it (stop), or makes an
- * MPI call that fails (mpi: a broadcast of a negative count), returning -1
- * with the call's reason. Otherwise returns 0. */
+ * reaches point AT ("start": before counting; "count": after counting its
+ * share; a number: before serving that merge of backend mpi, from 0) it
+ * dies of SIGKILL (HOW kill, the default), stops for good until a signal
+ * ends it (stop), makes an MPI call that fails (mpi: a broadcast of a
+ * negative count), returning -1 with the call's reason, or goes on a
+ * second late (late: the others take its share of the chunks). Otherwise
+ * returns 0. */
 int dist_fault_point(int rank, const char *at, char *err, size_t errlen);
 
 #endif

@@ -1,9 +1,13 @@
 /* distcount.h: counting one input over the ranks of an MPI job.
  *
  * Every rank maps the whole input (the ranks share one file system) and
- * cuts it into one range per rank where the counting threads may cut
+ * cuts it into one range per node where the counting threads may cut
  * (count_split), so each range counts to exactly its share of the words.
- * A rank counts its range with its own threads; the tables are then summed
+ * The ranks of a node count its range's chunks with their own threads, all
+ * taking the next chunk from one counter in the node's shared memory, as
+ * one process's threads do: a rank slowed by what else runs on its CPU
+ * counts fewer chunks instead of holding the others up (with a fixed range
+ * per rank, the slowest rank set the pace). The tables are then summed
  * up a binomial tree: in round k, rank r + 2^k sends its table to rank r,
  * so rank 0 holds the total after ceil(log2 R) rounds and the merging of
  * tables runs in parallel on the way. cfg says how each rank counts (its
@@ -27,6 +31,7 @@ struct dist_count_stats {
     int fatal;                /* an MPI call failed: end the job */
     /* On rank 0 only: */
     double *rank_s;           /* local_s of each rank (free it) */
+    uint64_t *rank_bytes;     /* input bytes each rank counted (free it) */
     uint64_t bytes_total;     /* bytes_sent summed over the ranks */
 };
 

@@ -11,6 +11,10 @@
 /* 0 when rc is MPI_SUCCESS; otherwise "WHAT failed: MPI's reason" in err and -1. */
 int dist_check(int rc, const char *what, char *err, size_t errlen);
 
+/* Collective: the ranks of this rank's node (dist.h), ordered by rank.
+ * Returns an MPI error code. */
+int dist_node_comm(const struct dist *d, MPI_Comm *node);
+
 /* How a rank waits for a nonblocking operation to complete: MPI_Wait,
  * which polls without pause (spin); MPI_Test with sched_yield between
  * tries (yield: a rank that waits gives its CPU to one that is ready); or
