@@ -116,11 +116,10 @@ static int parse_update(const char *arg, const struct update_strategy **out)
 {
     if ((*out = update_find(arg)))
         return 0;
-    fprintf(stderr, "bpetrain: --update expects");
-    for (size_t i = 0; i < update_registry_len; i++)
-        fprintf(stderr, "%s%s", i ? (i + 1 == update_registry_len ? " or " : ", ") : " ",
-                update_registry[i]->name);
-    fprintf(stderr, ", got '%s'\n", arg);
+    struct buf msg = {0};
+    update_unknown(&msg, "--update", arg);
+    fprintf(stderr, "bpetrain: %s\n", buf_cstr(&msg));
+    buf_free(&msg);
     return 2;
 }
 

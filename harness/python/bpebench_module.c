@@ -272,11 +272,7 @@ static int check_names(struct args *a, struct job *j)
     j->rq.update = update_find(a->update);
     if (!j->rq.update) {
         struct buf msg = {0};
-        buf_puts(&msg, "update expects");
-        for (size_t i = 0; i < update_registry_len; i++)
-            buf_printf(&msg, "%s%s", i ? (i + 1 == update_registry_len ? " or " : ", ") : " ",
-                       update_registry[i]->name);
-        buf_printf(&msg, ", got '%s'", a->update);
+        update_unknown(&msg, "update", a->update);
         value_error(buf_cstr(&msg));
         buf_free(&msg);
         return -1;
