@@ -35,7 +35,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import backends as B, machine, pyruns, runs, sessions  # noqa: E402
-from benchlib.tools import BIN, ROOT, binary, run_text, sha256_of  # noqa: E402
+from benchlib.tools import BIN, ROOT, binary, run_text, sha256_of, source_commit  # noqa: E402
 
 BPETRAIN = binary("bpetrain")
 # Backend mpi runs under mpirun with W = ranks (bin/bpetrain-mpi, make mpi).
@@ -100,9 +100,7 @@ def binaries_of_this_build():
             flags = f.read().strip()
     except OSError:
         pass
-    commit = run_text(["git", "-C", BIN, "rev-parse", "HEAD"]) or run_text(
-        ["git", "rev-parse", "HEAD"])
-    return commit, flags
+    return source_commit(BIN) or source_commit(), flags
 
 
 # ---- the command line -----------------------------------------------------------------
@@ -240,7 +238,7 @@ def gather_context(args, dataset, path, synthetic, here, binaries, plan, warning
         "compiler": run_text(["gcc", "--version"]).split("\n")[0],
         "cflags": binaries[1],
         "kernel": here["fingerprint"]["kernel"],
-        "git_commit": git_commit(),
+        "git_commit": source_commit(dirty=True),
         "binaries": {"dir": os.path.relpath(BIN, ROOT), "commit": binaries[0]},
         "input": {"path": os.path.relpath(path, ROOT), "bytes": os.path.getsize(path),
                   "sha256": sha256_of(path)},
@@ -264,13 +262,6 @@ def read_first_line(path):
             return f.read().strip()
     except OSError:
         return None
-
-
-def git_commit():
-    commit = run_text(["git", "rev-parse", "HEAD"])
-    if commit and run_text(["git", "status", "--porcelain", "--untracked-files=no"]):
-        commit += "-dirty"
-    return commit
 
 
 def machine_warnings(args):

@@ -38,7 +38,7 @@ from benchlib.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
 from benchlib.reportfile import (ReportError, figure, read_report,  # noqa: E402
                                  save_report, update_report)
 from benchlib.tables import MISSING, fmt, median, mmm, num, table  # noqa: E402
-from benchlib.tools import BIN, run_text  # noqa: E402
+from benchlib.tools import BIN, source_commit  # noqa: E402
 
 EXP = os.path.join(ROOT, "results", "experiments")
 PLOTS = os.path.join(ROOT, "plots", "experiments")
@@ -59,7 +59,7 @@ def save_output(cmd, name):
     ctx = {"experiment": name, "command": [os.path.relpath(cmd[0], ROOT)] + cmd[1:],
            "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"), "loadavg_before": load,
            "loadavg_after": list(os.getloadavg()),
-           "git_commit": run_text(["git", "-C", ROOT, "rev-parse", "HEAD"])}
+           "git_commit": source_commit()}
     sdir = sessions.save_set(EXP, name + ".csv", rd.fieldnames or [], rows, ctx, now=started)
     sys.stderr.write("experiments: wrote %s\n" % os.path.relpath(sdir, ROOT))
 

@@ -16,37 +16,26 @@ Usage: scripts/heaps.py [--sizes "1M 4M 16M 64M 256M 1G 2G"] [--keep]
 """
 
 import argparse
-import csv
 import datetime
 import math
 import os
 import subprocess
 import sys
-import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from benchlib import sessions  # noqa: E402
+from benchlib import runs, sessions  # noqa: E402
 from benchlib.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
 from benchlib.reportfile import ReportError, figure  # noqa: E402
 from benchlib.tables import table  # noqa: E402
-from benchlib.tools import BIN, run_text  # noqa: E402
+from benchlib.tools import BIN, source_commit  # noqa: E402
 COLUMNS = ["corpus", "kind", "bytes", "words", "initial_pairs"]
 SAMPLE = "data/sample/tinystories_v1_head_1097.txt"
 
 
 def measure(path):
-    fd, tmpcsv = tempfile.mkstemp(suffix=".csv")
-    os.close(fd)
-    os.unlink(tmpcsv)
-    try:
-        subprocess.run([os.path.join(BIN, "bpetrain"), "--input", path, "--vocab-size", "258",
-                        "--quiet", "--csv", tmpcsv], cwd=ROOT, check=True)
-        with open(tmpcsv, newline="") as f:
-            row = next(csv.DictReader(f))
-    finally:
-        if os.path.exists(tmpcsv):
-            os.unlink(tmpcsv)
+    row, _ = runs.trainer_row([os.path.join(BIN, "bpetrain"), "--input", path,
+                               "--vocab-size", "258", "--quiet"], cwd=ROOT)
     return int(row["input_bytes"]), int(row["words"]), int(row["initial_pairs"])
 
 
@@ -142,7 +131,7 @@ def main():
             if os.path.exists(meta):
                 os.unlink(meta)
     ctx = {"started": started.strftime("%Y-%m-%dT%H:%M:%SZ"), "sizes": args.sizes.split(),
-           "git_commit": run_text(["git", "-C", ROOT, "rev-parse", "HEAD"])}
+           "git_commit": source_commit()}
     dest = sessions.save_set(args.results, "heaps.csv", COLUMNS,
                              [dict(zip(COLUMNS, r)) for r in rows], ctx, now=started)
     sys.stderr.write("heaps: wrote %s\n" % os.path.relpath(dest, ROOT))

@@ -25,19 +25,16 @@ sessions.pick chooses.
 """
 
 import argparse
-import csv
 import datetime
 import os
-import resource
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import sessions  # noqa: E402
+from benchlib import runs, sessions  # noqa: E402
 from benchlib.reportfile import ReportError, write_atomic  # noqa: E402
 from benchlib.tables import fmt, median, mmm, num, ratio, table  # noqa: E402
-from benchlib.tools import BEFORE, build_commit, run_text, sha256_of  # noqa: E402
+from benchlib.tools import BEFORE, build_commit, run_text, sha256_of, source_commit  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 SAMPLE = os.path.join(ROOT, "data", "sample", "tinystories_v1_head_1097.txt")
@@ -100,21 +97,13 @@ def inputs(sets, synth_size, work):
     return made
 
 
-def run_one(bpetrain, path, pretok, flag, cw, csv_path):
+def run_one(bpetrain, path, pretok, flag, cw):
     """Runs bpetrain once: (its CSV row, CPU seconds of the process). pretok "before":
     the trainer of commit BEFORE at `bpetrain` (PCRE2 and its word table; it knows
     neither --pretok nor --pretok-only, and wants a vocabulary size)."""
-    if os.path.exists(csv_path):
-        os.unlink(csv_path)
     how = ["--vocab-size", "300"] if pretok == "before" else ["--pretok", pretok]
-    cmd = [bpetrain, "--quiet", "--input", path] + how + [
-        flag, "--count-workers", str(cw), "--csv", csv_path]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(cmd, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    with open(csv_path, newline="") as f:
-        return list(csv.DictReader(f))[-1], cpu
+    return runs.trainer_row([bpetrain, "--quiet", "--input", path] + how +
+                            [flag, "--count-workers", str(cw)])
 
 
 def measure(args):
@@ -123,25 +112,19 @@ def measure(args):
     sets = inputs(args.sets.split(","), args.synth_size, work)
     started = datetime.datetime.now(datetime.timezone.utc)
     load_before = list(os.getloadavg())
-    commit = run_text(["git", "-C", ROOT, "rev-parse", "HEAD"])  # of the binaries measured
+    commit = source_commit()  # of the binaries measured
     before = build_commit(BEFORE)
     combos = [(s, p, phase, flag, cw) for s in sets for phase, flag, _ in PHASES
               for cw in (1, 2) for p in PRETOKS if p != "before" or phase == "count"]
     rows = []
-    fd, csv_path = tempfile.mkstemp(suffix=".csv", dir=work)
-    os.close(fd)
-    try:
-        for r in range(1, args.repeat + 1):
-            for s, p, phase, flag, cw in combos:
-                exe = before if p == "before" else args.bpetrain
-                row, cpu = run_one(exe, sets[s][1], p, flag, cw, csv_path)
-                rows.append([s, p, phase, cw, r, row["input_bytes"], row["count_s"],
-                             "%.6f" % cpu, row["words"], row.get("pretokens", ""),
-                             row.get("unicode", "")])
-            sys.stderr.write("measure_pretok: repeat %d/%d done\n" % (r, args.repeat))
-    finally:
-        if os.path.exists(csv_path):
-            os.unlink(csv_path)
+    for r in range(1, args.repeat + 1):
+        for s, p, phase, flag, cw in combos:
+            exe = before if p == "before" else args.bpetrain
+            row, cpu = run_one(exe, sets[s][1], p, flag, cw)
+            rows.append([s, p, phase, cw, r, row["input_bytes"], row["count_s"],
+                         "%.6f" % cpu, row["words"], row.get("pretokens", ""),
+                         row.get("unicode", "")])
+        sys.stderr.write("measure_pretok: repeat %d/%d done\n" % (r, args.repeat))
     context = {
         "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "finished": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -21,20 +21,18 @@ the results/update/{updates.csv,context.json} written before sessions, read as t
 Usage: scripts/updatestep.py [--corpora sample,mail,...] [--repeat N] [--results DIR]
 """
 import argparse
-import csv
 import datetime
 import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from benchlib import backends as B  # noqa: E402
-from benchlib import sessions  # noqa: E402
-from benchlib.tools import BEFORE, BIN, build_commit  # noqa: E402
+from benchlib import runs, sessions  # noqa: E402
+from benchlib.tools import BEFORE, BIN, build_commit, source_commit  # noqa: E402
 from benchlib.updates import SHARDS_IN_TURN  # noqa: E402
 
 RESULTS = os.path.join(ROOT, "results", "update")
@@ -113,26 +111,14 @@ def configs(c, before, backends):
 
 def run_one(binary, args, c, path, wc):
     """One run's CSV row, with the process's CPU time and the load before it."""
-    fd, tmpcsv = tempfile.mkstemp(suffix=".csv")
-    os.close(fd)
-    os.unlink(tmpcsv)
     load1 = os.getloadavg()[0]
     vocab = [] if "--vocab-size" in args else ["--vocab-size", str(c["vocab"])]
-    cmd = [binary] + args + ["--input", path, "--load-counts", wc, "--quiet",
-                             "--csv", tmpcsv] + vocab
+    cmd = [binary] + args + ["--input", path, "--load-counts", wc, "--quiet"] + vocab
     try:
-        p = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.DEVNULL)
-        _, status, ru = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
-        if p.returncode != 0:
-            raise SystemExit("updatestep.py: failed (exit %d): %s" % (p.returncode,
-                                                                       " ".join(cmd)))
-        with open(tmpcsv, newline="") as f:
-            row = next(csv.DictReader(f))
-    finally:
-        if os.path.exists(tmpcsv):
-            os.unlink(tmpcsv)
-    row.update({"load1": "%.2f" % load1, "cpu_s": "%.6f" % (ru.ru_utime + ru.ru_stime)})
+        row, cpu = runs.trainer_row(cmd, cwd=ROOT, quiet=True)
+    except subprocess.CalledProcessError as e:
+        raise SystemExit("updatestep.py: failed (exit %d): %s" % (e.returncode, " ".join(cmd)))
+    row.update({"load1": "%.2f" % load1, "cpu_s": "%.6f" % cpu})
     return row
 
 
@@ -175,8 +161,7 @@ def write_results(results, rows, corpora, started, loads):
     cols = lead[:]
     for r in rows:
         cols += [k for k in r if k not in cols]
-    head = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], stdout=subprocess.PIPE,
-                          universal_newlines=True).stdout.strip()
+    head = source_commit()
     ctx = {"started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
            "commit": head, "before_commit": BEFORE, "loadavg_start": loads[0],

@@ -128,6 +128,29 @@ def append_row(path, header, row):
 _columns = {}
 
 
+def trainer_row(cmd, cwd=None, quiet=False):
+    """Runs a trainer's command line with --csv into a temporary file: (the row it wrote,
+    the CPU seconds of the process and of the children it waited for). stderr is dropped
+    when quiet. Raises subprocess.CalledProcessError when the trainer fails."""
+    import subprocess
+    import tempfile
+    fd, path = tempfile.mkstemp(prefix="bperow.", suffix=".csv")
+    os.close(fd)
+    os.unlink(path)
+    try:
+        p = subprocess.Popen(cmd + ["--csv", path], cwd=cwd,
+                             stderr=subprocess.DEVNULL if quiet else None)
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            raise subprocess.CalledProcessError(p.returncode, cmd)
+        with open(path, newline="") as f:
+            return next(csv.DictReader(f)), ru.ru_utime + ru.ru_stime
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+
+
 def trainer_columns(bpetrain):
     """bpetrain's CSV columns (RUN_COLUMNS), read from the header of a run it makes on a
     one-byte input: the one list, never a copy."""

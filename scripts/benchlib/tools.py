@@ -20,6 +20,17 @@ def run_text(cmd):
         return ""
 
 
+def source_commit(where=ROOT, dirty=False):
+    """The commit checked out at `where` (the binaries' sources when they are built there):
+    the one identity every result records; with dirty, "-dirty" is appended when tracked
+    files differ from it. "" outside git."""
+    commit = run_text(["git", "-C", where, "rev-parse", "HEAD"])
+    if commit and dirty and run_text(["git", "-C", where, "status", "--porcelain",
+                                      "--untracked-files=no"]):
+        commit += "-dirty"
+    return commit
+
+
 def sha256_of(path):
     """The hex SHA-256 of a file, read in 4 MiB blocks."""
     h = hashlib.sha256()
