@@ -65,7 +65,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from benchlib.gpt2 import bytes_to_gpt2, gpt2_to_bytes  # noqa: E402
 from benchlib.gnuplot import COMMON, g_, gq, run_gnuplot  # noqa: E402
 from benchlib.reportfile import figure, write_atomic  # noqa: E402
-from benchlib.tables import median, num  # noqa: E402
+from benchlib.tables import median, num, table  # noqa: E402
 from benchlib.tools import BIN, sha256_of  # noqa: E402
 from benchlib import machine, pyruns, runs, sessions, wordcounts  # noqa: E402
 COLUMNS = ["dataset", "trainer", "backend", "workers", "vocab_size", "repeat",
@@ -527,16 +527,17 @@ def write_report(path, dataset, args, inputs, summary, merges_summary, context):
                  % (context["started"], context["machine"]["label"], context["machine"]["id"],
                     context["cpus"], context["load_before"], args.repeat))
     lines.append("")
-    lines.append("| trainer | backend | threads | runs | total s, median (min-max) | "
-                 "peak RSS MB, median (min-max) | merges | time vs ours |")
-    lines.append("|---|---|---|---|---|---|---|---|")
+    rows = []
     for s in summary:
         ratio = ""
         if ref:
             ratio = "%.1f\u00d7" % (s["t_med"] / ref["t_med"]) if ref["t_med"] > 0 else ""
-        lines.append("| %s | %s | %s | %d | %.2f (%.2f-%.2f) | %.0f (%.0f-%.0f) | %s | %s |" % (
-            s["trainer"], s["backend"], s["workers"], s["n"], s["t_med"], s["t_min"], s["t_max"],
-            s["rss_med"] / 1024, s["rss_min"] / 1024, s["rss_max"] / 1024, s["merges"], ratio))
+        rows.append([s["trainer"], s["backend"], s["workers"], s["n"],
+                     "%.2f (%.2f-%.2f)" % (s["t_med"], s["t_min"], s["t_max"]),
+                     "%.0f (%.0f-%.0f)" % (s["rss_med"] / 1024, s["rss_min"] / 1024,
+                                           s["rss_max"] / 1024), s["merges"], ratio])
+    lines += table(["trainer", "backend", "threads", "runs", "total s, median (min-max)",
+                    "peak RSS MB, median (min-max)", "merges", "time vs ours"], rows)
     if ref:
         lines.append("")
         lines.append("\"time vs ours\": median total time over that of bpetrain %s with %s threads."
