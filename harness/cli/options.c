@@ -70,12 +70,26 @@ static void print_version(void)
     printf("default pretok: %s\n", pretok_kind_name(PRETOK_DEFAULT));
 }
 
+void option_refused(struct buf *msg, const char *what, const char *choices, const char *got)
+{
+    buf_printf(msg, "%s expects %s, got '%s'", what, choices, got);
+}
+
+/* Prints option_refused's line for --NAME. Returns -1. */
+static int refuse(const char *what, const char *choices, const char *got)
+{
+    struct buf msg = {0};
+    option_refused(&msg, what, choices, got);
+    fprintf(stderr, "bpetrain: %s\n", buf_cstr(&msg));
+    buf_free(&msg);
+    return -1;
+}
+
 static int parse_pretok(const char *arg, enum pretok_kind *out)
 {
     if (pretok_kind_parse(arg, out) == 0)
         return 0;
-    fprintf(stderr, "bpetrain: --pretok expects fast or pcre2, got '%s'\n", arg);
-    return -1;
+    return refuse("--pretok", PRETOK_CHOICES, arg);
 }
 
 static int parse_count(const char *opt, const char *arg, uint64_t min, uint64_t max,
@@ -108,18 +122,17 @@ static int parse_pin(const char *arg, enum pin_policy *out)
 {
     if (pin_policy_parse(arg, out) == 0)
         return 0;
-    fprintf(stderr, "bpetrain: --pin expects none, compact or scatter, got '%s'\n", arg);
-    return -1;
+    return refuse("--pin", PIN_CHOICES, arg);
 }
 
 static int parse_update(const char *arg, const struct update_strategy **out)
 {
     if ((*out = update_find(arg)))
         return 0;
-    struct buf msg = {0};
-    update_unknown(&msg, "--update", arg);
-    fprintf(stderr, "bpetrain: %s\n", buf_cstr(&msg));
-    buf_free(&msg);
+    struct buf names = {0};
+    update_names(&names);
+    refuse("--update", buf_cstr(&names), arg);
+    buf_free(&names);
     return 2;
 }
 
@@ -172,18 +185,18 @@ static int take_option(int c, char *arg, struct options *o, int *list)
     char item[64];
     switch (c) {
     case 'i': o->input = arg; return 0;
-    case 'v': return parse_count("--vocab-size", arg, 1, UINT32_MAX - 1, &o->vocab_size) ? 2 : 0;
+    case 'v': return parse_count("--vocab-size", arg, 1, VOCAB_SIZE_MAX, &o->vocab_size) ? 2 : 0;
     case 's': o->specials[o->n_specials++] = arg; return 0;
     case OPT_NO_SPECIALS: o->no_specials = 1; return 0;
     case 'b': o->backend = arg; return 0;
     case OPT_BACKEND_OPTS: add_backend_opt(o, arg); return 0;
     case 'w':
-        if (parse_count("--workers", arg, 1, 1024, &v) < 0)
+        if (parse_count("--workers", arg, 1, WORKERS_MAX, &v) < 0)
             return 2;
         o->workers = (unsigned)v;
         return 0;
     case 'c':
-        if (parse_count("--count-workers", arg, 1, 1024, &v) < 0)
+        if (parse_count("--count-workers", arg, 1, WORKERS_MAX, &v) < 0)
             return 2;
         o->count_workers = (unsigned)v;
         o->count_workers_set = 1;
@@ -191,12 +204,13 @@ static int take_option(int c, char *arg, struct options *o, int *list)
     case OPT_PIN: return parse_pin(arg, &o->pin) < 0 ? 2 : 0;
     case OPT_UPDATE: return parse_update(arg, &o->update);
     case OPT_UPDATE_WORKERS:
-        if (parse_count("--update-workers", arg, 1, 1024, &v) < 0)
+        if (parse_count("--update-workers", arg, 1, WORKERS_MAX, &v) < 0)
             return 2;
         o->update_workers = (unsigned)v;
         return 0;
     case OPT_UPDATE_MIN_WORDS:
-        return parse_count("--update-min-words", arg, 0, UINT32_MAX, &o->update_min_words) ? 2
+        return parse_count("--update-min-words", arg, 0, UPDATE_MIN_WORDS_MAX,
+                           &o->update_min_words) ? 2
                                                                                            : 0;
     case 'o': o->out_dir = arg; return 0;
     case 'r': o->csv = arg; return 0;

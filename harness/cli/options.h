@@ -11,6 +11,17 @@
 
 #define DEFAULT_SPECIAL "<|endoftext|>"
 
+/* What the command line and the Python module both accept. */
+#define VOCAB_SIZE_MAX (UINT32_MAX - 1)
+#define WORKERS_MAX 1024 /* --workers, --count-workers, --update-workers */
+#define UPDATE_MIN_WORDS_MAX UINT32_MAX
+#define PIN_CHOICES "none, compact or scatter"
+#define PRETOK_CHOICES "fast or pcre2"
+
+/* The one wording of a refused name: "WHAT expects CHOICES, got 'GOT'",
+ * WHAT being the option ("--pin") or the Python keyword ("pin"). */
+void option_refused(struct buf *msg, const char *what, const char *choices, const char *got);
+
 struct options {
     const char *input;
     uint64_t vocab_size;

@@ -53,13 +53,11 @@ const struct update_strategy *update_find(const char *name)
     return NULL;
 }
 
-void update_unknown(struct buf *msg, const char *what, const char *name)
+void update_names(struct buf *out)
 {
-    buf_printf(msg, "%s expects", what);
     for (size_t i = 0; i < update_registry_len; i++)
-        buf_printf(msg, "%s%s", i ? (i + 1 == update_registry_len ? " or " : ", ") : " ",
+        buf_printf(out, "%s%s", i ? (i + 1 == update_registry_len ? " or " : ", ") : "",
                    update_registry[i]->name);
-    buf_printf(msg, ", got '%s'", name);
 }
 
 const struct merge_backend *backend_find(const char *name)

@@ -30,9 +30,8 @@ const struct merge_backend *registry_resolve(const char *name, const char *spec,
 extern const struct update_strategy *const update_registry[];
 extern const size_t update_registry_len;
 const struct update_strategy *update_find(const char *name);
-/* "expects serial or sharded, got 'NAME'": the one wording of an unknown
- * strategy, after WHAT ("--update", or the Python keyword "update"). */
-void update_unknown(struct buf *msg, const char *what, const char *name);
+/* "serial or sharded": the strategies' names, for option_refused. */
+void update_names(struct buf *out);
 
 /* Name, description and options of each backend, for people. */
 void registry_print_text(FILE *f);

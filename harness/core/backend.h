@@ -1,11 +1,12 @@
 /* backend.h: the contract of a merge-step backend.
  *
  * The merge loop (merge.c) owns the words, the pair table and the update
- * step (run by an update strategy, update.h). Each merge it asks the backend for the best live pair, and after the
- * update it reports every pair whose count changed. A backend is one file in
- * variants/ that fills one `struct merge_backend`, including the options it
- * accepts; the driver only ever sees this struct, found by name in the
- * registry (cli/registry.c), and never names a backend itself. */
+ * step (run by an update strategy, update.h). Each merge it asks the
+ * backend for the best live pair, and after the update it reports every
+ * pair whose count changed. A backend is one file in variants/ that fills
+ * one `struct merge_backend`, including the options it accepts; the driver
+ * only ever sees this struct, found by name in the registry
+ * (cli/registry.c), and never names a backend itself. */
 #ifndef BACKEND_H
 #define BACKEND_H
 

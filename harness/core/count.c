@@ -635,8 +635,8 @@ static unsigned chunk_sharers(const struct count_config *cfg, unsigned workers)
 static int run_workers(struct count_worker *w, unsigned workers, char *err, size_t errlen)
 {
     struct count_job *job = w[0].job;
-    job->slots = job->cfg->pretok_only ? WT_MIN_SLOTS
-                                       : wt_start_slots(job->len / chunk_sharers(job->cfg, workers));
+    unsigned sharers = chunk_sharers(job->cfg, workers);
+    job->slots = job->cfg->pretok_only ? WT_MIN_SLOTS : wt_start_slots(job->len / sharers);
     unsigned started = 0;
     int rc = 0;
     for (unsigned i = 0; i < workers; i++) {

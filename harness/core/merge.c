@@ -337,7 +337,7 @@ int merge_train(const struct word_counts *wc, struct vocab *v, const struct merg
     memset(st, 0, sizeof *st);
     res->hash = FNV64_OFFSET;
     uint64_t want = p->vocab_size > v->n ? p->vocab_size - v->n : 0;
-    uint64_t room = want < max_merges(wc) ? want : max_merges(wc);
+    uint64_t most = max_merges(wc), room = want < most ? want : most;
     res->pairs = xmalloc((room ? room : 1) * 2 * sizeof *res->pairs);
 
     double t_start = now_s();

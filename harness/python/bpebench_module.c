@@ -256,25 +256,31 @@ static int check_count(const char *name, Py_ssize_t v, Py_ssize_t min, Py_ssize_
     return -1;
 }
 
+/* A ValueError in the CLI's wording for a refused name. Returns -1. */
+static int refused(const char *keyword, const char *choices, const char *got)
+{
+    struct buf msg = {0};
+    option_refused(&msg, keyword, choices, got);
+    value_error(buf_cstr(&msg));
+    buf_free(&msg);
+    return -1;
+}
+
 /* pretok, pin and update by name, refused with the CLI's messages (the
  * keyword's name for the option's). */
 static int check_names(struct args *a, struct job *j)
 {
     j->rq.pretok = PRETOK_DEFAULT;
-    if (a->pretok && pretok_kind_parse(a->pretok, &j->rq.pretok) < 0) {
-        PyErr_Format(PyExc_ValueError, "pretok expects fast or pcre2, got '%s'", a->pretok);
-        return -1;
-    }
-    if (pin_policy_parse(a->pin, &j->rq.pin) < 0) {
-        PyErr_Format(PyExc_ValueError, "pin expects none, compact or scatter, got '%s'", a->pin);
-        return -1;
-    }
+    if (a->pretok && pretok_kind_parse(a->pretok, &j->rq.pretok) < 0)
+        return refused("pretok", PRETOK_CHOICES, a->pretok);
+    if (pin_policy_parse(a->pin, &j->rq.pin) < 0)
+        return refused("pin", PIN_CHOICES, a->pin);
     j->rq.update = update_find(a->update);
     if (!j->rq.update) {
-        struct buf msg = {0};
-        update_unknown(&msg, "update", a->update);
-        value_error(buf_cstr(&msg));
-        buf_free(&msg);
+        struct buf names = {0};
+        update_names(&names);
+        refused("update", buf_cstr(&names), a->update);
+        buf_free(&names);
         return -1;
     }
     return 0;
@@ -289,11 +295,11 @@ static int check_counts(struct args *a, PyObject *count_workers)
     if (count_workers != Py_None &&
         ((a->count_workers = PyLong_AsSsize_t(count_workers)) == -1 && PyErr_Occurred()))
         return -1;
-    if (check_count("vocab_size", a->vocab_size, 1, UINT32_MAX - 1) < 0 ||
-        check_count("workers", a->workers, 1, 1024) < 0 ||
-        check_count("count_workers", a->count_workers, 1, 1024) < 0 ||
-        check_count("update_workers", a->update_workers, 1, 1024) < 0 ||
-        check_count("update_min_words", a->update_min_words, 0, UINT32_MAX) < 0)
+    if (check_count("vocab_size", a->vocab_size, 1, VOCAB_SIZE_MAX) < 0 ||
+        check_count("workers", a->workers, 1, WORKERS_MAX) < 0 ||
+        check_count("count_workers", a->count_workers, 1, WORKERS_MAX) < 0 ||
+        check_count("update_workers", a->update_workers, 1, WORKERS_MAX) < 0 ||
+        check_count("update_min_words", a->update_min_words, 0, UPDATE_MIN_WORDS_MAX) < 0)
         return -1;
     return 0;
 }
