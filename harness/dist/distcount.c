@@ -33,21 +33,20 @@ static int node_chunks_open(const struct dist *d, unsigned workers, struct node_
     void *base = NULL;
     if (dist_check(dist_node_comm(d, &nc->comm), "MPI_Comm_split", err, errlen) < 0)
         return -1;
-    int rc = MPI_Comm_rank(nc->comm, &node_rank);
-    if (rc == MPI_SUCCESS)
-        rc = MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_SUM, nc->comm);
-    if (rc == MPI_SUCCESS)
-        rc = MPI_Win_allocate_shared(node_rank == 0 ? (MPI_Aint)sizeof *nc->next : 0, 1,
-                                     MPI_INFO_NULL, nc->comm, &base, &nc->win);
-    if (rc == MPI_SUCCESS)
-        rc = MPI_Win_shared_query(nc->win, 0, &size, &unit, &nc->next);
-    if (rc == MPI_SUCCESS && node_rank == 0)
+    if (dist_check(MPI_Comm_rank(nc->comm, &node_rank), "MPI_Comm_rank", err, errlen) < 0 ||
+        dist_check(MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_SUM, nc->comm), "MPI_Allreduce",
+                   err, errlen) < 0 ||
+        dist_check(MPI_Win_allocate_shared(node_rank == 0 ? (MPI_Aint)sizeof *nc->next : 0, 1,
+                                           MPI_INFO_NULL, nc->comm, &base, &nc->win),
+                   "MPI_Win_allocate_shared", err, errlen) < 0 ||
+        dist_check(MPI_Win_shared_query(nc->win, 0, &size, &unit, &nc->next),
+                   "MPI_Win_shared_query", err, errlen) < 0)
+        return -1;
+    if (node_rank == 0)
         atomic_init(nc->next, 0);
-    /* No rank takes a chunk before the counter is 0. */
-    if (rc == MPI_SUCCESS)
-        rc = MPI_Barrier(nc->comm);
     nc->sharers = (unsigned)all;
-    return dist_check(rc, "MPI_Win_allocate_shared", err, errlen);
+    /* No rank takes a chunk before the counter is 0. */
+    return dist_check(MPI_Barrier(nc->comm), "MPI_Barrier", err, errlen);
 }
 
 static int node_chunks_close(struct node_chunks *nc, char *err, size_t errlen)
