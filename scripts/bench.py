@@ -529,9 +529,7 @@ def main():
     plan = plan_runs(args, bk, os.path.getsize(os.path.join(ROOT, bench["path"])))
     binaries = binaries_of_this_build()
     found = sessions.load(bench["dir"], bk)
-    for s in found:
-        for p in s.problems:
-            warn("%s (line skipped)" % p)
+    sessions.warn_problems(found, "bench")
     done, over = (set(), 0) if args.force else measured(found, here["id"], binaries,
                                                         args.time_limit)
     todo = [p for p in plan if sessions.plan_key(runs.run_params(p)) not in done]

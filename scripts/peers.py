@@ -963,7 +963,9 @@ def measure(run, session):
             runs.append_row(csv_path, header, sessions.stamp(row, session))
             rows.append(row)
     if len(hashes) > 1:
-        die("bpetrain runs learned different merges: %s" % hashes)
+        why = "bpetrain runs learned different merges: %s" % hashes
+        sessions.mark_failed(session["dir"], why)
+        die(why)
     return rows
 
 

@@ -230,6 +230,12 @@ check "report on A: the peers section shows A's session, names A, says 2 machine
 as "$C" report 2>/dev/null
 check "report on C (no peers run): the newest finished session, B's" \
     grep -q "^Measured .* on Test CPU B.*(machine $idb;" "$tmp/R.md"
+# A session whose producer failed after its last row (sessions.mark_failed) is not finished.
+echo "bpetrain runs learned different merges" >"$pb/failed.txt"
+as "$C" report 2>/dev/null
+check "report on C, B's session marked failed: A's finished session instead" \
+    grep -q "^Measured .* on Test CPU A.*(machine $ida;" "$tmp/R.md"
+rm -f "$pb/failed.txt"
 as "$C" env MACHINE="$ida" python3 scripts/report.py --results "$RES" --no-plots --report "$tmp/R.md" cs336 2>/dev/null
 check "report with MACHINE=A's id: the peers section shows A" \
     grep -q "^Measured .* on Test CPU A.*(machine $ida;" "$tmp/R.md"

@@ -37,6 +37,7 @@ SESSIONS_DIR = "sessions"
 # A bench session's runs that ran past the time limit (or were skipped because a run with
 # fewer workers did): planned, no row, and not to be tried again with the same limit.
 SKIPPED = "skipped.csv"
+FAILED = "failed.txt"   # a session whose producer failed after its rows (mark_failed)
 SKIPPED_COLUMNS = ["plan_key", "why"]
 
 
@@ -52,6 +53,8 @@ class Session:
         self.header, self.rows, self.problems = None, [], []
         if os.path.isfile(self.runs_path):
             self.header, self.rows, self.problems = runs.read_rows(self.runs_path)
+        # A producer that failed after its last row says so (mark_failed).
+        self.failed = sid != LEGACY and os.path.isfile(os.path.join(directory, FAILED))
         self.skipped = {}       # plan key -> why
         skipped_path = os.path.join(directory, SKIPPED)
         if sid != LEGACY and os.path.isfile(skipped_path):
@@ -80,7 +83,7 @@ class Session:
         """Whether it holds every row it planned ("rows_planned"; a session that did not
         say, as a legacy one or one written whole at its end, is finished)."""
         n = self.context.get("rows_planned")
-        return not isinstance(n, int) or len(self.rows) >= n
+        return not self.failed and (not isinstance(n, int) or len(self.rows) >= n)
 
 
 def read_context(path):
@@ -129,6 +132,12 @@ def warn_problems(found, who):
     for s in found:
         for p in s.problems:
             print("%s: warning: %s (line skipped)" % (who, p), file=sys.stderr)
+
+
+def mark_failed(session_dir, why):
+    """Marks a session whose producer failed after writing its rows (FAILED holds why):
+    however many rows it has, it is never a finished set a report shows."""
+    write_atomic(os.path.join(session_dir, FAILED), why + "\n")
 
 
 def new_session(dataset_dir, machine_rec, now=None):
