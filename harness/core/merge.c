@@ -87,6 +87,9 @@ static void combine(struct pair_table *pt, struct step *s, struct updater *u)
         for (uint32_t k = 0; k < sh->n_d; k++)
             if (sh->d[k].delta != 0 && sh->d[k].id == PAIR_NONE)
                 pairs_prefetch_slot(pt, sh->d[k].a, sh->d[k].b);
+        for (uint32_t k = 0; k < sh->n_d; k++)
+            if (sh->d[k].delta != 0 && sh->d[k].id == PAIR_NONE)
+                pairs_prefetch_match(pt, sh->d[k].a, sh->d[k].b);
         for (uint32_t k = 0; k < sh->n_d; k++) {
             struct shard_delta *d = &sh->d[k];
             if (d->delta == 0)

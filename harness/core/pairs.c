@@ -24,18 +24,23 @@ void pairs_free(struct pair_table *t)
     memset(t, 0, sizeof *t);
 }
 
+/* Puts id into the first free slot from its pair's. */
+static void place(struct pair_slot *slots, size_t mask, uint64_t key, uint32_t id)
+{
+    size_t s = pair_slot_of(key, mask);
+    while (slots[s].tag)
+        s = (s + 1) & mask;
+    slots[s] = (struct pair_slot){pair_tag_of(key), id};
+}
+
+/* Doubles the table. The slots hold no keys, so the records are walked
+ * instead, in id order: reading them in sequence, not at random. */
 static void rehash(struct pair_table *t)
 {
     size_t n = t->n_slots * 2, mask = n - 1;
     struct pair_slot *slots = xcalloc_huge(n * sizeof *slots);
-    for (size_t i = 0; i < t->n_slots; i++) {
-        if (!t->slots[i].key)
-            continue;
-        size_t s = pair_slot_of(t->slots[i].key, mask);
-        while (slots[s].key)
-            s = (s + 1) & mask;
-        slots[s] = t->slots[i];
-    }
+    for (uint32_t id = 0; id < t->n_rec; id++)
+        place(slots, mask, pair_key_of(t->rec[id].a, t->rec[id].b), id);
     free(t->slots);
     t->slots = slots;
     t->n_slots = n;
@@ -44,11 +49,14 @@ static void rehash(struct pair_table *t)
 uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b)
 {
     uint64_t k = pair_key_of(a, b);
+    uint32_t tag = pair_tag_of(k);
     size_t mask = t->n_slots - 1, s = pair_slot_of(k, mask);
-    while (t->slots[s].key) {
-        if (t->slots[s].key == k)
-            return t->slots[s].id;
-        s = (s + 1) & mask;
+    for (; t->slots[s].tag; s = (s + 1) & mask) {
+        if (t->slots[s].tag != tag)
+            continue;
+        uint32_t id = t->slots[s].id;
+        if (t->rec[id].a == a && t->rec[id].b == b)
+            return id;
     }
     if (t->n_rec == t->cap_rec) {
         size_t was = t->cap_rec * sizeof *t->rec;
@@ -62,10 +70,10 @@ uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b)
     r->b = b;
     r->live_pos = PAIR_NONE;
     r->stamp = UINT32_MAX;
-    t->slots[s].key = k;
-    t->slots[s].id = id;
-    /* Keep the load factor at or under 1/2 so probes stay short. */
-    if ((size_t)t->n_rec * 2 > t->n_slots)
+    t->slots[s] = (struct pair_slot){tag, id};
+    /* A load factor of at most 2/3: with the tags, a probe past a slot
+     * of another pair stays within the cache line. */
+    if ((size_t)t->n_rec * 3 > t->n_slots * 2)
         rehash(t);
     return id;
 }

@@ -28,9 +28,12 @@ struct pair_rec {
     int64_t old_count;  /* count before that step */
 };
 
-/* A key and its id side by side: a probe costs one cache miss, not two. */
+/* A pair's id and a 32-bit tag from its hash: 8 bytes, so the table is
+ * half the memory a stored key would make it (on this kind of machine the
+ * first touch of fresh memory is what a growing table costs most), and a
+ * probe compares the tag, reading the record only when the tags agree. */
 struct pair_slot {
-    uint64_t key;       /* (a << 32 | b) + 1; 0 = empty */
+    uint32_t tag;       /* pair_tag_of; 0 = empty */
     uint32_t id;
 };
 
@@ -47,7 +50,7 @@ struct pair_table {
 
 static inline uint64_t pair_key_of(uint32_t a, uint32_t b)
 {
-    return ((uint64_t)a << 32 | b) + 1;
+    return (uint64_t)a << 32 | b;
 }
 
 static inline size_t pair_slot_of(uint64_t key, size_t mask)
@@ -55,7 +58,13 @@ static inline size_t pair_slot_of(uint64_t key, size_t mask)
     /* Fibonacci hashing spreads the mostly-small token ids over the table.
      * Bits 32 and up of the product: below bit 32 the product depends on b
      * alone, so the pairs (x, b) of one b crowded into a few slots. */
-    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+    return (size_t)(((key + 1) * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+}
+
+/* A second hash, independent of the slot's, never 0. */
+static inline uint32_t pair_tag_of(uint64_t key)
+{
+    return (uint32_t)((key * 0xC2B2AE3D27D4EB4FULL) >> 32) | 1u;
 }
 
 void pairs_init(struct pair_table *t, const struct vocab *v);
@@ -68,6 +77,19 @@ uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b);
 static inline void pairs_prefetch_slot(const struct pair_table *t, uint32_t a, uint32_t b)
 {
     __builtin_prefetch(&t->slots[pair_slot_of(pair_key_of(a, b), t->n_slots - 1)]);
+}
+/* Once the slot is in: asks for the record pairs_intern will compare (a, b)
+ * with, so that a batch's comparisons wait for memory once too. */
+static inline void pairs_prefetch_match(const struct pair_table *t, uint32_t a, uint32_t b)
+{
+    uint64_t k = pair_key_of(a, b);
+    uint32_t tag = pair_tag_of(k);
+    size_t mask = t->n_slots - 1, s = pair_slot_of(k, mask);
+    for (; t->slots[s].tag; s = (s + 1) & mask)
+        if (t->slots[s].tag == tag) {
+            __builtin_prefetch(&t->rec[t->slots[s].id], 1);
+            return;
+        }
 }
 /* Asks for id's record. */
 static inline void pairs_prefetch_rec(const struct pair_table *t, uint32_t id)
