@@ -80,25 +80,22 @@ void advise_huge(void *p, size_t bytes)
 
 void *xrealloc_huge(void *p, size_t old_bytes, size_t new_bytes)
 {
-    if (new_bytes < HUGE_FROM)
-        return xrealloc(p, new_bytes);
-    size_t rounded = (new_bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-    void *q = NULL;
-    if (posix_memalign(&q, HUGE_PAGE, rounded)) {
-        q = xmalloc(new_bytes); /* not aligned: advised where it can be */
-        rounded = new_bytes;
-    }
-    advise_huge(q, rounded);
-    if (old_bytes)
-        memcpy(q, p, old_bytes < new_bytes ? old_bytes : new_bytes);
-    free(p);
+    (void)old_bytes;
+    /* A block this large is its own mapping: realloc moves its pages
+     * (mremap) instead of copying them into fresh memory, whose first
+     * touch is what growing costs most on a virtual machine. The mapping
+     * keeps its advice as it grows. */
+    void *q = xrealloc(p, new_bytes);
+    advise_huge(q, new_bytes);
     return q;
 }
 
 void *xcalloc_huge(size_t bytes)
 {
-    void *p = xrealloc_huge(NULL, 0, bytes ? bytes : 1);
-    memset(p, 0, bytes);
+    /* A fresh mapping is zero already: calloc leaves it untouched, so the
+     * advice comes before the first touch. */
+    void *p = xcalloc(1, bytes ? bytes : 1);
+    advise_huge(p, bytes);
     return p;
 }
 
