@@ -59,14 +59,14 @@ void *xgrow_zeroed(void *p, uint32_t *n, uint32_t need, size_t size)
     uint32_t cap = *n ? *n : 1024;
     while (cap <= need)
         cap *= 2;
-    p = xrealloc_huge(p, (size_t)*n * size, (size_t)cap * size);
+    p = xrealloc_huge(p, (size_t)cap * size);
     memset((char *)p + (size_t)*n * size, 0, (size_t)(cap - *n) * size);
     *n = cap;
     return p;
 }
 
-/* Huge pages are asked for from this size up, in units of HUGE_PAGE. */
-enum { HUGE_FROM = 4u << 20, HUGE_PAGE = 2u << 20 };
+/* Huge pages are asked for from this size up. */
+enum { HUGE_FROM = 4u << 20 };
 
 void advise_huge(void *p, size_t bytes)
 {
@@ -78,13 +78,8 @@ void advise_huge(void *p, size_t bytes)
     madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 }
 
-void *xrealloc_huge(void *p, size_t old_bytes, size_t new_bytes)
+void *xrealloc_huge(void *p, size_t new_bytes)
 {
-    (void)old_bytes;
-    /* A block this large is its own mapping: realloc moves its pages
-     * (mremap) instead of copying them into fresh memory, whose first
-     * touch is what growing costs most on a virtual machine. The mapping
-     * keeps its advice as it grows. */
     void *q = xrealloc(p, new_bytes);
     advise_huge(q, new_bytes);
     return q;
@@ -92,10 +87,8 @@ void *xrealloc_huge(void *p, size_t old_bytes, size_t new_bytes)
 
 void *xcalloc_huge(size_t bytes)
 {
-    /* A fresh mapping is zero already: calloc leaves it untouched, so the
-     * advice comes before the first touch. */
-    void *p = xcalloc(1, bytes ? bytes : 1);
-    advise_huge(p, bytes);
+    void *p = xrealloc_huge(NULL, bytes ? bytes : 1);
+    memset(p, 0, bytes);
     return p;
 }
 

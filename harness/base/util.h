@@ -23,12 +23,13 @@ void *xgrow_zeroed(void *p, uint32_t *n, uint32_t need, size_t size);
  * would pay a page walk on top of its cache miss. Nothing but speed depends
  * on the kernel granting it. */
 void advise_huge(void *p, size_t bytes);
-/* realloc for an array that grows large: from 4 MiB up the new block is
- * aligned to a huge page and advised before the old contents are copied
- * in, so the copy and later writes fault in huge pages, not 4 KiB ones (a
- * plain realloc copies first, and an advice after it comes too late). The
- * block is freed with free(). */
-void *xrealloc_huge(void *p, size_t old_bytes, size_t new_bytes);
+/* realloc for an array that grows large, advised for huge pages from 4 MiB
+ * up. A block that large is a mapping of its own, which realloc grows by
+ * moving its pages (mremap), not by copying them into fresh memory: on a
+ * virtual machine the first touch of fresh memory is what growing costs
+ * most. The mapping keeps its advice as it grows; the pages added are
+ * advised before they are touched. The block is freed with free(). */
+void *xrealloc_huge(void *p, size_t new_bytes);
 /* A zeroed block for an array as large: xrealloc_huge's, zeroed by
  * writing, not calloc. Such an array is read before it is written (a hash
  * probe), and on calloc's untouched pages that read maps the shared zero

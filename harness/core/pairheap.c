@@ -79,7 +79,7 @@ static void ensure_pos(struct pair_heap *h, uint32_t id)
     size_t cap = h->pos_cap ? h->pos_cap : 1024;
     while (cap <= id)
         cap *= 2;
-    h->pos = xrealloc_huge(h->pos, h->pos_cap * sizeof *h->pos, cap * sizeof *h->pos);
+    h->pos = xrealloc_huge(h->pos, cap * sizeof *h->pos);
     for (size_t i = h->pos_cap; i < cap; i++)
         h->pos[i] = PAIR_NONE;
     h->pos_cap = cap;
@@ -88,9 +88,8 @@ static void ensure_pos(struct pair_heap *h, uint32_t id)
 static void append(struct pair_heap *h, int64_t count, uint32_t id)
 {
     if (h->n == h->cap) {
-        size_t was = h->cap * sizeof *h->e;
         h->cap = h->cap ? h->cap * 2 : 1024;
-        h->e = xrealloc_huge(h->e, was, h->cap * sizeof *h->e);
+        h->e = xrealloc_huge(h->e, h->cap * sizeof *h->e);
     }
     if (h->indexed)
         ensure_pos(h, id);

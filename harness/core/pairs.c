@@ -50,18 +50,15 @@ uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b)
 {
     uint64_t k = pair_key_of(a, b);
     uint32_t tag = pair_tag_of(k);
-    size_t mask = t->n_slots - 1, s = pair_slot_of(k, mask);
-    for (; t->slots[s].tag; s = (s + 1) & mask) {
-        if (t->slots[s].tag != tag)
-            continue;
+    size_t mask = t->n_slots - 1, s = pair_probe(t, pair_slot_of(k, mask), tag);
+    for (; t->slots[s].tag; s = pair_probe(t, (s + 1) & mask, tag)) {
         uint32_t id = t->slots[s].id;
         if (t->rec[id].a == a && t->rec[id].b == b)
             return id;
     }
     if (t->n_rec == t->cap_rec) {
-        size_t was = t->cap_rec * sizeof *t->rec;
         t->cap_rec = t->cap_rec ? t->cap_rec * 2 : 4096;
-        t->rec = xrealloc_huge(t->rec, was, t->cap_rec * sizeof *t->rec);
+        t->rec = xrealloc_huge(t->rec, t->cap_rec * sizeof *t->rec);
     }
     uint32_t id = t->n_rec++;
     struct pair_rec *r = &t->rec[id];
@@ -84,12 +81,9 @@ void pairs_sync_live(struct pair_table *t, uint32_t id)
     if (r->count > 0) {
         if (r->live_pos == PAIR_NONE) {
             if (t->n_live == t->cap_live) {
-                size_t was = t->cap_live;
                 t->cap_live = t->cap_live ? t->cap_live * 2 : 4096;
-                t->live = xrealloc_huge(t->live, was * sizeof *t->live,
-                                        t->cap_live * sizeof *t->live);
-                t->live_id = xrealloc_huge(t->live_id, was * sizeof *t->live_id,
-                                           t->cap_live * sizeof *t->live_id);
+                t->live = xrealloc_huge(t->live, t->cap_live * sizeof *t->live);
+                t->live_id = xrealloc_huge(t->live_id, t->cap_live * sizeof *t->live_id);
             }
             r->live_pos = t->n_live++;
             t->live[r->live_pos].a = r->a;

@@ -58,13 +58,23 @@ static inline size_t pair_slot_of(uint64_t key, size_t mask)
     /* Fibonacci hashing spreads the mostly-small token ids over the table.
      * Bits 32 and up of the product: below bit 32 the product depends on b
      * alone, so the pairs (x, b) of one b crowded into a few slots. */
-    return (size_t)(((key + 1) * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
 }
 
 /* A second hash, independent of the slot's, never 0. */
 static inline uint32_t pair_tag_of(uint64_t key)
 {
     return (uint32_t)((key * 0xC2B2AE3D27D4EB4FULL) >> 32) | 1u;
+}
+
+/* From slot s on, the first slot that is empty or holds tag: where a probe
+ * next compares a record, or ends. */
+static inline size_t pair_probe(const struct pair_table *t, size_t s, uint32_t tag)
+{
+    size_t mask = t->n_slots - 1;
+    while (t->slots[s].tag && t->slots[s].tag != tag)
+        s = (s + 1) & mask;
+    return s;
 }
 
 void pairs_init(struct pair_table *t, const struct vocab *v);
@@ -83,13 +93,9 @@ static inline void pairs_prefetch_slot(const struct pair_table *t, uint32_t a, u
 static inline void pairs_prefetch_match(const struct pair_table *t, uint32_t a, uint32_t b)
 {
     uint64_t k = pair_key_of(a, b);
-    uint32_t tag = pair_tag_of(k);
-    size_t mask = t->n_slots - 1, s = pair_slot_of(k, mask);
-    for (; t->slots[s].tag; s = (s + 1) & mask)
-        if (t->slots[s].tag == tag) {
-            __builtin_prefetch(&t->rec[t->slots[s].id], 1);
-            return;
-        }
+    size_t s = pair_probe(t, pair_slot_of(k, t->n_slots - 1), pair_tag_of(k));
+    if (t->slots[s].tag)
+        __builtin_prefetch(&t->rec[t->slots[s].id], 1);
 }
 /* Asks for id's record. */
 static inline void pairs_prefetch_rec(const struct pair_table *t, uint32_t id)
