@@ -7,6 +7,8 @@
 #include "gpt2_parse.h"
 #include "input.h"
 #include "merge.h"
+#include "pairindex.h"
+#include "pairs.h"
 #include "registry.h"
 #include "specials.h"
 #include "testcount.h"
@@ -434,6 +436,48 @@ static void test_tie_break(void)
     vocab_free(&v);
 }
 
+/* The index by newer token: both orders of a pair are two pairs, a pair
+ * of a token is found only in its group, and a group holds many pairs. */
+static void test_pair_index(void)
+{
+    char *one[] = {"<|endoftext|>", NULL};
+    struct vocab v;
+    vocab_init(&v, one, 1);
+    struct pair_table pt;
+    pairs_init(&pt, &v);
+    struct pair_index x;
+    pair_index_init(&x, &v);
+    uint32_t a = vocab_byte_id(&v, 'a'), b = vocab_byte_id(&v, 'b');
+    uint32_t ab = pair_index_initial(&x, &pt, a, b), ba = pair_index_initial(&x, &pt, b, a);
+    CHECK("pair index: (a, b) and (b, a) are two pairs", ab != ba);
+    CHECK("pair index: an initial pair keeps its id",
+          pair_index_initial(&x, &pt, a, b) == ab && pair_index_find(&x, a, b) == ab);
+    CHECK("pair index: an initial pair never made is absent",
+          pair_index_find(&x, a, a) == PAIR_NONE);
+    uint32_t t = vocab_add(&v, (const unsigned char *)"ab", 2), ids[600];
+    size_t n = 0;
+    ids[n++] = pairs_add(&pt, t, t);
+    for (int c = 0; c < 256; c++) {
+        ids[n++] = pairs_add(&pt, vocab_byte_id(&v, (unsigned char)c), t);
+        ids[n++] = pairs_add(&pt, t, vocab_byte_id(&v, (unsigned char)c));
+    }
+    pair_index_add_group(&x, &pt, t, ids, n);
+    uint32_t u = vocab_add(&v, (const unsigned char *)"aab", 3);
+    uint32_t ua = pairs_add(&pt, u, a);
+    pair_index_add_group(&x, &pt, u, &ua, 1);
+    int found = 1;
+    for (size_t i = 0; i < n; i++)
+        found &= pair_index_find(&x, pt.rec[ids[i]].a, pt.rec[ids[i]].b) == ids[i];
+    CHECK("pair index: all 513 pairs of one token are found, each with its own id", found);
+    CHECK("pair index: a pair is in its newer token's group",
+          pair_index_find(&x, u, a) == ua && pair_index_find(&x, a, u) == PAIR_NONE);
+    CHECK("pair index: a pair of two tokens never made is absent",
+          pair_index_find(&x, u, t) == PAIR_NONE && pair_index_find(&x, u, u) == PAIR_NONE);
+    pair_index_free(&x);
+    pairs_free(&pt);
+    vocab_free(&v);
+}
+
 int main(void)
 {
     test_gpt2_formats();
@@ -443,5 +487,6 @@ int main(void)
     test_64bit_counts();
     test_update_counters();
     test_tie_break();
+    test_pair_index();
     return TEST_EXIT_CODE();
 }

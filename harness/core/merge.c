@@ -1,6 +1,7 @@
 /* merge.c: the merge loop (see merge.h). */
 #include "merge.h"
 
+#include "pairindex.h"
 #include "pairs.h"
 #include "util.h"
 
@@ -29,21 +30,47 @@ struct updater {
     uint32_t n_list_words;
     struct shard_slot *ids; /* by token: this step's pair id of each kind */
     uint32_t n_ids;
+    struct pair_index index; /* pair -> id */
+    uint32_t *fresh;      /* the pairs this step made, for the index */
+    size_t n_fresh, cap_fresh;
 };
 
-/* The id of a delta's pair: interned once a step, however many shards
- * changed it. */
+/* The id of a delta's pair. A pair holding the step's new token (kinds
+ * LEFT_NEW, RIGHT_NEW) cannot have one yet: it gets a record, and the index
+ * hears of it when the step ends. An older pair's is in the index. */
+static uint32_t pair_id(struct pair_table *pt, struct updater *u, const struct shard_delta *d)
+{
+    if (d->kind == SHARD_KINDS) /* before the first merge: two bytes */
+        return pair_index_initial(&u->index, pt, d->a, d->b);
+    if (d->kind == LEFT_OLD || d->kind == RIGHT_OLD) {
+        uint32_t id = pair_index_find(&u->index, d->a, d->b);
+        if (id == PAIR_NONE) {
+            /* A word held the pair, so some step made it. */
+            fprintf(stderr, "bpetrain: internal error: pair (%u, %u) has no id\n", d->a, d->b);
+            abort();
+        }
+        return id;
+    }
+    if (u->n_fresh == u->cap_fresh) {
+        u->cap_fresh = u->cap_fresh ? u->cap_fresh * 2 : 1024;
+        u->fresh = xrealloc(u->fresh, u->cap_fresh * sizeof *u->fresh);
+    }
+    return u->fresh[u->n_fresh++] = pairs_add(pt, d->a, d->b);
+}
+
+/* The id of a delta's pair, found once a step however many shards changed
+ * it (one (kind, token) is one pair). */
 static uint32_t delta_id(struct pair_table *pt, const struct step *s, struct updater *u,
                          const struct shard_delta *d)
 {
     /* With one shard a (kind, token) comes once a step: nothing to share. */
     if (d->kind == SHARD_KINDS || u->n == 1)
-        return pairs_intern(pt, d->a, d->b);
+        return pair_id(pt, u, d);
     u->ids = xgrow_zeroed(u->ids, &u->n_ids, d->tok, sizeof *u->ids);
     struct shard_slot *sl = &u->ids[d->tok];
     if (sl->stamp[d->kind] != s->stamp) {
         sl->stamp[d->kind] = s->stamp;
-        sl->at[d->kind] = pairs_intern(pt, d->a, d->b);
+        sl->at[d->kind] = pair_id(pt, u, d);
     }
     return sl->at[d->kind];
 }
@@ -80,16 +107,13 @@ static void combine(struct pair_table *pt, struct step *s, struct updater *u)
 {
     for (unsigned i = 0; i < u->n; i++) {
         struct shard *sh = &u->shards[i];
-        /* Each delta's pair is a hash probe, then its record, then its
+        /* An old pair's id is an index entry, then its record, then its
          * word-list count, each a likely miss in tables of millions of
-         * pairs: asking for all the probes first, then all the records,
+         * pairs: asking for all the entries first, then all the records,
          * overlaps the waits instead of paying them one after another. */
         for (uint32_t k = 0; k < sh->n_d; k++)
-            if (sh->d[k].delta != 0 && sh->d[k].id == PAIR_NONE)
-                pairs_prefetch_slot(pt, sh->d[k].a, sh->d[k].b);
-        for (uint32_t k = 0; k < sh->n_d; k++)
-            if (sh->d[k].delta != 0 && sh->d[k].id == PAIR_NONE)
-                pairs_prefetch_match(pt, sh->d[k].a, sh->d[k].b);
+            if (sh->d[k].delta != 0 && (sh->d[k].kind == LEFT_OLD || sh->d[k].kind == RIGHT_OLD))
+                pair_index_prefetch(&u->index, sh->d[k].a, sh->d[k].b);
         for (uint32_t k = 0; k < sh->n_d; k++) {
             struct shard_delta *d = &sh->d[k];
             if (d->delta == 0)
@@ -124,6 +148,9 @@ static void updater_build(struct updater *u, const struct word_counts *wc,
     u->n_list_words = 0;
     u->ids = NULL;
     u->n_ids = 0;
+    pair_index_init(&u->index, v);
+    u->fresh = NULL;
+    u->n_fresh = u->cap_fresh = 0;
     u->shards = xmalloc(u->n * sizeof *u->shards);
     for (unsigned i = 0; i < u->n; i++)
         shard_build(&u->shards[i], wc, v, i, u->n);
@@ -144,6 +171,8 @@ static void updater_free(struct updater *u, struct update_counters *c)
     free(u->shards);
     free(u->list_words);
     free(u->ids);
+    pair_index_free(&u->index);
+    free(u->fresh);
 }
 
 static void hash_merge(uint64_t *h, const struct vocab *v, uint32_t id)
@@ -203,6 +232,8 @@ static int apply_merge(struct pair_table *pt, struct step *s, struct updater *u,
     st->upd_rounds += (uint64_t)run.round;
     s->stamp = (uint32_t)m + 1;
     combine(pt, s, u);
+    pair_index_add_group(&u->index, pt, t, u->fresh, u->n_fresh);
+    u->n_fresh = 0;
     double t2 = now_s();
     st->upd_combine_s += t2 - t1;
     /* Every occurrence was merged; anything else is a bug in the inverted

@@ -7,6 +7,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+static inline uint64_t pair_key_of(uint32_t a, uint32_t b)
+{
+    return (uint64_t)a << 32 | b;
+}
+
+static inline size_t pair_slot_of(uint64_t key, size_t mask)
+{
+    /* Fibonacci hashing spreads the mostly-small token ids over the table.
+     * Bits 32 and up of the product: below bit 32 the product depends on b
+     * alone, so the pairs (x, b) of one b crowded into a few slots. */
+    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+}
+
+/* A second hash, independent of the slot's, never 0. */
+static inline uint32_t pair_tag_of(uint64_t key)
+{
+    return (uint32_t)((key * 0xC2B2AE3D27D4EB4FULL) >> 32) | 1u;
+}
+
+/* From slot s on, the first slot that is empty or holds tag: where a probe
+ * next compares a record, or ends. */
+static inline size_t pair_probe(const struct pair_table *t, size_t s, uint32_t tag)
+{
+    size_t mask = t->n_slots - 1;
+    while (t->slots[s].tag && t->slots[s].tag != tag)
+        s = (s + 1) & mask;
+    return s;
+}
+
 void pairs_init(struct pair_table *t, const struct vocab *v)
 {
     memset(t, 0, sizeof *t);
@@ -46,16 +75,8 @@ static void rehash(struct pair_table *t)
     t->n_slots = n;
 }
 
-uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b)
+uint32_t pairs_add(struct pair_table *t, uint32_t a, uint32_t b)
 {
-    uint64_t k = pair_key_of(a, b);
-    uint32_t tag = pair_tag_of(k);
-    size_t mask = t->n_slots - 1, s = pair_probe(t, pair_slot_of(k, mask), tag);
-    for (; t->slots[s].tag; s = pair_probe(t, (s + 1) & mask, tag)) {
-        uint32_t id = t->slots[s].id;
-        if (t->rec[id].a == a && t->rec[id].b == b)
-            return id;
-    }
     if (t->n_rec == t->cap_rec) {
         t->cap_rec = t->cap_rec ? t->cap_rec * 2 : 4096;
         t->rec = xrealloc_huge(t->rec, t->cap_rec * sizeof *t->rec);
@@ -67,6 +88,20 @@ uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b)
     r->b = b;
     r->live_pos = PAIR_NONE;
     r->stamp = UINT32_MAX;
+    return id;
+}
+
+uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b)
+{
+    uint64_t k = pair_key_of(a, b);
+    uint32_t tag = pair_tag_of(k);
+    size_t mask = t->n_slots - 1, s = pair_probe(t, pair_slot_of(k, mask), tag);
+    for (; t->slots[s].tag; s = pair_probe(t, (s + 1) & mask, tag)) {
+        uint32_t id = t->slots[s].id;
+        if (t->rec[id].a == a && t->rec[id].b == b)
+            return id;
+    }
+    uint32_t id = pairs_add(t, a, b);
     t->slots[s] = (struct pair_slot){tag, id};
     /* A load factor of at most 2/3: with the tags, a probe past a slot
      * of another pair stays within the cache line. */

@@ -28,7 +28,7 @@ struct pair_rec {
     int64_t old_count;  /* count before that step */
 };
 
-/* A pair's id and a 32-bit tag from its hash: 8 bytes, so the table is
+/* The hash of pairs_intern (pairs.c). A pair's id and a 32-bit tag from its hash: 8 bytes, so the table is
  * half the memory a stored key would make it (on this kind of machine the
  * first touch of fresh memory is what a growing table costs most), and a
  * probe compares the tag, reading the record only when the tags agree. */
@@ -48,55 +48,14 @@ struct pair_table {
     const struct vocab *vocab;
 };
 
-static inline uint64_t pair_key_of(uint32_t a, uint32_t b)
-{
-    return (uint64_t)a << 32 | b;
-}
-
-static inline size_t pair_slot_of(uint64_t key, size_t mask)
-{
-    /* Fibonacci hashing spreads the mostly-small token ids over the table.
-     * Bits 32 and up of the product: below bit 32 the product depends on b
-     * alone, so the pairs (x, b) of one b crowded into a few slots. */
-    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
-}
-
-/* A second hash, independent of the slot's, never 0. */
-static inline uint32_t pair_tag_of(uint64_t key)
-{
-    return (uint32_t)((key * 0xC2B2AE3D27D4EB4FULL) >> 32) | 1u;
-}
-
-/* From slot s on, the first slot that is empty or holds tag: where a probe
- * next compares a record, or ends. */
-static inline size_t pair_probe(const struct pair_table *t, size_t s, uint32_t tag)
-{
-    size_t mask = t->n_slots - 1;
-    while (t->slots[s].tag && t->slots[s].tag != tag)
-        s = (s + 1) & mask;
-    return s;
-}
-
 void pairs_init(struct pair_table *t, const struct vocab *v);
 void pairs_free(struct pair_table *t);
 /* Finds the id of (a, b), creating a record with count 0 if absent. */
 uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b);
-/* Asks for the hash slot where (a, b) would be found: a batch of look-ups
- * prefetched first waits for memory once, not once per pair. Inline: a
- * call would cost more than the prefetch. */
-static inline void pairs_prefetch_slot(const struct pair_table *t, uint32_t a, uint32_t b)
-{
-    __builtin_prefetch(&t->slots[pair_slot_of(pair_key_of(a, b), t->n_slots - 1)]);
-}
-/* Once the slot is in: asks for the record pairs_intern will compare (a, b)
- * with, so that a batch's comparisons wait for memory once too. */
-static inline void pairs_prefetch_match(const struct pair_table *t, uint32_t a, uint32_t b)
-{
-    uint64_t k = pair_key_of(a, b);
-    size_t s = pair_probe(t, pair_slot_of(k, t->n_slots - 1), pair_tag_of(k));
-    if (t->slots[s].tag)
-        __builtin_prefetch(&t->rec[t->slots[s].id], 1);
-}
+/* A record with count 0 for (a, b), which the caller knows has none; the
+ * hash does not hear of it. A table is filled either by pairs_intern or,
+ * with its ids kept elsewhere (the merge loop's pairindex.h), by this. */
+uint32_t pairs_add(struct pair_table *t, uint32_t a, uint32_t b);
 /* Asks for id's record. */
 static inline void pairs_prefetch_rec(const struct pair_table *t, uint32_t id)
 {
