@@ -186,7 +186,7 @@ static void hash_merge(uint64_t *h, const struct vocab *v, uint32_t id)
 static void count_initial_pairs(struct pair_table *pt, struct step *s, struct updater *u)
 {
     for (unsigned i = 0; i < u->n; i++)
-        shard_count_initial(&u->shards[i]);
+        shard_count_initial(&u->shards[i], u->index.byte_of);
     combine(pt, s, u);
     for (size_t k = 0; k < s->n_touched; k++)
         pairs_sync_live(pt, s->touched[k]);

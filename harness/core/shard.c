@@ -182,44 +182,61 @@ void shard_free(struct shard *s)
     memset(s, 0, sizeof *s);
 }
 
-void shard_count_initial(struct shard *s)
+/* One pass over every adjacency of every word, for shard_count_initial:
+ * the pairs' deltas are s->d[k]; last[k] is the last word that held pair k,
+ * so each word counts once per pair. On the first pass at[] (by the two
+ * bytes) finds or makes each pair's delta and n[] counts its words; on the
+ * second, cur[k] is where pair k's next word goes. The per-pair state the
+ * passes touch is these dense arrays, not the 64-byte deltas: on real text
+ * their thousands of pairs then stay in the cache. */
+static void initial_pass(struct shard *s, const uint16_t *byte_of, uint32_t *at,
+                         uint32_t *last, uint32_t *n, uint32_t **cur)
 {
-    /* A private pair table is the hash from (x, y) to its delta: its ids
-     * are handed out 0, 1, 2, ... in step with the deltas. Two passes, the
-     * first to size the lists, the second to fill them, so that no list of
-     * every pair of millions of words is ever buffered. */
-    struct pair_table local;
-    pairs_init(&local, NULL);
-    for (int fill = 0; fill < 2; fill++) {
-        for (uint32_t w = 0; w < s->n_words; w++) {
-            uint32_t at = (uint32_t)s->start[w];
-            const uint32_t *x = s->tok + at;
-            int64_t f = word_freq(x);
-            for (uint32_t j = 0; j + 1 < x[-1]; j++) {
-                uint32_t k = pairs_intern(&local, x[j], x[j + 1]);
-                if (k == s->n_d)
-                    delta_new(s, x[j], x[j + 1]);
-                struct shard_delta *d = &s->d[k];
-                if (!fill)
-                    d->delta += f;
-                if (d->last_word == at)
-                    continue;
-                d->last_word = at;
-                if (fill)
-                    d->words.w[d->words.n++] = at;
-                else
-                    d->words.n++;
+    for (uint32_t w = 0; w < s->n_words; w++) {
+        uint32_t pos = (uint32_t)s->start[w];
+        const uint32_t *x = s->tok + pos;
+        int64_t f = word_freq(x);
+        for (uint32_t j = 0; j + 1 < x[-1]; j++) {
+            uint32_t *k = &at[(uint32_t)byte_of[x[j]] << 8 | byte_of[x[j + 1]]];
+            if (!cur) {
+                if (*k == PAIR_NONE)
+                    *k = delta_new(s, x[j], x[j + 1]);
+                s->d[*k].delta += f;
             }
-        }
-        if (!fill)
-            cut_lists(s, 0);
-        for (uint32_t k = 0; k < s->n_d; k++) {
-            s->d[k].last_word = 0;
-            if (!fill)
-                s->d[k].words.n = 0;
+            if (last[*k] == pos)
+                continue;
+            last[*k] = pos;
+            if (cur)
+                *cur[*k]++ = pos;
+            else
+                n[*k]++;
         }
     }
-    pairs_free(&local);
+}
+
+void shard_count_initial(struct shard *s, const uint16_t *byte_of)
+{
+    /* Every token is a byte's: (x, y)'s delta is at[byte of x, byte of
+     * y], not a hash of the pairs. Two passes, the first to size the lists,
+     * the second to fill them, so that no list of every pair of millions
+     * of words is ever buffered. */
+    uint32_t *at = xmalloc(256 * 256 * sizeof *at);
+    memset(at, 0xff, 256 * 256 * sizeof *at); /* PAIR_NONE */
+    uint32_t *last = xcalloc(256 * 256, sizeof *last), *n = xcalloc(256 * 256, sizeof *n);
+    initial_pass(s, byte_of, at, last, n, NULL);
+    uint32_t **cur = xmalloc((s->n_d ? s->n_d : 1) * sizeof *cur);
+    for (uint32_t k = 0; k < s->n_d; k++)
+        s->d[k].words.n = n[k];
+    cut_lists(s, 0);
+    for (uint32_t k = 0; k < s->n_d; k++) {
+        cur[k] = s->d[k].words.w;
+        last[k] = 0;
+    }
+    initial_pass(s, byte_of, at, last, n, cur);
+    free(cur);
+    free(n);
+    free(last);
+    free(at);
 }
 
 /* Adds f to this step's delta of the pair (a, b), found by its kind and
@@ -246,7 +263,15 @@ change(struct shard *s, int kind, uint32_t tok, uint32_t a, uint32_t b, int64_t 
 static uint32_t merge_word(struct shard *s, uint32_t w, const struct shard_merge *m)
 {
     uint32_t *x = s->tok + w;
-    uint32_t L = x[-1], o = 0, i = 0, a = m->a, b = m->b, t = m->t;
+    uint32_t L = x[-1], i = 0, a = m->a, b = m->b, t = m->t;
+    /* The tokens before the first occurrence are only read: a stale word
+     * (nearly half the visits) is left clean, so its cache line is never
+     * written back. */
+    while (i + 1 < L && (x[i] != a || x[i + 1] != b))
+        i++;
+    if (i + 1 >= L)
+        return 0;
+    uint32_t o = i;
     uint64_t changes = 0;
     int64_t f = word_freq(x);
     while (i < L) {

@@ -103,8 +103,9 @@ struct shard_merge {
 void shard_build(struct shard *s, const struct word_counts *wc, const struct vocab *v,
                  unsigned i, unsigned n);
 void shard_free(struct shard *s);
-/* Deltas for every adjacent pair of every word: the initial pair counts. */
-void shard_count_initial(struct shard *s);
+/* Deltas for every adjacent pair of every word: the initial pair counts.
+ * Every token is a byte's then; byte_of gives the byte of each. */
+void shard_count_initial(struct shard *s, const uint16_t *byte_of);
 /* Files the word lists of the previous step's deltas under their ids, then
  * merges m in every word of this shard that holds (a, b). */
 void shard_apply(struct shard *s, const struct shard_merge *m);
