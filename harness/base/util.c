@@ -72,9 +72,14 @@ void advise_huge(void *p, size_t bytes)
 {
     if (bytes < HUGE_FROM)
         return;
+    /* Every page the array touches, rounded out: a block this large is a
+     * mapping of its own, from the page below p, and advising only the
+     * pages inside the array split it into three, which mremap cannot
+     * move (EFAULT), so realloc copied the array into fresh memory at
+     * every doubling. */
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    uintptr_t lo = ((uintptr_t)p + page - 1) / page * page;
-    uintptr_t hi = ((uintptr_t)p + bytes) / page * page;
+    uintptr_t lo = (uintptr_t)p / page * page;
+    uintptr_t hi = ((uintptr_t)p + bytes + page - 1) / page * page;
     madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 }
 
