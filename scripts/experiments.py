@@ -115,7 +115,7 @@ def chosen_runs(results, name):
     or None when NAME has none."""
     if name not in _chosen:
         d = os.path.join(results, name)
-        _chosen[name] = (R.machine_rows(d, B.load(), machine.this_machine()["id"],
+        _chosen[name] = (R.machine_rows(d, B.load(), machine.report_machine_id(),
                                         os.environ.get("MACHINE") or None)
                          if R.sessions.has_runs(d) else None)
     return _chosen[name]

@@ -75,7 +75,7 @@ def load_rows(results, dataset):
     machines = sessions.by_machine(found)
     if not machines:
         return [], []
-    mid, _ = sessions.choose(machines, machine.this_machine()["id"], sessions.wanted_machine())
+    mid, _ = sessions.choose(machines, machine.report_machine_id(), sessions.wanted_machine())
     m = machines[mid]
     rows = m.rows()
     used = {r["_session"] for r in rows}

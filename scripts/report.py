@@ -946,7 +946,7 @@ def dataset_names(a):
 def load_datasets(a, names):
     """Read and check every data set before anything is written."""
     backends = B.load()
-    here = machine.this_machine()["id"]
+    here = machine.report_machine_id()
     sets = [Dataset(n, a.results, backends, here, a.machine) for n in names]
     if a.machine and not any(a.machine in (mid, m.label) for ds in sets
                              for mid, m in ds.machines.items()):
@@ -958,7 +958,7 @@ def python_datasets(a, names):
     """{name: Dataset} of the <data set>-python result sets (Python and C in one bench)
     of the data sets shown."""
     backends = B.load()
-    here = machine.this_machine()["id"]
+    here = machine.report_machine_id()
     out = {}
     for n in names:
         d = n + "-python"

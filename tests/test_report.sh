@@ -254,7 +254,10 @@ check "counting table: before's column and fast ÷ before" \
 # ---- the committed REPORT.md, made again from the committed results/ -------------------------
 # `make report` (report.py, then experiments.py report) in a copy of HEAD's results/, plots/
 # and REPORT.md with this tree's scripts: REPORT.md byte for byte, nothing under results/
-# written. (Not in a git checkout: skipped.)
+# written. (Not in a git checkout: skipped.) Which runs a section shows depends on the
+# machine running the report (its own when complete), so the report is made as the machine
+# that made the committed one: the one it names as "the machine running the report", or,
+# when it names none, a machine that measured nothing.
 if git rev-parse --verify -q HEAD >/dev/null 2>&1; then
     C=$tmp/committed
     mkdir -p "$C"
@@ -262,7 +265,10 @@ if git rev-parse --verify -q HEAD >/dev/null 2>&1; then
     cp -r scripts "$C/"
     (cd "$C/results" && find . -type f -print0 | xargs -0 sha256sum | sort) >"$tmp/committed.sum"
     bindir=$(cd "$(dirname "${BPETRAIN:-bin/bpetrain}")" && pwd)
-    (cd "$C" && BPEBENCH_BIN=$bindir python3 scripts/report.py && \
+    maker=$(sed -n 's/.*shown: `\([0-9a-f]*\)` (the machine running the report.*/\1/p' \
+        "$C/REPORT.md" | sort -u)
+    (cd "$C" && export BPEBENCH_REPORT_MACHINE=${maker:-none} && unset MACHINE && \
+        BPEBENCH_BIN=$bindir python3 scripts/report.py && \
         BPEBENCH_BIN=$bindir python3 scripts/experiments.py report) >"$tmp/committed.out" 2>&1
     rc=$?
     check "make report on the committed results: exit 0, REPORT.md byte for byte as committed" \

@@ -108,6 +108,17 @@ def this_machine(topo=None):
     return describe(fp, socket.gethostname())
 
 
+REPORT_MACHINE_ENV = "BPEBENCH_REPORT_MACHINE"
+
+
+def report_machine_id():
+    """The machine a report's rules call "the machine running the report": this one, or
+    the id BPEBENCH_REPORT_MACHINE names. tests/test_report.sh names the machine that
+    made the committed REPORT.md, so that any machine makes it again byte for byte; only
+    the choice of runs to show reads this, never the sessions a producer writes."""
+    return os.environ.get(REPORT_MACHINE_ENV) or this_machine()["id"]
+
+
 def from_context(ctx):
     """The machine of a session context: the record it stores, or for a context written
     before machines were recorded, one derived from its fields (memory unknown)."""

@@ -287,7 +287,7 @@ def pick(found, here=None, wanted=None):
             mid = s.rows[0]["machine_id"]
             machines.setdefault(mid, MachineSets(mid)).add(s, s.rows)
     if here is None:
-        here = machine.this_machine()["id"]
+        here = machine.report_machine_id()
     mid, why = choose(machines, here, wanted if wanted is not None else wanted_machine())
     return (machines[mid].chosen() if mid else None), why, machines
 
