@@ -29,7 +29,7 @@ void pair_index_free(struct pair_index *x)
 
 uint32_t pair_index_initial(struct pair_index *x, struct pair_table *pt, uint32_t a, uint32_t b)
 {
-    uint32_t *id = &x->initial[(uint32_t)x->byte_of[a] << 8 | x->byte_of[b]];
+    uint32_t *id = &x->initial[pair_index_bytes(x->byte_of, a, b)];
     if (*id == PAIR_NONE)
         *id = pairs_add(pt, a, b);
     return *id;

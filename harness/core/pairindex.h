@@ -50,6 +50,13 @@ struct pair_index {
 void pair_index_init(struct pair_index *x, const struct vocab *v);
 void pair_index_free(struct pair_index *x);
 
+/* Where the pair of two initial tokens a and b is in a 256 x 256 table by
+ * their bytes (byte_of: pair_index.byte_of). */
+static inline uint32_t pair_index_bytes(const uint16_t *byte_of, uint32_t a, uint32_t b)
+{
+    return (uint32_t)byte_of[a] << 8 | byte_of[b];
+}
+
 /* The group of (a, b) is its newer token; within it the older one and
  * which side it is on name the pair. */
 static inline uint32_t pair_index_group_of(uint32_t a, uint32_t b)
@@ -73,7 +80,7 @@ static inline uint64_t pair_index_slot(const struct pair_index *x, uint32_t a, u
 static inline uint32_t pair_index_find(const struct pair_index *x, uint32_t a, uint32_t b)
 {
     if (a < x->n_initial && b < x->n_initial)
-        return x->initial[(uint32_t)x->byte_of[a] << 8 | x->byte_of[b]];
+        return x->initial[pair_index_bytes(x->byte_of, a, b)];
     const struct pair_index_group *g = &x->group[pair_index_group_of(a, b) - x->n_initial];
     uint32_t key = pair_index_key(a, b);
     for (uint64_t s = pair_index_slot(x, a, b);; s = g->off + ((s - g->off + 1) & g->mask)) {
@@ -88,7 +95,7 @@ static inline uint32_t pair_index_find(const struct pair_index *x, uint32_t a, u
 static inline void pair_index_prefetch(const struct pair_index *x, uint32_t a, uint32_t b)
 {
     if (a < x->n_initial && b < x->n_initial)
-        __builtin_prefetch(&x->initial[(uint32_t)x->byte_of[a] << 8 | x->byte_of[b]]);
+        __builtin_prefetch(&x->initial[pair_index_bytes(x->byte_of, a, b)]);
     else
         __builtin_prefetch(&x->e[pair_index_slot(x, a, b)]);
 }

@@ -28,20 +28,9 @@ struct pair_rec {
     int64_t old_count;  /* count before that step */
 };
 
-/* The hash of pairs_intern (pairs.c). A pair's id and a 32-bit tag from its hash: 8 bytes, so the table is
- * half the memory a stored key would make it (on this kind of machine the
- * first touch of fresh memory is what a growing table costs most), and a
- * probe compares the tag, reading the record only when the tags agree. */
-struct pair_slot {
-    uint32_t tag;       /* pair_tag_of; 0 = empty */
-    uint32_t id;
-};
-
 struct pair_table {
     struct pair_rec *rec;
     uint32_t n_rec, cap_rec;
-    struct pair_slot *slots; /* open addressing, linear probing */
-    size_t n_slots;
     struct live_pair *live;
     uint32_t *live_id;  /* live_id[i]: stable id of live[i] */
     uint32_t n_live, cap_live;
@@ -50,11 +39,8 @@ struct pair_table {
 
 void pairs_init(struct pair_table *t, const struct vocab *v);
 void pairs_free(struct pair_table *t);
-/* Finds the id of (a, b), creating a record with count 0 if absent. */
-uint32_t pairs_intern(struct pair_table *t, uint32_t a, uint32_t b);
-/* A record with count 0 for (a, b), which the caller knows has none; the
- * hash does not hear of it. A table is filled either by pairs_intern or,
- * with its ids kept elsewhere (the merge loop's pairindex.h), by this. */
+/* A record with count 0 for (a, b), which has none yet: its new id. The
+ * table keeps no map from (a, b) to id; the merge loop's is pairindex.h. */
 uint32_t pairs_add(struct pair_table *t, uint32_t a, uint32_t b);
 /* Asks for id's record. */
 static inline void pairs_prefetch_rec(const struct pair_table *t, uint32_t id)

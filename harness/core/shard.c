@@ -1,6 +1,7 @@
 /* shard.c: a shard of the words and its inverted index (see shard.h). */
 #include "shard.h"
 
+#include "pairindex.h"
 #include "pairs.h"
 #include "util.h"
 
@@ -197,7 +198,7 @@ static void initial_pass(struct shard *s, const uint16_t *byte_of, uint32_t *at,
         const uint32_t *x = s->tok + pos;
         int64_t f = word_freq(x);
         for (uint32_t j = 0; j + 1 < x[-1]; j++) {
-            uint32_t *k = &at[(uint32_t)byte_of[x[j]] << 8 | byte_of[x[j + 1]]];
+            uint32_t *k = &at[pair_index_bytes(byte_of, x[j], x[j + 1])];
             if (!cur) {
                 if (*k == PAIR_NONE)
                     *k = delta_new(s, x[j], x[j + 1]);
