@@ -151,7 +151,7 @@ static void updater_build(struct updater *u, const struct word_counts *wc,
     pair_index_init(&u->index, v);
     u->fresh = NULL;
     u->n_fresh = u->cap_fresh = 0;
-    u->shards = xmalloc(u->n * sizeof *u->shards);
+    u->shards = xcalloc_lines(u->n, sizeof *u->shards);
     for (unsigned i = 0; i < u->n; i++)
         shard_build(&u->shards[i], wc, v, i, u->n);
 }

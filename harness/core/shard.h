@@ -75,6 +75,9 @@ struct shard_slot {
     uint32_t at[4];
 };
 
+/* On cache lines of its own: a shard's lengths and counters change on
+ * every word it merges, and with U threads a neighbour sharing their line
+ * would make the two cores take it from each other all merge long. */
 struct shard {
     uint32_t n_words;
     uint64_t *start;      /* where word i's tokens begin in tok */
@@ -89,7 +92,7 @@ struct shard {
     uint32_t n_slot;
     uint32_t stamp;
     struct update_counters c; /* net_changes stays 0: the merge loop counts those */
-};
+} __attribute__((aligned(64)));
 
 /* What every shard is asked to do in one merge. */
 struct shard_merge {
