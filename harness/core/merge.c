@@ -100,20 +100,17 @@ static void add_delta(struct pair_table *pt, struct step *s, uint32_t id, int64_
 }
 
 /* Adds every shard's deltas of this step into the pair table, giving each
- * kept delta its pair's id (the shard files its words under it). A delta
- * of 0 is dropped with its words: a new pair that nets to 0 in a shard is
- * in none of its words, and nothing else gains words. */
+ * kept delta its pair's id (the shard files its words under it). An old
+ * pair's the shard found itself (shard.h); a new pair's is given here. A
+ * delta of 0 is dropped with its words: a new pair that nets to 0 in a
+ * shard is in none of its words, and nothing else gains words. */
 static void combine(struct pair_table *pt, struct step *s, struct updater *u)
 {
     for (unsigned i = 0; i < u->n; i++) {
         struct shard *sh = &u->shards[i];
-        /* An old pair's id is an index entry, then its record, then its
-         * word-list count, each a likely miss in tables of millions of
-         * pairs: asking for all the entries first, then all the records,
-         * overlaps the waits instead of paying them one after another. */
-        for (uint32_t k = 0; k < sh->n_d; k++)
-            if (sh->d[k].delta != 0 && (sh->d[k].kind == LEFT_OLD || sh->d[k].kind == RIGHT_OLD))
-                pair_index_prefetch(&u->index, sh->d[k].a, sh->d[k].b);
+        /* A record and a word-list count are each a likely miss in tables
+         * of millions of pairs: asking for all of them before adding to
+         * any overlaps the waits instead of paying them one after another. */
         for (uint32_t k = 0; k < sh->n_d; k++) {
             struct shard_delta *d = &sh->d[k];
             if (d->delta == 0)
@@ -221,7 +218,8 @@ static int apply_merge(struct pair_table *pt, struct step *s, struct updater *u,
                        size_t errlen)
 {
     struct shard_merge sm = {chosen, pt->rec[chosen].a, pt->rec[chosen].b, t,
-                             chosen < u->n_list_words ? u->list_words[chosen] : 0};
+                             chosen < u->n_list_words ? u->list_words[chosen] : 0,
+                             &u->index};
     struct update_run run = {0, 0};
     double t0 = now_s();
     if (u->strategy->run(u->state, &sm, &run, err, errlen) < 0)

@@ -303,6 +303,22 @@ static uint32_t merge_word(struct shard *s, uint32_t w, const struct shard_merge
     return L - o;
 }
 
+/* The ids of the pairs this step's words lost, looked up here, while the
+ * index is only read: with U shards on U threads the look-ups, each a
+ * likely cache miss, run in parallel instead of in the merge loop's
+ * combine. A pair the index lacks keeps PAIR_NONE; combine then stops the
+ * run with an internal error. Asking for all the entries before reading
+ * any overlaps their misses. */
+static void find_old_ids(struct shard *s, const struct pair_index *x)
+{
+    for (uint32_t k = 1; k < s->n_d; k++)
+        if (s->d[k].kind == LEFT_OLD || s->d[k].kind == RIGHT_OLD)
+            pair_index_prefetch(x, s->d[k].a, s->d[k].b);
+    for (uint32_t k = 1; k < s->n_d; k++)
+        if (s->d[k].kind == LEFT_OLD || s->d[k].kind == RIGHT_OLD)
+            s->d[k].id = pair_index_find(x, s->d[k].a, s->d[k].b);
+}
+
 void shard_apply(struct shard *s, const struct shard_merge *m)
 {
     file_lists(s);
@@ -332,5 +348,6 @@ void shard_apply(struct shard *s, const struct shard_merge *m)
     }
     if (l.n)
         list_release(&l);
+    find_old_ids(s, m->index);
     cut_lists(s, 1);
 }

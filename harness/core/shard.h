@@ -2,9 +2,10 @@
  * distinct words (their frequency and current tokens) and the part of the
  * inverted index (pair -> words) that points into them. Each merge it
  * rewrites its own words that hold the chosen pair and reports one count
- * delta per pair it changed; the merge loop adds the shards' deltas into
- * the pair table. A shard touches nothing but itself while it merges, so U
- * shards can run on U threads (update.h).
+ * delta per pair it changed, with the id of each pair its words lost; the
+ * merge loop adds the shards' deltas into the pair table. A shard writes
+ * nothing but itself while it merges, and reads only the pair index, which
+ * changes between merges, so U shards can run on U threads (update.h).
  *
  * Why the index needs no locking and stays bounded: only pairs holding the
  * new token gain words, so a pair's word list is written once, in the step
@@ -18,6 +19,7 @@
 #include <stdint.h>
 
 #include "count.h"
+#include "pairindex.h"
 #include "vocab.h"
 
 /* The update's work, summed over the run (per merge: divide by merges).
@@ -62,7 +64,8 @@ struct shard_delta {
     uint32_t a, b;
     uint32_t kind, tok;   /* how the step found it; kind SHARD_KINDS: otherwise */
     int64_t delta;
-    uint32_t id;          /* the pair's stable id: set by the merge loop, or
+    uint32_t id;          /* the pair's stable id: a lost pair's found by the
+                             shard, a new one's set by the merge loop, or
                              PAIR_NONE when it did not keep the pair */
     struct word_list words; /* words that gained the pair (new pairs only) */
     uint32_t last_word;   /* the last word counted in words.n (0: none) */
@@ -99,6 +102,8 @@ struct shard_merge {
     uint32_t chosen;      /* stable id of (a, b) */
     uint32_t a, b, t;     /* t: the new token */
     uint64_t words;       /* entries of the pair's word lists, all shards */
+    const struct pair_index *index; /* the ids of the step's old pairs; only read
+                                       while the shards merge (pairindex.h) */
 };
 
 /* Shard i of n holds the words w with w % n == i (so every shard gets its
