@@ -257,6 +257,14 @@ change(struct shard *s, int kind, uint32_t tok, uint32_t a, uint32_t b, int64_t 
         gain(s, sl->at[kind], w);
 }
 
+/* Tokens p[0] and p[1] as one number, p[0] in the low half. */
+static inline uint64_t load_pair(const uint32_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? v : v >> 32 | v << 32;
+}
+
 /* Replaces every non-overlapping (a, b), left to right, in the word at w by t.
  * The left neighbour is read from the output, so after "a b a b" -> "t t"
  * the changes net to (a,b) -2, (b,a) -1, (t,t) +1; a left neighbour t makes
@@ -268,7 +276,8 @@ static uint32_t merge_word(struct shard *s, uint32_t w, const struct shard_merge
     /* The tokens before the first occurrence are only read: a stale word
      * (nearly half the visits) is left clean, so its cache line is never
      * written back. */
-    while (i + 1 < L && (x[i] != a || x[i + 1] != b))
+    uint64_t ab = (uint64_t)b << 32 | a;
+    while (i + 1 < L && load_pair(x + i) != ab)
         i++;
     if (i + 1 >= L)
         return 0;
@@ -276,7 +285,7 @@ static uint32_t merge_word(struct shard *s, uint32_t w, const struct shard_merge
     uint64_t changes = 0;
     int64_t f = word_freq(x);
     while (i < L) {
-        if (i + 1 < L && x[i] == a && x[i + 1] == b) {
+        if (i + 1 < L && load_pair(x + i) == ab) {
             if (o > 0 && x[o - 1] == t) {
                 change(s, RIGHT_NEW, a, t, a, -f, w);
                 change(s, RIGHT_NEW, t, t, t, f, w);
