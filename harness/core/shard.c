@@ -151,6 +151,8 @@ static void file_lists(struct shard *s)
 {
     for (uint32_t k = 0; k < s->n_d; k++) {
         struct shard_delta *d = &s->d[k];
+        if (d->kind < SHARD_KINDS)
+            s->at[d->tok].at[d->kind] = 0;
         if (!d->words.n)
             continue;
         if (d->id == PAIR_NONE) {
@@ -177,7 +179,7 @@ void shard_free(struct shard *s)
     free(s->index);
     free(s->d);
     free(s->gain);
-    free(s->slot);
+    free(s->at);
     free(s->start);
     free(s->tok);
     memset(s, 0, sizeof *s);
@@ -245,16 +247,16 @@ void shard_count_initial(struct shard *s, const uint16_t *byte_of)
 static inline __attribute__((always_inline)) void
 change(struct shard *s, int kind, uint32_t tok, uint32_t a, uint32_t b, int64_t f, uint32_t w)
 {
-    struct shard_slot *sl = &s->slot[tok];
-    if (sl->stamp[kind] != s->stamp) {
-        sl->stamp[kind] = s->stamp;
-        sl->at[kind] = delta_new(s, a, b);
-        s->d[sl->at[kind]].kind = (uint32_t)kind;
-        s->d[sl->at[kind]].tok = tok;
+    uint32_t *at = &s->at[tok].at[kind];
+    if (!*at) {
+        uint32_t k = delta_new(s, a, b);
+        s->d[k].kind = (uint32_t)kind;
+        s->d[k].tok = tok;
+        *at = k + 1;
     }
-    s->d[sl->at[kind]].delta += f;
+    s->d[*at - 1].delta += f;
     if (f > 0)
-        gain(s, sl->at[kind], w);
+        gain(s, *at - 1, w);
 }
 
 /* Tokens p[0] and p[1] as one number, p[0] in the low half. */
@@ -331,8 +333,7 @@ static void find_old_ids(struct shard *s, const struct pair_index *x)
 void shard_apply(struct shard *s, const struct shard_merge *m)
 {
     file_lists(s);
-    s->slot = xgrow_zeroed(s->slot, &s->n_slot, m->t, sizeof *s->slot);
-    s->stamp++; /* never 0, the stamp of a fresh slot: a step per merge */
+    s->at = xgrow_zeroed(s->at, &s->n_at, m->t, sizeof *s->at);
     delta_new(s, m->a, m->b);
     s->d[0].id = m->chosen;
     if (m->chosen >= s->n_index)

@@ -78,6 +78,14 @@ struct shard_slot {
     uint32_t at[4];
 };
 
+/* Per token, in a shard: 1 + the index of this step's delta of each kind
+ * with that token, 0 for none. Half a shard_slot: a step clears the entries
+ * it set when it files its deltas, so no stamps are needed, and the table
+ * the changes look up takes half the cache. */
+struct shard_at {
+    uint32_t at[4];
+};
+
 /* On cache lines of its own: a shard's lengths and counters change on
  * every word it merges, and with U threads a neighbour sharing their line
  * would make the two cores take it from each other all merge long. */
@@ -91,9 +99,8 @@ struct shard {
     uint32_t n_d, cap_d;
     struct shard_gain *gain; /* this step's gains, in the order they came */
     size_t n_gain, cap_gain;
-    struct shard_slot *slot; /* by token id */
-    uint32_t n_slot;
-    uint32_t stamp;
+    struct shard_at *at;     /* by token id */
+    uint32_t n_at;
     struct update_counters c; /* net_changes stays 0: the merge loop counts those */
 } __attribute__((aligned(64)));
 
