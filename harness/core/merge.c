@@ -28,7 +28,7 @@ struct updater {
     int count_words;      /* the strategy reads shard_merge.words */
     uint64_t *list_words; /* by pair id: its word-list entries, all shards */
     uint32_t n_list_words;
-    struct shard_slot *ids; /* by token: this step's pair id of each kind */
+    struct token_kinds *ids; /* by token: this step's pair ids (U > 1) */
     uint32_t n_ids;
     struct pair_index index; /* pair -> id */
     uint32_t *fresh;      /* the pairs this step made, for the index */
@@ -59,20 +59,17 @@ static uint32_t pair_id(struct pair_table *pt, struct updater *u, const struct s
 }
 
 /* The id of a delta's pair, found once a step however many shards changed
- * it (one (kind, token) is one pair). */
-static uint32_t delta_id(struct pair_table *pt, const struct step *s, struct updater *u,
-                         const struct shard_delta *d)
+ * it (one (kind, token) is one pair); combine clears u->ids after the step. */
+static uint32_t delta_id(struct pair_table *pt, struct updater *u, const struct shard_delta *d)
 {
     /* With one shard a (kind, token) comes once a step: nothing to share. */
     if (d->kind == SHARD_KINDS || u->n == 1)
         return pair_id(pt, u, d);
     u->ids = xgrow_zeroed(u->ids, &u->n_ids, d->tok, sizeof *u->ids);
-    struct shard_slot *sl = &u->ids[d->tok];
-    if (sl->stamp[d->kind] != s->stamp) {
-        sl->stamp[d->kind] = s->stamp;
-        sl->at[d->kind] = pair_id(pt, u, d);
-    }
-    return sl->at[d->kind];
+    uint32_t *at = &u->ids[d->tok].at[d->kind];
+    if (!*at)
+        *at = pair_id(pt, u, d) + 1;
+    return *at - 1;
 }
 
 /* Pair id's word lists gained n entries. */
@@ -116,7 +113,7 @@ static void combine(struct pair_table *pt, struct step *s, struct updater *u)
             if (d->delta == 0)
                 continue;
             if (d->id == PAIR_NONE)
-                d->id = delta_id(pt, s, u, d);
+                d->id = delta_id(pt, u, d);
             pairs_prefetch_rec(pt, d->id);
             if (u->count_words && d->words.n && d->id < u->n_list_words)
                 __builtin_prefetch(&u->list_words[d->id], 1);
@@ -132,6 +129,13 @@ static void combine(struct pair_table *pt, struct step *s, struct updater *u)
                 count_list_words(u, d->id, d->words.n);
         }
     }
+    /* The ids shared between the shards hold for this step only. */
+    for (unsigned i = 0; i < u->n && u->n > 1; i++)
+        for (uint32_t k = 0; k < u->shards[i].n_d; k++) {
+            const struct shard_delta *d = &u->shards[i].d[k];
+            if (d->kind < SHARD_KINDS && d->tok < u->n_ids)
+                u->ids[d->tok].at[d->kind] = 0;
+        }
 }
 
 static void updater_build(struct updater *u, const struct word_counts *wc,

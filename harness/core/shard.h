@@ -71,19 +71,13 @@ struct shard_delta {
     uint32_t last_word;   /* the last word counted in words.n (0: none) */
 };
 
-/* Per token: where this step's delta for (token, a), (b, token),
- * (token, t) and (t, token) is, valid when its stamp is the step's. */
-struct shard_slot {
-    uint32_t stamp[4];
-    uint32_t at[4];
-};
-
-/* Per token, in a shard: 1 + the index of this step's delta of each kind
- * with that token, 0 for none. Half a shard_slot: a step clears the entries
- * it set when it files its deltas, so no stamps are needed, and the table
- * the changes look up takes half the cache. */
-struct shard_at {
-    uint32_t at[4];
+/* Per token: a number of this step for each kind of pair with that token
+ * ((token, a), (b, token), (token, t), (t, token)), plus 1; 0 for none yet.
+ * Whoever sets an entry clears it once the step is done with it, so no
+ * stamps are needed and a table of them takes 16 bytes a token: the shard's
+ * says where its delta of the pair is, the merge loop's the pair's id. */
+struct token_kinds {
+    uint32_t at[SHARD_KINDS];
 };
 
 /* On cache lines of its own: a shard's lengths and counters change on
@@ -99,7 +93,7 @@ struct shard {
     uint32_t n_d, cap_d;
     struct shard_gain *gain; /* this step's gains, in the order they came */
     size_t n_gain, cap_gain;
-    struct shard_at *at;     /* by token id */
+    struct token_kinds *at;  /* by token id: where this step's deltas are */
     uint32_t n_at;
     struct update_counters c; /* net_changes stays 0: the merge loop counts those */
 } __attribute__((aligned(64)));
