@@ -107,6 +107,11 @@ void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
     return inject(C_MMAP) ? MAP_FAILED : mmap(addr, len, prot, flags, fd, off);
 }
 
+void *sys_mremap(void *old, size_t old_len, size_t new_len, int flags)
+{
+    return inject(C_MMAP) ? MAP_FAILED : mremap(old, old_len, new_len, flags);
+}
+
 void *sys_malloc(size_t n)
 {
     return inject(C_MALLOC) ? NULL : malloc(n);

@@ -24,6 +24,8 @@ ssize_t sys_read(int fd, void *buf, size_t n);
 ssize_t sys_write(int fd, const void *buf, size_t n);
 pid_t sys_waitpid(pid_t pid, int *status, int options);
 void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+/* Counted and failed as "mmap": growing a mapping is mapping memory. */
+void *sys_mremap(void *old, size_t old_len, size_t new_len, int flags);
 void *sys_malloc(size_t n);
 void *sys_calloc(size_t n, size_t size);
 void *sys_realloc(void *p, size_t n);

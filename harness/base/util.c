@@ -59,8 +59,7 @@ void *xgrow_zeroed(void *p, uint32_t *n, uint32_t need, size_t size)
     uint32_t cap = *n ? *n : 1024;
     while (cap <= need)
         cap *= 2;
-    p = xrealloc_huge(p, (size_t)cap * size);
-    memset((char *)p + (size_t)*n * size, 0, (size_t)(cap - *n) * size);
+    p = xrealloc_huge(p, (size_t)cap * size); /* the new elements come zeroed */
     *n = cap;
     return p;
 }
@@ -72,27 +71,98 @@ void advise_huge(void *p, size_t bytes)
 {
     if (bytes < HUGE_FROM)
         return;
-    /* Every page the array touches, rounded out: a block this large is a
-     * mapping of its own, from the page below p, and advising only the
-     * pages inside the array split it into three, which mremap cannot
-     * move (EFAULT), so realloc copied the array into fresh memory at
-     * every doubling. */
+    /* Every page the array touches, rounded out: advising only the pages
+     * inside it would split its mapping into three, which mremap cannot
+     * move (EFAULT). */
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     uintptr_t lo = (uintptr_t)p / page * page;
     uintptr_t hi = ((uintptr_t)p + bytes + page - 1) / page * page;
     madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 }
 
+/* A large array sits behind a header giving its usable size, so that it
+ * can grow and be freed knowing nothing else. The header is a cache line,
+ * so the array starts on one. */
+struct big_head {
+    size_t bytes;
+} __attribute__((aligned(64)));
+
+/* Under AddressSanitizer the arrays come from malloc, whose redzones catch
+ * an overrun that a mapping's slack would hide; elsewhere each is a mapping
+ * of its own. */
+#if defined(__SANITIZE_ADDRESS__)
+#define BIG_FROM_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BIG_FROM_MALLOC 1
+#endif
+#endif
+
+#ifdef BIG_FROM_MALLOC
+static struct big_head *big_resize(struct big_head *h, size_t old_bytes, size_t new_bytes)
+{
+    h = xrealloc(h, sizeof *h + new_bytes);
+    if (new_bytes > old_bytes)
+        memset((char *)(h + 1) + old_bytes, 0, new_bytes - old_bytes);
+    return h;
+}
+
+static void big_release(struct big_head *h)
+{
+    free(h);
+}
+#else
+static size_t big_map_len(size_t bytes)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    return (sizeof(struct big_head) + bytes + page - 1) / page * page;
+}
+
+/* A fresh mapping reads as zeros, and growing one moves its pages instead
+ * of copying them (glibc's realloc copies a block that came from its heap,
+ * where its moving mmap threshold puts large blocks after the first free:
+ * a third of a training's page faults were such copies). */
+static struct big_head *big_resize(struct big_head *h, size_t old_bytes, size_t new_bytes)
+{
+    size_t len = big_map_len(new_bytes);
+    void *q = h ? sys_mremap(h, big_map_len(old_bytes), len, MREMAP_MAYMOVE)
+                : sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                           0);
+    if (q == MAP_FAILED)
+        out_of_memory(new_bytes);
+    return q;
+}
+
+static void big_release(struct big_head *h)
+{
+    munmap(h, big_map_len(h->bytes));
+}
+#endif
+
 void *xrealloc_huge(void *p, size_t new_bytes)
 {
-    void *q = xrealloc(p, new_bytes);
-    advise_huge(q, new_bytes);
-    return q;
+    struct big_head *h = p ? (struct big_head *)p - 1 : NULL;
+    h = big_resize(h, h ? h->bytes : 0, new_bytes);
+    h->bytes = new_bytes;
+    advise_huge(h, sizeof *h + new_bytes);
+    return h + 1;
+}
+
+void xfree_huge(void *p)
+{
+    if (p)
+        big_release((struct big_head *)p - 1);
 }
 
 void *xcalloc_huge(size_t bytes)
 {
-    void *p = xrealloc_huge(NULL, bytes ? bytes : 1);
+    void *p = xrealloc_huge(NULL, bytes);
+#if defined(MADV_POPULATE_WRITE) && !defined(BIG_FROM_MALLOC)
+    /* Every page mapped writable in one call, without a fault each. */
+    struct big_head *h = (struct big_head *)p - 1;
+    if (madvise(h, big_map_len(bytes), MADV_POPULATE_WRITE) == 0)
+        return p;
+#endif
     memset(p, 0, bytes);
     return p;
 }

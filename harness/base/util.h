@@ -15,27 +15,28 @@ char *xstrdup(const char *s);
 /* n zeroed elements of `size` bytes on their own cache lines (free with
  * free), so threads writing neighbouring elements never share a line. */
 void *xcalloc_lines(size_t n, size_t size);
-/* Grows the zero-filled array p of *n elements of `size` bytes, doubling,
- * until index `need` fits; the new elements are zero. Returns p. */
+/* Grows the zero-filled array p (from xrealloc_huge) of *n elements of
+ * `size` bytes, doubling, until index `need` fits; the new elements are
+ * zero. Returns p. */
 void *xgrow_zeroed(void *p, uint32_t *n, uint32_t need, size_t size);
 /* Asks for huge pages under an array of `bytes` read at random, if it is
  * large (4 MiB or more): past what the TLB maps in small pages every access
  * would pay a page walk on top of its cache miss. Nothing but speed depends
  * on the kernel granting it. */
 void advise_huge(void *p, size_t bytes);
-/* realloc for an array that grows large, advised for huge pages from 4 MiB
- * up. A block that large is a mapping of its own, which realloc grows by
- * moving its pages (mremap), not by copying them into fresh memory: on a
- * virtual machine the first touch of fresh memory is what growing costs
- * most. The mapping keeps its advice as it grows; the pages added are
- * advised before they are touched. The block is freed with free(). */
+/* realloc for an array that grows large (NULL: a new one): a mapping of
+ * its own, which grows by moving its pages (mremap), never by copying them
+ * into fresh memory, since on a virtual machine touching fresh memory is
+ * what growing costs most. The bytes it gains read as zero; its pages
+ * fault in as they are first touched, advised for huge pages from 4 MiB.
+ * Free it with xfree_huge, never free(). */
 void *xrealloc_huge(void *p, size_t new_bytes);
-/* A zeroed block for an array as large: xrealloc_huge's, zeroed by
- * writing, not calloc. Such an array is read before it is written (a hash
- * probe), and on calloc's untouched pages that read maps the shared zero
- * page, so the write faults a second time and, with other threads of the
- * process running, flushes their CPUs' TLBs too. The calling thread
- * touches every page, so it should be the one that fills the array. */
+void xfree_huge(void *p);
+/* A zeroed array as large, every page already mapped writable (one
+ * madvise, not a fault per page). Such an array is read before it is
+ * written (a hash probe): on pages never touched that read would map the
+ * shared zero page, so the write would fault a second time and, with other
+ * threads of the process running, flush their CPUs' TLBs too. */
 void *xcalloc_huge(size_t bytes);
 
 /* Seconds on the monotonic clock. */

@@ -131,7 +131,7 @@ static void wt_init(struct word_table *t, size_t slots)
 
 static void wt_free(struct word_table *t)
 {
-    free(t->slot);
+    xfree_huge(t->slot);
     free(t->short_freq);
     free(t->short_idx);
     buf_free(&t->bytes);
@@ -223,7 +223,7 @@ static void wt_grow_slots(struct word_table *t)
             wt_place(s, mask, t->hash[i] & mask, wt_head(t->bytes.data + t->off[i], len),
                      wt_tag(t->hash[i], len), i);
     }
-    free(t->slot);
+    xfree_huge(t->slot);
     t->slot = s;
     t->mask = mask;
 }

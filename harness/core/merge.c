@@ -170,8 +170,8 @@ static void updater_free(struct updater *u, struct update_counters *c)
         shard_free(&u->shards[i]);
     }
     free(u->shards);
-    free(u->list_words);
-    free(u->ids);
+    xfree_huge(u->list_words);
+    xfree_huge(u->ids);
     pair_index_free(&u->index);
     free(u->fresh);
 }

@@ -23,7 +23,7 @@ static inline void place(struct pair_heap *h, size_t slot, struct heap_entry e)
 {
     h->e[slot] = e;
     if (h->indexed)
-        h->pos[e.id] = (uint32_t)slot;
+        h->pos[e.id] = (uint32_t)slot + 1;
 }
 
 static void sift_up(struct pair_heap *h, size_t slot)
@@ -67,8 +67,8 @@ void pair_heap_init(struct pair_heap *h, const struct pair_table *pt, int indexe
 
 void pair_heap_free(struct pair_heap *h)
 {
-    free(h->e);
-    free(h->pos);
+    xfree_huge(h->e);
+    xfree_huge(h->pos);
     memset(h, 0, sizeof *h);
 }
 
@@ -79,9 +79,7 @@ static void ensure_pos(struct pair_heap *h, uint32_t id)
     size_t cap = h->pos_cap ? h->pos_cap : 1024;
     while (cap <= id)
         cap *= 2;
-    h->pos = xrealloc_huge(h->pos, cap * sizeof *h->pos);
-    for (size_t i = h->pos_cap; i < cap; i++)
-        h->pos[i] = PAIR_NONE;
+    h->pos = xrealloc_huge(h->pos, cap * sizeof *h->pos); /* zeros: not in the heap */
     h->pos_cap = cap;
 }
 
@@ -116,14 +114,14 @@ void pair_heap_build(struct pair_heap *h, int64_t min_count)
 static void remove_at(struct pair_heap *h, size_t slot)
 {
     if (h->indexed)
-        h->pos[h->e[slot].id] = PAIR_NONE;
+        h->pos[h->e[slot].id] = 0;
     struct heap_entry last = h->e[--h->n];
     if (slot == h->n)
         return;
     place(h, slot, last);
     /* The moved entry may belong above or below its new slot. */
     sift_up(h, slot);
-    sift_down(h, h->indexed ? h->pos[last.id] : slot);
+    sift_down(h, h->indexed ? h->pos[last.id] - 1 : slot);
 }
 
 struct heap_entry pair_heap_pop(struct pair_heap *h)
@@ -136,7 +134,7 @@ struct heap_entry pair_heap_pop(struct pair_heap *h)
 void pair_heap_set(struct pair_heap *h, uint32_t id, int64_t count)
 {
     ensure_pos(h, id);
-    uint32_t slot = h->pos[id];
+    uint32_t slot = h->pos[id] - 1; /* PAIR_NONE when not in the heap */
     if (slot == PAIR_NONE) {
         if (count > 0)
             pair_heap_push(h, count, id);
@@ -163,10 +161,10 @@ int pair_heap_check(const struct pair_heap *h)
         return 0;
     size_t in_index = 0;
     for (size_t id = 0; id < h->pos_cap; id++) {
-        if (h->pos[id] == PAIR_NONE)
+        if (!h->pos[id])
             continue;
         in_index++;
-        if (h->pos[id] >= h->n || h->e[h->pos[id]].id != id)
+        if (h->pos[id] > h->n || h->e[h->pos[id] - 1].id != id)
             return -1;
     }
     return in_index == h->n ? 0 : -1;

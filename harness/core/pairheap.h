@@ -20,7 +20,8 @@ struct heap_entry {
 struct pair_heap {
     struct heap_entry *e;
     size_t n, cap;
-    uint32_t *pos;       /* indexed only: slot of each pair id, or PAIR_NONE */
+    uint32_t *pos;       /* indexed only: slot + 1 of each pair id, 0 if absent
+                            (so the zeros a growing array gains need no fill) */
     size_t pos_cap;
     int indexed;
     const struct pair_table *pt; /* token ids of each pair, and the vocab */

@@ -23,7 +23,7 @@ void pair_index_free(struct pair_index *x)
     free(x->byte_of);
     free(x->initial);
     free(x->group);
-    free(x->e);
+    xfree_huge(x->e);
     memset(x, 0, sizeof *x);
 }
 

@@ -15,9 +15,9 @@ void pairs_init(struct pair_table *t, const struct vocab *v)
 
 void pairs_free(struct pair_table *t)
 {
-    free(t->rec);
-    free(t->live);
-    free(t->live_id);
+    xfree_huge(t->rec);
+    xfree_huge(t->live);
+    xfree_huge(t->live_id);
     memset(t, 0, sizeof *t);
 }
 

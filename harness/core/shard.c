@@ -176,10 +176,10 @@ void shard_free(struct shard *s)
     for (uint32_t k = 0; k < s->n_index; k++)
         if (s->index[k].n)
             list_release(&s->index[k]);
-    free(s->index);
+    xfree_huge(s->index);
     free(s->d);
     free(s->gain);
-    free(s->at);
+    xfree_huge(s->at);
     free(s->start);
     free(s->tok);
     memset(s, 0, sizeof *s);
