@@ -20,10 +20,8 @@ static int serial_select(void *state, const struct pair_table *pt, struct select
                          char *err, size_t errlen)
 {
     (void)state, (void)err, (void)errlen;
-    double t0 = now_s();
     size_t best = live_scan_best(pt->vocab, pt->live, 0, pt->n_live);
     out->pair_id = best < pt->n_live ? pt->live_id[best] : PAIR_NONE;
-    out->compute_s = now_s() - t0;
     return 0;
 }
 

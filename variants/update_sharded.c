@@ -87,7 +87,8 @@ static int sharded_run(void *state, const struct shard_merge *m, struct update_r
      * the round's mutex orders its writes before the threads' next reads. */
     out->round = m->words >= s->min_words;
     if (!out->round) {
-        out->compute_s = shards_apply_in_turn(s->shards, s->n, m);
+        shards_apply_in_turn(s->shards, s->n, m);
+        out->compute_s = UPDATE_RUN_ALL;
         return 0;
     }
     s->m = *m;

@@ -46,7 +46,9 @@ struct backend_config {
 struct select_result {
     uint32_t pair_id;     /* stable id of the best live pair, PAIR_NONE if none */
     double compute_s;     /* longest time any worker spent scanning, measured
-                             inside the worker; the rest of max_s is overhead */
+                             inside the worker; the rest of max_s is overhead.
+                             Not set by a BACKEND_SINGLE select: it runs on the
+                             caller's thread, so all its time is compute */
 };
 
 /* What a backend reports once, at the end of the merge loop (zeroed by the

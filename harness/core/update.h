@@ -22,12 +22,17 @@ struct update_config {
                              this and the shards run in turn, no round */
 };
 
+/* update_run.compute_s of a run that woke no thread: the shards ran in
+ * turn on the caller's thread, so the whole run was their merges (the
+ * merge loop times it; timing each shard again would cost clock reads). */
+#define UPDATE_RUN_ALL (-1.0)
+
 /* One merge's run of the shards. */
 struct update_run {
     double compute_s;    /* the shards' merges on the critical path, measured
-                            where they ran (threads: the slowest; in turn:
-                            their sum): the rest of the run is the cost of
-                            waking the threads and waiting for them */
+                            where they ran (threads: the slowest), or
+                            UPDATE_RUN_ALL: the rest of the run is the cost
+                            of waking the threads and waiting for them */
     int round;           /* 1 when it woke threads */
 };
 
@@ -61,7 +66,7 @@ extern const struct update_strategy update_serial;
 
 /* shard_apply timed: its seconds. What every strategy runs per shard. */
 double shard_apply_timed(struct shard *s, const struct shard_merge *m);
-/* Every shard in turn on the calling thread; the seconds they took. */
-double shards_apply_in_turn(struct shard *shards, unsigned n, const struct shard_merge *m);
+/* Every shard in turn on the calling thread. */
+void shards_apply_in_turn(struct shard *shards, unsigned n, const struct shard_merge *m);
 
 #endif
