@@ -104,6 +104,7 @@ static struct big_head *big_resize(struct big_head *h, size_t old_bytes, size_t 
     h = xrealloc(h, sizeof *h + new_bytes);
     if (new_bytes > old_bytes)
         memset((char *)(h + 1) + old_bytes, 0, new_bytes - old_bytes);
+    advise_huge(h, sizeof *h + new_bytes);
     return h;
 }
 
@@ -112,10 +113,18 @@ static void big_release(struct big_head *h)
     free(h);
 }
 #else
+/* From the size of a huge page up, a mapping is a whole number of them:
+ * the kernel then places it on a huge-page boundary, where its huge pages
+ * fit and mremap moves them whole (an unaligned one is split into small
+ * pages as it moves, and so stays out of huge pages half its life). */
+enum { HUGE_PAGE = 2u << 20 };
+
 static size_t big_map_len(size_t bytes)
 {
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    return (sizeof(struct big_head) + bytes + page - 1) / page * page;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), len = sizeof(struct big_head) + bytes;
+    if (len >= HUGE_PAGE)
+        page = HUGE_PAGE;
+    return (len + page - 1) / page * page;
 }
 
 /* A fresh mapping reads as zeros, and growing one moves its pages instead
@@ -130,6 +139,10 @@ static struct big_head *big_resize(struct big_head *h, size_t old_bytes, size_t 
                            0);
     if (q == MAP_FAILED)
         out_of_memory(new_bytes);
+    /* The whole mapping: advising part of it would split it in two, which
+     * mremap cannot grow (EFAULT). */
+    if (len >= HUGE_FROM)
+        madvise(q, len, MADV_HUGEPAGE);
     return q;
 }
 
@@ -144,7 +157,6 @@ void *xrealloc_huge(void *p, size_t new_bytes)
     struct big_head *h = p ? (struct big_head *)p - 1 : NULL;
     h = big_resize(h, h ? h->bytes : 0, new_bytes);
     h->bytes = new_bytes;
-    advise_huge(h, sizeof *h + new_bytes);
     return h + 1;
 }
 
