@@ -113,36 +113,56 @@ static void big_release(struct big_head *h)
     free(h);
 }
 #else
-/* From the size of a huge page up, a mapping is a whole number of them:
- * the kernel then places it on a huge-page boundary, where its huge pages
- * fit and mremap moves them whole (an unaligned one is split into small
- * pages as it moves, and so stays out of huge pages half its life). */
-enum { HUGE_PAGE = 2u << 20 };
+/* An array past an eighth of a huge page is mapped as a whole number of
+ * huge pages, advised: each costs one fault instead of 512 (on these VMs a
+ * small page's first touch costs microseconds), the kernel places such a
+ * mapping on a huge-page boundary, where its huge pages fit, and mremap
+ * moves them whole (an unaligned mapping is split into small pages as it
+ * moves). Smaller arrays stay in small pages, so a small training does not
+ * hold 2 MiB for each of them. */
+enum { HUGE_PAGE = 2u << 20, HUGE_MAP_FROM = HUGE_PAGE / 8 };
 
 static size_t big_map_len(size_t bytes)
 {
-    size_t page = (size_t)sysconf(_SC_PAGESIZE), len = sizeof(struct big_head) + bytes;
-    if (len >= HUGE_PAGE)
-        page = HUGE_PAGE;
-    return (len + page - 1) / page * page;
+    size_t len = sizeof(struct big_head) + bytes;
+    size_t unit = len >= HUGE_MAP_FROM ? HUGE_PAGE : (size_t)sysconf(_SC_PAGESIZE);
+    return (len + unit - 1) / unit * unit;
 }
 
 /* A fresh mapping reads as zeros, and growing one moves its pages instead
  * of copying them (glibc's realloc copies a block that came from its heap,
  * where its moving mmap threshold puts large blocks after the first free:
  * a third of a training's page faults were such copies). */
+static struct big_head *big_map(size_t len, size_t bytes)
+{
+    void *q = sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (q == MAP_FAILED)
+        out_of_memory(bytes);
+    if (len >= HUGE_PAGE) /* before any page of it is touched */
+        madvise(q, len, MADV_HUGEPAGE);
+    return q;
+}
+
 static struct big_head *big_resize(struct big_head *h, size_t old_bytes, size_t new_bytes)
 {
-    size_t len = big_map_len(new_bytes);
-    void *q = h ? sys_mremap(h, big_map_len(old_bytes), len, MREMAP_MAYMOVE)
-                : sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-                           0);
-    if (q == MAP_FAILED)
-        out_of_memory(new_bytes);
-    /* The whole mapping: advising part of it would split it in two, which
-     * mremap cannot grow (EFAULT). */
-    if (len >= HUGE_FROM)
-        madvise(q, len, MADV_HUGEPAGE);
+    size_t old_len = h ? big_map_len(old_bytes) : 0, len = big_map_len(new_bytes);
+    if (old_len >= HUGE_MAP_FROM || (h && len < HUGE_MAP_FROM)) {
+        /* Advice, where there is any, is already on the whole mapping:
+         * advising part of it would split it in two, which mremap cannot
+         * grow (EFAULT). */
+        void *q = sys_mremap(h, old_len, len, MREMAP_MAYMOVE);
+        if (q == MAP_FAILED)
+            out_of_memory(new_bytes);
+        return q;
+    }
+    /* New, or leaving small pages: a fresh mapping, since small pages
+     * moved into it would keep their part of it out of huge pages. What is
+     * copied is under HUGE_MAP_FROM. */
+    struct big_head *q = big_map(len, new_bytes);
+    if (h) {
+        memcpy(q, h, sizeof *h + old_bytes);
+        munmap(h, old_len);
+    }
     return q;
 }
 
