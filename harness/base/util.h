@@ -25,10 +25,11 @@ void *xgrow_zeroed(void *p, uint32_t *n, uint32_t need, size_t size);
  * on the kernel granting it. */
 void advise_huge(void *p, size_t bytes);
 /* realloc for an array that grows large (NULL: a new one): a mapping of
- * its own, which grows by moving its pages (mremap), never by copying them
+ * its own, which grows by moving its pages (mremap), not by copying them
  * into fresh memory, since on a virtual machine touching fresh memory is
- * what growing costs most. The bytes it gains read as zero; its pages
- * fault in as they are first touched, advised for huge pages from 4 MiB.
+ * what growing costs most (only an array leaving small pages, under 256
+ * KiB, is copied once, into whole huge pages advised as such). The bytes
+ * it gains read as zero; its pages fault in as they are first touched.
  * Free it with xfree_huge, never free(). */
 void *xrealloc_huge(void *p, size_t new_bytes);
 void xfree_huge(void *p);

@@ -302,10 +302,10 @@ static void report(const struct merge_backend *be, void *state, struct updater *
         buf_cstr(&st->upd_pus);
 }
 
-/* Copy and select of one merge, timed from *clock, the time last read (a
- * clock read costs about 50 ns here, a tenth of a microsecond-scale merge
- * at a dozen reads: each phase's end is the next one's start). Leaves the
- * time it ends in *clock and the chosen pair in *chosen. */
+/* Copy and select of one merge, timed from *clock, the time last read:
+ * each phase's end is the next one's start (a clock read costs about 50 ns
+ * on these VMs; thirteen a merge were a few per cent of heap's merge
+ * phase). Leaves the time it ends in *clock and the chosen pair in *chosen. */
 static int select_pair(const struct merge_backend *be, void *state, const struct pair_table *pt,
                        double *clock, struct merge_stats *st, uint32_t *chosen, char *err,
                        size_t errlen)
