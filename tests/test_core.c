@@ -347,6 +347,64 @@ static void make_counts(struct word_counts *wc, const char *const *w, const uint
     wc->bytes = bytes.data;
 }
 
+/* Word k of length len: letters only (one pre-token with its space), the
+ * same first and last eight bytes for every k, k spelt in between. */
+static void similar_word(char *w, size_t len, unsigned k)
+{
+    memset(w, 'q', len);
+    w[0] = ' ';
+    memcpy(w + len - 8, "zxcvbnmp", 8);
+    for (size_t i = len > 16 ? 8 : len - 4; i < (len > 16 ? len - 8 : len); i++, k /= 26)
+        w[i] = (char)('a' + k % 26);
+    w[len] = 0;
+}
+
+/* Words that share their first eight bytes, and past 16 bytes their last
+ * eight too, each counted k % 3 + 1 times: a word table that compares
+ * only part of a word, or stores a part in one place and computes it
+ * differently in another (insert, growth, combine), merges or splits them.
+ * Enough words that the table grows, for one worker and several. */
+static void test_count_similar_words(void)
+{
+    static const size_t lens[] = {9, 12, 15, 16, 20, 21, 24, 40}; /* 3000 need 3 letters */
+    enum { PER_LEN = 3000 };
+    struct buf text = {0};
+    size_t n = sizeof lens / sizeof *lens * PER_LEN, at = 0;
+    char **w = xmalloc(n * sizeof *w);
+    uint64_t *f = xmalloc(n * sizeof *f);
+    for (size_t l = 0; l < sizeof lens / sizeof *lens; l++)
+        for (unsigned k = 0; k < PER_LEN; k++, at++) {
+            w[at] = xmalloc(lens[l] + 1);
+            similar_word(w[at], lens[l], k);
+            f[at] = k % 3 + 1;
+        }
+    for (unsigned r = 0; r < 3; r++) /* words of count 3 in all three rounds */
+        for (size_t i = 0; i < n; i++)
+            if (f[i] > r)
+                buf_put(&text, w[i], strlen(w[i]));
+    struct word_counts want;
+    struct buf want_c = {0}, got_c = {0};
+    make_counts(&want, (const char *const *)w, f, n);
+    canonical(&want, &want_c);
+    struct specials none;
+    char err[256];
+    specials_init(&none, NULL, 0, err, sizeof err);
+    int ok = 1;
+    for (unsigned workers = 1; workers <= 3; workers++)
+        ok &= count_canonical(text.data, text.len, &none, workers, &got_c, NULL) == 0 &&
+              got_c.len == want_c.len && memcmp(got_c.data, want_c.data, want_c.len) == 0;
+    CHECK("24000 words sharing their first and last bytes count exactly, 1 to 3 workers", ok);
+    for (size_t i = 0; i < n; i++)
+        free(w[i]);
+    free(w);
+    free(f);
+    word_counts_free(&want);
+    buf_free(&want_c);
+    buf_free(&got_c);
+    buf_free(&text);
+    specials_free(&none);
+}
+
 /* Trains `merges` merges on the words with the serial backend. */
 static int train_words(const char *const *w, const uint64_t *f, size_t n, uint64_t merges,
                        struct vocab *v, struct merge_result *mr, struct merge_stats *ms)
@@ -482,6 +540,7 @@ int main(void)
 {
     test_gpt2_formats();
     test_counting();
+    test_count_similar_words();
     test_count_cancel();
     test_special_cursor();
     test_64bit_counts();
