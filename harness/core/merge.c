@@ -12,10 +12,16 @@
 /* What one merge step changes, accumulated before anything is reported:
  * each touched pair is listed once, with its count from before the step,
  * so the backend hears one net change per pair and transient +1/-1 pairs
- * (e.g. (t, a) in "a b a b") never reach it. */
+ * (e.g. (t, a) in "a b a b") never reach it. The old count is kept here,
+ * not in the pair's record, whose table of every pair ever seen it would
+ * make a third larger. */
+struct touched_pair {
+    int64_t old_count;
+    uint32_t id;
+};
+
 struct step {
-    uint32_t stamp;
-    uint32_t *touched;
+    struct touched_pair *touched;
     size_t n_touched, cap_touched;
 };
 
@@ -84,14 +90,13 @@ static void count_list_words(struct updater *u, uint32_t id, uint32_t n)
 static void add_delta(struct pair_table *pt, struct step *s, uint32_t id, int64_t delta)
 {
     struct pair_rec *r = &pt->rec[id];
-    if (r->stamp != s->stamp) {
-        r->stamp = s->stamp;
-        r->old_count = r->count;
+    if (!r->touched) {
         if (s->n_touched == s->cap_touched) {
             s->cap_touched = s->cap_touched ? s->cap_touched * 2 : 1024;
             s->touched = xrealloc(s->touched, s->cap_touched * sizeof *s->touched);
         }
-        s->touched[s->n_touched++] = id;
+        s->touched[s->n_touched++] = (struct touched_pair){r->count, id};
+        r->touched = (uint32_t)s->n_touched;
     }
     r->count += delta;
 }
@@ -189,8 +194,10 @@ static void count_initial_pairs(struct pair_table *pt, struct step *s, struct up
     for (unsigned i = 0; i < u->n; i++)
         shard_count_initial(&u->shards[i], u->index.byte_of);
     combine(pt, s, u);
-    for (size_t k = 0; k < s->n_touched; k++)
-        pairs_sync_live(pt, s->touched[k]);
+    for (size_t k = 0; k < s->n_touched; k++) {
+        pt->rec[s->touched[k].id].touched = 0;
+        pairs_sync_live(pt, s->touched[k].id);
+    }
     s->n_touched = 0;
 }
 
@@ -213,13 +220,13 @@ static uint32_t record_merge(struct vocab *v, struct merge_result *res, uint64_t
     return t;
 }
 
-/* The update step of merge m: the strategy rewrites every word holding the
- * chosen pair, shard by shard; the deltas are added up and the backend told
- * each pair whose count changed. */
+/* The update step of the merge of chosen into t: the strategy rewrites
+ * every word holding the pair, shard by shard; the deltas are added up and
+ * the backend told each pair whose count changed. */
 static int apply_merge(struct pair_table *pt, struct step *s, struct updater *u,
                        const struct merge_backend *be, void *state, uint32_t chosen,
-                       uint32_t t, uint64_t m, double *clock, struct merge_stats *st,
-                       char *err, size_t errlen)
+                       uint32_t t, double *clock, struct merge_stats *st, char *err,
+                       size_t errlen)
 {
     struct shard_merge sm = {chosen, pt->rec[chosen].a, pt->rec[chosen].b, t,
                              chosen < u->n_list_words ? u->list_words[chosen] : 0,
@@ -232,7 +239,6 @@ static int apply_merge(struct pair_table *pt, struct step *s, struct updater *u,
     st->upd_round_s += t1 - t0;
     st->upd_compute_s += run.compute_s == UPDATE_RUN_ALL ? t1 - t0 : run.compute_s;
     st->upd_rounds += (uint64_t)run.round;
-    s->stamp = (uint32_t)m + 1;
     combine(pt, s, u);
     pair_index_add_group(&u->index, pt, t, u->fresh, u->n_fresh);
     u->n_fresh = 0;
@@ -245,19 +251,21 @@ static int apply_merge(struct pair_table *pt, struct step *s, struct updater *u,
                     chosen, (long long)pt->rec[chosen].count);
     /* The live entries are scattered too: asked for all at once. */
     for (size_t k = 0; k < s->n_touched; k++) {
-        const struct pair_rec *q = &pt->rec[s->touched[k]];
-        if (q->count != q->old_count && q->live_pos != PAIR_NONE)
+        const struct pair_rec *q = &pt->rec[s->touched[k].id];
+        if (q->count != s->touched[k].old_count && q->live_pos != PAIR_NONE)
             __builtin_prefetch(&pt->live[q->live_pos], 1);
     }
     for (size_t k = 0; k < s->n_touched; k++) {
-        uint32_t id = s->touched[k];
+        uint32_t id = s->touched[k].id;
+        int64_t old_count = s->touched[k].old_count;
         struct pair_rec *q = &pt->rec[id];
-        if (q->count == q->old_count)
+        q->touched = 0;
+        if (q->count == old_count)
             continue;
         pairs_sync_live(pt, id);
         st->upd.net_changes++;
         if (be->count_changed)
-            be->count_changed(state, pt, id, q->old_count, q->count);
+            be->count_changed(state, pt, id, old_count, q->count);
     }
     s->n_touched = 0;
     *clock = now_s();
@@ -348,7 +356,7 @@ static int merge_one(struct pair_table *pt, struct step *s, struct updater *u, s
     }
     double t0 = *clock, c0 = cpu_each ? thread_cpu_s() : 0;
     uint32_t t = record_merge(v, res, m, pt->rec[chosen].a, pt->rec[chosen].b);
-    if (apply_merge(pt, s, u, be, state, chosen, t, m, clock, st, err, errlen) < 0)
+    if (apply_merge(pt, s, u, be, state, chosen, t, clock, st, err, errlen) < 0)
         return -1;
     st->update_s += *clock - t0;
     if (cpu_each)
@@ -419,7 +427,7 @@ int merge_train(const struct word_counts *wc, struct vocab *v, const struct merg
     updater_build(&u, wc, v, p);
     struct pair_table pt;
     pairs_init(&pt, v);
-    struct step s = {.stamp = 0};
+    struct step s = {0};
     count_initial_pairs(&pt, &s, &u);
     st->initial_pairs = pt.n_live;
 

@@ -33,7 +33,6 @@ uint32_t pairs_add(struct pair_table *t, uint32_t a, uint32_t b)
     r->a = a;
     r->b = b;
     r->live_pos = PAIR_NONE;
-    r->stamp = UINT32_MAX;
     return id;
 }
 

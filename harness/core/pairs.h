@@ -20,12 +20,14 @@ struct live_pair {
     uint32_t a, b; /* token ids */
 };
 
+/* 24 bytes: a table of millions of them is memory the merge phase touches
+ * for the first time, which costs more than anything it does with it. */
 struct pair_rec {
     uint32_t a, b;
     int64_t count;
     uint32_t live_pos;  /* index in live[], or PAIR_NONE when count == 0 */
-    uint32_t stamp;     /* merge step that last touched it (see merge.c) */
-    int64_t old_count;  /* count before that step */
+    uint32_t touched;   /* during a merge step: its place in the step's list
+                           of touched pairs + 1 (merge.c); 0 otherwise */
 };
 
 struct pair_table {

@@ -63,9 +63,11 @@ enum { OWN_LIST = 32 };
 
 static void list_release(struct word_list *l)
 {
-    if (l->block) {
-        if (--l->block->refs == 0)
-            free(l->block);
+    if (l->in_block) {
+        struct list_block *b = (struct list_block *)(void *)((char *)(l->w - (l->in_block - 1)) -
+                                                             offsetof(struct list_block, w));
+        if (--b->refs == 0)
+            free(b);
     } else {
         free(l->w);
     }
@@ -113,8 +115,8 @@ static void cut_lists(struct shard *s, int from_gains)
         if (!l->n)
             continue;
         if (l->n < OWN_LIST) {
+            l->in_block = (uint32_t)(at - blk->w) + 1;
             l->w = at;
-            l->block = blk;
             at += l->n;
         } else {
             l->w = xmalloc(l->n * sizeof *l->w);

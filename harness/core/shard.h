@@ -42,10 +42,13 @@ struct list_block {
     uint32_t w[];
 };
 
+/* 16 bytes: the index holds one for every pair ever made, and on this
+ * kind of machine memory touched for the first time is dear. */
 struct word_list {
     uint32_t *w;          /* the shard's words by position in tok, ascending */
     uint32_t n;
-    struct list_block *block; /* holding w, or NULL when w is its own */
+    uint32_t in_block;    /* w's offset in its block's w[] + 1, or 0 when w is
+                             its own allocation */
 };
 
 /* A word that gained a new pair in this step, before the lists are cut. */
