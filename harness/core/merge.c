@@ -96,7 +96,7 @@ static void add_delta(struct pair_table *pt, struct step *s, uint32_t id, int64_
             s->touched = xrealloc(s->touched, s->cap_touched * sizeof *s->touched);
         }
         s->touched[s->n_touched++] = (struct touched_pair){r->count, id};
-        r->touched = (uint32_t)s->n_touched;
+        r->touched = 1;
     }
     r->count += delta;
 }

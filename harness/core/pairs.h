@@ -27,8 +27,8 @@ struct pair_rec {
     uint32_t a, b;
     int64_t count;
     uint32_t live_pos;  /* index in live[], or PAIR_NONE when count == 0 */
-    uint32_t touched;   /* during a merge step: its place in the step's list
-                           of touched pairs + 1 (merge.c); 0 otherwise */
+    uint32_t touched;   /* 1 while the step's list of touched pairs holds it
+                           (merge.c), else 0 */
 };
 
 struct pair_table {
