@@ -44,6 +44,18 @@ static void test_gpt2_formats(void)
     for (int r = 0; r < 256; r++)
         bijective &= gpt2_rank_of_byte(gpt2_byte_at_rank(r)) == r;
     CHECK("GPT-2 alphabet: rank <-> byte is a bijection", bijective);
+    struct buf raw = {0};
+    CHECK("gpt2_decode: U+0120 A is the bytes \" A\"",
+          gpt2_decode(&raw, (const unsigned char *)"\xc4\xa0" "A", 3) == 0 && raw.len == 2 &&
+              memcmp(raw.data, " A", 2) == 0);
+    /* C1 81 is an overlong 'A', C4 a lead with no continuation: a merges
+     * file holding either is not in the alphabet, not a token of 'A'. */
+    raw.len = 0;
+    CHECK("gpt2_decode: an overlong form is rejected",
+          gpt2_decode(&raw, (const unsigned char *)"\xc1\x81", 2) < 0);
+    CHECK("gpt2_decode: a truncated sequence is rejected",
+          gpt2_decode(&raw, (const unsigned char *)"A\xc4", 2) < 0);
+    buf_free(&raw);
 
     struct input in;
     struct token_list tl = {0};

@@ -82,36 +82,13 @@ static void gpt2_encode(struct buf *out, const unsigned char *p, size_t n)
         buf_put_utf8(out, encode_table[p[i]]);
 }
 
-/* Reads one UTF-8 code point; returns bytes used, 0 when malformed. */
-static size_t get_utf8(const unsigned char *s, size_t n, unsigned *cp)
-{
-    if (n == 0)
-        return 0;
-    unsigned c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-    if (len == 0 || len > n)
-        return 0;
-    unsigned v = c & (0x3F >> (len - 1));
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    *cp = v;
-    return len;
-}
-
 int gpt2_decode(struct buf *out, const unsigned char *s, size_t n)
 {
     build_tables();
     size_t i = 0;
     while (i < n) {
-        unsigned cp;
-        size_t k = get_utf8(s + i, n - i, &cp);
+        uint32_t cp;
+        size_t k = utf8_decode(s + i, n - i, &cp);
         if (k == 0 || cp >= 0x144 || decode_table[cp] < 0)
             return -1;
         buf_putc(out, (unsigned char)decode_table[cp]);
