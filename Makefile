@@ -235,10 +235,14 @@ $(BPETRAIN_MPI): $(BUILD)/harness/cli/bpetrain-mpi.o $(BUILD)/variants/mpimax.o 
 # ---- tests ---------------------------------------------------------------------
 # The Python module is tested in the release build only (a sanitized module
 # cannot load into an uninstrumented python3).
+# The scripts the tests run (bench, report, peers) call the release trainer in
+# bin/, so a sanitizer build of the tests builds that too, on a fresh clone
+# as well.
 # bpetrain-mpi is built when Open MPI is there or can be installed;
 # tests/test_mpi.sh skips when it cannot be, and fails when it could be but
 # the build failed.
 test: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(TEST_BIN) $(if $(SANITIZE),,python)
+	$(if $(SANITIZE),@$(MAKE) --no-print-directory SANITIZE= all)
 	@$(MAKE) --no-print-directory mpi || echo "make: no bpetrain-mpi; tests/test_mpi.sh decides"
 	@BPETRAIN=$(BPETRAIN) BPETRAIN_MPI=$(BPETRAIN_MPI) SYNTHGEN=$(SYNTHGEN) TEST_BIN_DIR=$(BUILD)/tests SANITIZE=$(SANITIZE) \
 	    PY_MODULE_DIR=$(PY_MODULE_DIR) \
