@@ -595,11 +595,16 @@ static void *count_worker_main(void *arg)
     struct count_worker *w = arg;
     struct count_job *job = w->job;
     /* Made here, by the thread that fills it: its pages are first touched
-     * in parallel, not one table after another before the threads start. */
-    wt_init(&w->table, job->slots);
+     * in parallel, not one table after another before the threads start.
+     * Pre-tokenizing alone makes none (the table stays zeroed: emit_count
+     * counts into it and nothing else reads it), so its time is the
+     * scanner's and not also the mapping and zeroing of an empty table. */
+    int table = !job->cfg->pretok_only;
+    if (table)
+        wt_init(&w->table, job->slots);
     w->table.end = job->data + job->len;
     struct pretok *pt = pretok_new(job->cfg->pretok, w->err, sizeof w->err);
-    pretok_emit_fn emit = job->cfg->pretok_only ? emit_count : emit_word;
+    pretok_emit_fn emit = table ? emit_word : emit_count;
     if (!pt) {
         w->rc = -1;
         atomic_store(&job->failed, 1);
@@ -637,7 +642,8 @@ static void *count_worker_main(void *arg)
         }
         add_done(job, &pending, n > pos ? n - pos : 0, 1);
         special_cursor_free(&cur);
-        wt_drain(&w->table);
+        if (table)
+            wt_drain(&w->table);
         if (w->rc)
             break;
         release_chunk(job, begin, end);
@@ -645,7 +651,8 @@ static void *count_worker_main(void *arg)
     pretok_free(pt);
     /* The counts to t->freq, where the combine reads them: here, on the
      * thread that filled the table, while the others still count. */
-    wt_flush(&w->table);
+    if (table)
+        wt_flush(&w->table);
     return NULL;
 }
 
@@ -661,7 +668,7 @@ static int run_workers(struct count_worker *w, unsigned workers, char *err, size
 {
     struct count_job *job = w[0].job;
     unsigned sharers = chunk_sharers(job->cfg, workers);
-    job->slots = job->cfg->pretok_only ? WT_MIN_SLOTS : wt_start_slots(job->len / sharers);
+    job->slots = wt_start_slots(job->len / sharers);
     unsigned started = 0;
     int rc = 0;
     for (unsigned i = 0; i < workers; i++) {
@@ -848,6 +855,10 @@ static void combine_tables(struct count_worker *w, unsigned workers, struct word
     uint64_t total = 0;
     for (unsigned i = 0; i < workers; i++)
         total += w[i].table.total; /* each worker flushed its own table's counts */
+    if (w[0].job->cfg->pretok_only) { /* no tables: no words, only the total */
+        out->total = total;
+        return;
+    }
     if (workers == 1) {
         take_table(&w[0].table, out);
         out->total = total;
