@@ -34,6 +34,23 @@ void *xcalloc(size_t n, size_t size)
     return p;
 }
 
+void *xcalloc_written(size_t n, size_t size)
+{
+    size_t bytes = (n ? n : 1) * (size ? size : 1);
+    void *p = xcalloc(1, bytes);
+#ifdef MADV_POPULATE_WRITE
+    /* The pages it spans, rounded out: still inside the allocator's own
+     * writable mapping, and populating a page changes none of its bytes. */
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = (uintptr_t)p / page * page;
+    uintptr_t hi = ((uintptr_t)p + bytes + page - 1) / page * page;
+    if (madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) == 0)
+        return p;
+#endif
+    memset(p, 0, bytes); /* the same, a fault at a time */
+    return p;
+}
+
 void *xrealloc(void *p, size_t n)
 {
     void *q = sys_realloc(p, n ? n : 1);

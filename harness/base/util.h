@@ -10,6 +10,12 @@
 /* Allocation failure is not recoverable for a trainer: say so and exit. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
+/* xcalloc with every page already mapped writable, for an array read at
+ * random before it is written: calloc's fresh pages would map the shared
+ * zero page on that read, so the write would fault again and, with other
+ * threads of the process running, interrupt their CPUs to flush their TLBs
+ * (xcalloc_huge does the same for a huge array). */
+void *xcalloc_written(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 /* n zeroed elements of `size` bytes on their own cache lines (free with

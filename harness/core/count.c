@@ -122,8 +122,9 @@ static void wt_init(struct word_table *t, size_t slots)
     memset(t, 0, sizeof *t);
     t->mask = slots - 1;
     t->slot = wt_new_slots(t->mask + 1);
-    t->short_freq = xcalloc(WT_SHORT, sizeof *t->short_freq);
-    t->short_idx = xcalloc(WT_SHORT, sizeof *t->short_idx);
+    /* Both are read before they are written (emit_word). */
+    t->short_freq = xcalloc_written(WT_SHORT, sizeof *t->short_freq);
+    t->short_idx = xcalloc_written(WT_SHORT, sizeof *t->short_idx);
     t->cap = slots / WT_LOAD_DEN * WT_LOAD_NUM;
     if (t->cap < 4096)
         t->cap = 4096;
