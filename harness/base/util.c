@@ -36,8 +36,8 @@ void *xcalloc(size_t n, size_t size)
 
 void *xcalloc_written(size_t n, size_t size)
 {
+    void *p = xcalloc(n, size); /* which refuses an n * size that overflows */
     size_t bytes = (n ? n : 1) * (size ? size : 1);
-    void *p = xcalloc(1, bytes);
 #ifdef MADV_POPULATE_WRITE
     /* The pages it spans, rounded out: still inside the allocator's own
      * writable mapping, and populating a page changes none of its bytes. */
