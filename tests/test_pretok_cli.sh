@@ -68,7 +68,7 @@ pt=$(awk 'NR==2 {print $5}' "$tmp/csv.out")
 check "CSV: pcre2 rows say PCRE2's Unicode 14.0.0, fast rows Unicode 16.0.0; --pretok-only is count_only=2 with no words and the same pre-tokens" \
     '[ "$(sed 1d "$tmp/csv.out" | tr "\n" ";")" = "pcre2 14.0.0 1 True $pt;pcre2 14.0.0 2 False $pt;fast 16.0.0 1 True $pt;fast 16.0.0 2 False $pt;" ]'
 
-# With two count workers neither makes a table either, and their totals add up.
+# At two count workers too: no words, and the workers' totals add up to the whole.
 "$BPETRAIN" --quiet --input "$TS" --pretok-only --count-workers 2 --csv "$tmp/c2.csv" 2>/dev/null
 check "--pretok-only at 2 count workers: no words, the same pre-tokens" \
     '[ "$(python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1])))[0]; print(r[\"count_workers\"], r[\"words\"], r[\"pretokens\"])" "$tmp/c2.csv")" = "2 0 $pt" ]'

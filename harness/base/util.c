@@ -34,20 +34,39 @@ void *xcalloc(size_t n, size_t size)
     return p;
 }
 
-void *xcalloc_written(size_t n, size_t size)
+/* The pages that [p, p + bytes) touches, rounded out: *len bytes from the
+ * returned start. */
+static void *page_span(const void *p, size_t bytes, size_t *len)
 {
-    void *p = xcalloc(n, size); /* which refuses an n * size that overflows */
-    size_t bytes = (n ? n : 1) * (size ? size : 1);
-#ifdef MADV_POPULATE_WRITE
-    /* The pages it spans, rounded out: still inside the allocator's own
-     * writable mapping, and populating a page changes none of its bytes. */
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     uintptr_t lo = (uintptr_t)p / page * page;
     uintptr_t hi = ((uintptr_t)p + bytes + page - 1) / page * page;
-    if (madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) == 0)
-        return p;
+    *len = hi - lo;
+    return (void *)lo;
+}
+
+/* Maps every page of [map, map + len) writable in one call, without a
+ * fault each; where the kernel cannot, zeroes [p, p + bytes), which it
+ * holds, a fault at a time. The bytes read as zero either way. */
+static void map_written(void *map, size_t len, void *p, size_t bytes)
+{
+#ifdef MADV_POPULATE_WRITE
+    if (madvise(map, len, MADV_POPULATE_WRITE) == 0)
+        return;
+#else
+    (void)map, (void)len;
 #endif
-    memset(p, 0, bytes); /* the same, a fault at a time */
+    memset(p, 0, bytes);
+}
+
+void *xcalloc_written(size_t n, size_t size)
+{
+    void *p = xcalloc(n, size); /* which refuses an n * size that overflows */
+    size_t bytes = (n ? n : 1) * (size ? size : 1), len;
+    /* Rounded out, the pages are still inside the allocator's own writable
+     * mapping, and populating a page changes none of its bytes. */
+    void *map = page_span(p, bytes, &len);
+    map_written(map, len, p, bytes);
     return p;
 }
 
@@ -91,10 +110,9 @@ void advise_huge(void *p, size_t bytes)
     /* Every page the array touches, rounded out: advising only the pages
      * inside it would split its mapping into three, which mremap cannot
      * move (EFAULT). */
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    uintptr_t lo = (uintptr_t)p / page * page;
-    uintptr_t hi = ((uintptr_t)p + bytes + page - 1) / page * page;
-    madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    size_t len;
+    void *map = page_span(p, bytes, &len);
+    madvise(map, len, MADV_HUGEPAGE);
 }
 
 /* A large array sits behind a header giving its usable size, so that it
@@ -207,12 +225,7 @@ void *xcalloc_huge(size_t bytes)
 {
     void *p = xrealloc_huge(NULL, bytes); /* zeroed; from malloc, also touched */
 #ifndef BIG_FROM_MALLOC
-#ifdef MADV_POPULATE_WRITE
-    /* Every page mapped writable in one call, without a fault each. */
-    if (madvise((struct big_head *)p - 1, big_map_len(bytes), MADV_POPULATE_WRITE) == 0)
-        return p;
-#endif
-    memset(p, 0, bytes); /* the same, a fault at a time */
+    map_written((struct big_head *)p - 1, big_map_len(bytes), p, bytes);
 #endif
     return p;
 }
