@@ -85,11 +85,13 @@ struct word_table {
 /* Slots of a new table: a counting thread's table starts near the size its
  * share of the input is likely to need (one slot per 64 bytes: sentences'
  * 10 MB need 108 Ki slots, mail's 32 MB 366 Ki), so on such text it is
- * rebuilt once or not at all instead of five times; at most WT_MAX_START_SLOTS (4 MiB), since a
- * table larger than its words spreads them over more cache lines, and text
- * repeats its words (a synthetic 256 MB holds 98 K distinct words). */
+ * rebuilt once or not at all instead of five times. At most
+ * WT_MAX_START_SLOTS (16 MiB of slots, 393 Ki words), since text repeats
+ * its words (a synthetic 256 MB holds 98 K distinct words) and a larger
+ * table would only be zeroed; a cap of half that made one worker rebuild
+ * mail's table (279 K words) once, 1.13x slower to count. */
 #define WT_MIN_SLOTS ((size_t)1 << 14)
-#define WT_MAX_START_SLOTS ((size_t)1 << 18)
+#define WT_MAX_START_SLOTS ((size_t)1 << 19)
 
 static size_t wt_start_slots(size_t bytes)
 {
