@@ -113,8 +113,10 @@ def per_merge(r, col):
 
 
 def sec_counters(runs, ctx):
-    lines = ["The update's work with the heap backend and the serial update (the counters "
-             "are the same for every strategy and U, test_update.sh checks it), per merge; "
+    lines = ["The update's work with the heap backend and the serial update, per merge (the "
+             "pair changes and net changes are the same for every strategy and U, "
+             "test_update.sh checks it; the words visited and index reads can differ by a "
+             "few in millions between shard counts, see above); "
              "ns per change is the update's wall time (CPU time) per elementary pair-count "
              "change.", ""]
     rows = []
