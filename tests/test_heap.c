@@ -165,6 +165,40 @@ static void heap_check_catches_corruption(void)
     vocab_free(&v);
 }
 
+/* With keep_live 0 (the heap backend's table) n_live still counts the live
+ * records through every change, and no live array is made. */
+static void live_count_without_array(void)
+{
+    char *none[] = {NULL};
+    struct vocab v;
+    vocab_init(&v, none, 0);
+    struct pair_table pt;
+    pairs_init(&pt, &v);
+    pt.keep_live = 0;
+    uint64_t x = 12345;
+    int ok = 1;
+    for (uint32_t i = 0; i < 64; i++)
+        pairs_add(&pt, i, i + 1);
+    for (int step = 0; step < 2000 && ok; step++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint32_t id = (uint32_t)(x >> 33) % 64;
+        pt.rec[id].count = (int64_t)((x >> 20) % 3); /* 0 (dead) a third of the time */
+        pairs_sync_live(&pt, id);
+        uint32_t live = 0;
+        for (uint32_t i = 0; i < pt.n_rec; i++)
+            live += pt.rec[i].count > 0;
+        ok = live == pt.n_live;
+    }
+    int64_t best = 0;
+    for (uint32_t i = 0; i < pt.n_rec; i++)
+        best = pt.rec[i].count > best ? pt.rec[i].count : best;
+    CHECK("pair table without a live array: n_live follows 2000 random changes, the best "
+          "count is found from the records, and no live array is allocated",
+          ok && pt.live == NULL && pt.live_id == NULL && pairs_max_count(&pt) == best);
+    pairs_free(&pt);
+    vocab_free(&v);
+}
+
 static void trained_with_checks(const char *name, const char *path, uint64_t vocab_size,
                                 const char *label)
 {
@@ -210,6 +244,7 @@ int main(void)
     property("heap");
     property("lazyheap");
     heap_check_catches_corruption();
+    live_count_without_array();
     trained_with_checks("heap", "data/sample/tinystories_v1_head_1097.txt", 2000,
                         "TinyStories vocab 2000");
     trained_with_checks("lazyheap", "data/sample/tinystories_v1_head_1097.txt", 2000,

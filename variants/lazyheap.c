@@ -82,8 +82,8 @@ static int lazy_check(void *state, const struct pair_table *pt)
         if (s->h.e[i].count >= pt->rec[s->h.e[i].id].count)
             seen[s->h.e[i].id] = 1;
     int rc = 0;
-    for (uint32_t i = 0; i < pt->n_live && rc == 0; i++)
-        if (!seen[pt->live_id[i]])
+    for (uint32_t i = 0; i < pt->n_rec && rc == 0; i++)
+        if (pt->rec[i].count > 0 && !seen[i])
             rc = -1;
     free(seen);
     return rc;
@@ -96,6 +96,7 @@ const struct merge_backend backend_lazyheap = {
     .kind = BACKEND_SINGLE,
     .article = "",
     .bench = 1,
+    .records_only = 1, /* its heap holds ids; select reads their records */
     .init = lazy_init,
     .destroy = lazy_destroy,
     .select = lazy_select,

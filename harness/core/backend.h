@@ -71,6 +71,9 @@ struct merge_backend {
     const char *article;     /* the article's script it stands for, or "" */
     int bench;               /* 1: `make bench` runs it by default */
     const struct backend_option *options; /* {NULL}-terminated; NULL: none */
+    /* 1: never reads the pair table's live[] or live_id[] (only records,
+     * by id, and n_live), so the merge loop does not keep them. */
+    int records_only;
 
     /* Called once the initial pair table exists. Sets *state as soon as it
      * has one: from then on the caller calls destroy exactly once, even when

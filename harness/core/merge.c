@@ -250,7 +250,7 @@ static int apply_merge(struct pair_table *pt, struct step *s, struct updater *u,
         return errf(err, errlen, "internal error: pair %u still has count %lld after its merge",
                     chosen, (long long)pt->rec[chosen].count);
     /* The live entries are scattered too: asked for all at once. */
-    for (size_t k = 0; k < s->n_touched; k++) {
+    for (size_t k = 0; k < s->n_touched && pt->keep_live; k++) {
         const struct pair_rec *q = &pt->rec[s->touched[k].id];
         if (q->count != s->touched[k].old_count && q->live_pos != PAIR_NONE)
             __builtin_prefetch(&pt->live[q->live_pos], 1);
@@ -427,6 +427,7 @@ int merge_train(const struct word_counts *wc, struct vocab *v, const struct merg
     updater_build(&u, wc, v, p);
     struct pair_table pt;
     pairs_init(&pt, v);
+    pt.keep_live = !p->backend->records_only;
     struct step s = {0};
     count_initial_pairs(&pt, &s, &u);
     st->initial_pairs = pt.n_live;

@@ -103,9 +103,12 @@ void pair_heap_push(struct pair_heap *h, int64_t count, uint32_t id)
 void pair_heap_build(struct pair_heap *h, int64_t min_count)
 {
     h->n = 0;
-    for (uint32_t i = 0; i < h->pt->n_live; i++)
-        if (h->pt->live[i].count >= min_count)
-            append(h, h->pt->live[i].count, h->pt->live_id[i]);
+    /* From the records, not the live array: the heap backend has the
+     * merge loop keep none (pairs.h, keep_live). */
+    const struct pair_table *pt = h->pt;
+    for (uint32_t i = 0; i < pt->n_rec; i++)
+        if (pt->rec[i].count >= min_count && pt->rec[i].count > 0)
+            append(h, pt->rec[i].count, i);
     for (size_t s = h->n / ARITY + 1; s-- > 0;)
         if (s < h->n)
             sift_down(h, s);

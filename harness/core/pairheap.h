@@ -32,7 +32,8 @@ void pair_heap_free(struct pair_heap *h);
 /* Adds (count, id); indexed heaps must not already hold id. */
 void pair_heap_push(struct pair_heap *h, int64_t count, uint32_t id);
 /* Builds the heap, in O(n), from every live pair whose count is at least
- * min_count (the heap must hold no entry: empty or new). */
+ * min_count, read from the records (the heap must hold no entry: empty or
+ * new). */
 void pair_heap_build(struct pair_heap *h, int64_t min_count);
 /* Removes and returns the top; the heap must not be empty. */
 struct heap_entry pair_heap_pop(struct pair_heap *h);

@@ -10,6 +10,7 @@
 void pairs_init(struct pair_table *t, const struct vocab *v)
 {
     memset(t, 0, sizeof *t);
+    t->keep_live = 1;
     t->vocab = v;
 }
 
@@ -36,9 +37,23 @@ uint32_t pairs_add(struct pair_table *t, uint32_t a, uint32_t b)
     return id;
 }
 
+/* keep_live 0: whether the record is live is all there is to keep. */
+static void count_live(struct pair_table *t, struct pair_rec *r)
+{
+    int live = r->count > 0, was = r->live_pos != PAIR_NONE;
+    if (live != was) {
+        r->live_pos = live ? 0 : PAIR_NONE;
+        t->n_live = live ? t->n_live + 1 : t->n_live - 1;
+    }
+}
+
 void pairs_sync_live(struct pair_table *t, uint32_t id)
 {
     struct pair_rec *r = &t->rec[id];
+    if (!t->keep_live) {
+        count_live(t, r);
+        return;
+    }
     if (r->count > 0) {
         if (r->live_pos == PAIR_NONE) {
             if (t->n_live == t->cap_live) {
@@ -81,5 +96,14 @@ size_t live_scan_best(const struct vocab *v, const struct live_pair *live, size_
             best_count = live[i].count;
         }
     }
+    return best;
+}
+
+int64_t pairs_max_count(const struct pair_table *t)
+{
+    int64_t best = 0;
+    for (uint32_t i = 0; i < t->n_rec; i++)
+        if (t->rec[i].count > best)
+            best = t->rec[i].count;
     return best;
 }

@@ -37,6 +37,11 @@ struct pair_table {
     struct live_pair *live;
     uint32_t *live_id;  /* live_id[i]: stable id of live[i] */
     uint32_t n_live, cap_live;
+    /* 1 (pairs_init's default): live[] and live_id[] are kept. 0: only
+     * n_live is, a live record's live_pos being 0; for a backend that reads
+     * records alone, which then spares every count change a likely cache
+     * miss on live[] (and a swap-remove two more). */
+    int keep_live;
     const struct vocab *vocab;
 };
 
@@ -50,7 +55,8 @@ static inline void pairs_prefetch_rec(const struct pair_table *t, uint32_t id)
 {
     __builtin_prefetch(&t->rec[id], 1);
 }
-/* Moves a record into or out of the live array after its count changed. */
+/* Moves a record into or out of the live array after its count changed
+ * (with keep_live 0: into or out of the live count). */
 void pairs_sync_live(struct pair_table *t, uint32_t id);
 
 /* Does live entry x beat live entry y under the tie-break rule? */
@@ -66,5 +72,7 @@ static inline int live_pair_beats(const struct vocab *v, const struct live_pair 
  * scan that serial, the thread backends and the process workers share. */
 size_t live_scan_best(const struct vocab *v, const struct live_pair *live, size_t begin,
                       size_t end);
+/* The highest count of any record (0 when no pair is live). */
+int64_t pairs_max_count(const struct pair_table *t);
 
 #endif
