@@ -300,6 +300,7 @@ def on_signal(signum, frame):
 def run_one(cmd, tmpcsv, limit=0):
     if os.path.exists(tmpcsv):
         os.unlink(tmpcsv)
+    runs.page_in(runs.files_read(cmd), ROOT)
     Child.proc = subprocess.Popen(cmd + ["--csv", tmpcsv, "--quiet"], cwd=ROOT,
                                   stderr=subprocess.PIPE, start_new_session=True)
     try:

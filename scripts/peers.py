@@ -915,6 +915,8 @@ def measure_one(run, trainer, rep):
     so, se = os.path.join(trainer.outdir, "stdout"), os.path.join(trainer.outdir, "stderr")
     cmd, env = trainer.command()
     log("repeat %d: %s %s w%d" % (rep, trainer.name, trainer.backend, trainer.workers))
+    # The peers read the peer input, ours the input: each run starts with both cached.
+    runs.page_in([run.src, run.peer_input])
     try:
         rc, wall, rss = run_measured(cmd, so, se, env, a.time_limit)
     except TimedOut as e:

@@ -10,6 +10,13 @@ bench() { python3 scripts/bench.py --results "$tmp/res" --dataset cs336 --repeat
 session_csvs() { ls "$tmp"/res/$1/sessions/*/runs.csv 2>/dev/null; }
 rows() { python3 -c "import csv,sys; print(sum(len(list(csv.DictReader(open(p)))) for p in sys.argv[1:]))" $(session_csvs cs336); }
 
+# Each run first reads the files it will read (runs.page_in), so a cold page cache is not
+# timed: the files are the values of --input and --load-counts in either spelling.
+check "bench runner: the files a command reads are found; a missing one is no error" \
+    python3 -c 'import sys; sys.path.insert(0, "scripts"); from benchlib import runs
+cmd = ["bin/bpetrain", "--input", "a.txt", "--vocab-size", "300", "--load-counts=b.wc", "--input"]
+assert runs.files_read(cmd) == ["a.txt", "b.wc"], runs.files_read(cmd)
+runs.page_in(["tests/fixtures/cs336/corpus.en", "/nonexistent/x"])'
 bench 2>"$tmp/b1.err"
 check "bench on cs336: exit 0" test $? -eq 0
 check "bench: 4 count runs + 6 merge runs recorded" test "$(rows)" = 10
