@@ -59,8 +59,13 @@ struct pending_word {
 /* Words of one or two bytes (over half of all pre-tokens on real text: a
  * space, a newline, punctuation) skip hashing and probing: each has its own
  * counter at a fixed place, 256 + 65536 of them, of which only the few
- * in use are ever touched. */
+ * in use are ever touched. One more counter, WT_SINK, is never a word's:
+ * emit_word counts every longer word there, so that no branch on the
+ * length chooses between the two paths (short and long words alternate
+ * unpredictably in text, and a mispredicted branch costs more than the
+ * counter's add). */
 #define WT_SHORT (256u + 65536u)
+#define WT_SINK WT_SHORT
 
 struct word_table {
     struct word_slot *slot;
@@ -125,8 +130,9 @@ static void wt_init(struct word_table *t, size_t slots)
     t->mask = slots - 1;
     t->slot = wt_new_slots(t->mask + 1);
     /* Both are read before they are written (emit_word). */
-    t->short_freq = xcalloc_written(WT_SHORT, sizeof *t->short_freq);
-    t->short_idx = xcalloc_written(WT_SHORT, sizeof *t->short_idx);
+    t->short_freq = xcalloc_written(WT_SHORT + 1, sizeof *t->short_freq);
+    t->short_idx = xcalloc_written(WT_SHORT + 1, sizeof *t->short_idx);
+    t->short_freq[WT_SINK] = 1; /* not 0: emit_word never adds it as a word */
     t->cap = slots / WT_LOAD_DEN * WT_LOAD_NUM;
     if (t->cap < 4096)
         t->cap = 4096;
@@ -202,10 +208,8 @@ static inline __attribute__((always_inline)) uint64_t wt_hash(const unsigned cha
 static inline __attribute__((always_inline)) uint64_t
 wt_head_in(const unsigned char *p, size_t n, const unsigned char *end)
 {
-    if (n >= 8)
-        return wt_load64(p);
-    if (n && (size_t)(end - p) >= 8)
-        return wt_load64(p) & (~0ULL >> (64 - 8 * n));
+    if (n && (size_t)(end - p) >= 8) /* a mask, not a branch on the length */
+        return wt_load64(p) & ~0ULL >> (8 * (8 - (n < 8 ? n : 8)) & 63);
     return wt_head(p, n);
 }
 
@@ -507,9 +511,10 @@ struct count_worker {
     uint64_t counted;  /* bytes of the chunks this thread took */
 };
 
-/* A short word seen for the first time: the words batched before it get
- * their index first. Out of line, as wt_add_batch is: emit_word, called
- * for every pre-token, then needs few registers on its common paths. */
+/* A short word whose counter is 0 (seen for the first time, as a rule):
+ * the words batched before it get their index first. Out of line, as
+ * wt_add_batch is: emit_word, called for every pre-token, then needs few
+ * registers on its common paths. */
 __attribute__((noinline)) static void emit_new_short(struct word_table *t,
                                                      const unsigned char *p, size_t n)
 {
@@ -527,15 +532,21 @@ static void emit_word(const unsigned char *p, size_t n, void *ctx)
         return;
     }
     uint64_t head = wt_head_in(p, n, t->end);
-    if (n - 1 < 2) {
-        size_t k = head + ((n - 1) << 8); /* wt_short_key */
-        if (t->short_idx[k]) {
-            t->short_freq[k]++;
-        } else {
-            emit_new_short(t, p, n);
-        }
+    /* Both paths run, without a branch on the length: a short word is
+     * counted at its counter, a longer one at WT_SINK; every word is
+     * written to the batch, but only a longer one stays (n_batch moves).
+     * A counter that is not 0 is that of a word with an index (only
+     * wt_add_short, which gives one, makes a counter of 0 grow), so the
+     * common path reads the counter alone, not also short_idx. */
+    size_t is_long = n - 1 >= 2, sink = -is_long; /* all ones for a longer word */
+    __asm__("" : "+r"(sink)); /* opaque: the compiler would branch on it again */
+    size_t k = ((head + ((n - 1) << 8)) & ~sink) | (WT_SINK & sink); /* wt_short_key */
+    if (__builtin_expect(!t->short_freq[k], 0)) {
+        emit_new_short(t, p, n);
     } else {
-        t->batch[t->cur][t->n_batch++] = (struct pending_word){p, n, head, 0};
+        t->short_freq[k]++;
+        t->batch[t->cur][t->n_batch] = (struct pending_word){p, n, head, 0};
+        t->n_batch += (unsigned)is_long;
         if (t->n_batch == WT_BATCH)
             wt_add_batch(t);
     }
