@@ -1,5 +1,6 @@
 /* util.c: helpers shared by the harness (see util.h). */
 #define _GNU_SOURCE
+#include "hugepages.h"
 #include "sys.h"
 #include "util.h"
 
@@ -103,6 +104,14 @@ void *xgrow_zeroed(void *p, uint32_t *n, uint32_t need, size_t size)
 /* Huge pages are asked for from this size up. */
 enum { HUGE_FROM = 4u << 20 };
 
+/* The advice for a large array's pages, by the huge-page mode
+ * (hugepages.h): small pages are asked for explicitly, for a kernel that
+ * gives huge ones unasked (transparent huge pages "always"). */
+static int huge_advice(void)
+{
+    return huge_pages_enabled() ? MADV_HUGEPAGE : MADV_NOHUGEPAGE;
+}
+
 void advise_huge(void *p, size_t bytes)
 {
     if (bytes < HUGE_FROM)
@@ -112,7 +121,7 @@ void advise_huge(void *p, size_t bytes)
      * move (EFAULT). */
     size_t len;
     void *map = page_span(p, bytes, &len);
-    madvise(map, len, MADV_HUGEPAGE);
+    madvise(map, len, huge_advice());
 }
 
 /* A large array sits behind a header giving its usable size, so that it
@@ -174,7 +183,7 @@ static struct big_head *big_map(size_t len, size_t bytes)
     if (q == MAP_FAILED)
         out_of_memory(bytes);
     if (len >= HUGE_PAGE) /* before any page of it is touched */
-        madvise(q, len, MADV_HUGEPAGE);
+        madvise(q, len, huge_advice());
     return q;
 }
 

@@ -28,7 +28,8 @@ void *xgrow_zeroed(void *p, uint32_t *n, uint32_t need, size_t size);
 /* Asks for huge pages under an array of `bytes` read at random, if it is
  * large (4 MiB or more): past what the TLB maps in small pages every access
  * would pay a page walk on top of its cache miss. Nothing but speed depends
- * on the kernel granting it. */
+ * on the kernel granting it. With huge pages off (hugepages.h) it asks for
+ * small pages instead; so do xrealloc_huge and xcalloc_huge. */
 void advise_huge(void *p, size_t bytes);
 /* realloc for an array that grows large (NULL: a new one): a mapping of
  * its own, which grows by moving its pages (mremap), not by copying them

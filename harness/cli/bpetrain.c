@@ -3,6 +3,7 @@
  * tokenizer.json, and appends the run's measurements to a CSV file. */
 #define _GNU_SOURCE
 #include "cleanup.h"
+#include "hugepages.h"
 #include "io.h"
 #include "options.h"
 #include "outputs.h"
@@ -74,7 +75,8 @@ static void print_summary(const struct options *o, const struct run_record *rec)
                                       : 0.0,
                 rec->merge.upd_combine_s, rec->merge.upd_notify_s, rec->merge.upd_cpu_s);
     }
-    fprintf(stderr, "  peak RSS %ld KiB\n", rec->self.peak_rss_kb);
+    fprintf(stderr, "  peak RSS %ld KiB | huge pages %s (%s)\n", rec->self.peak_rss_kb,
+            rec->huge_pages, huge_pages_reason());
 }
 
 /* Trains, writes the outputs, appends the row and says what happened. */
@@ -108,6 +110,8 @@ int main(int argc, char **argv)
     io_set_tempfile_hook(cleanup_set_tempfile);
     struct options o = {0};
     int rc = options_parse(argc, argv, &o);
+    if (rc == 0)
+        huge_pages_set(o.huge_pages); /* before any large array */
     const struct merge_backend *be = NULL;
     struct buf opts = {0};
     if (rc == 0)

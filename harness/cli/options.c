@@ -39,6 +39,9 @@ static void usage(FILE *f)
 "  --update-workers U    shards of the distinct words (default 1)\n"
 "  --update-min-words N  sharded: a merge of fewer words runs on the main thread\n"
 "                        without waking the threads (default 0: every merge)\n"
+"  --huge-pages MODE     auto|on|off: large arrays on transparent huge pages;\n"
+"                        auto (default) is off under a hypervisor that takes\n"
+"                        back the guest's free memory (free page reporting)\n"
 "  --layout flat|objects shorthand for --backend-opts layout=...\n"
 "  --touch               shorthand for --backend-opts touch\n"
 "  --shuffle-chunks      shorthand for --backend-opts shuffle\n"
@@ -90,6 +93,13 @@ static int parse_pretok(const char *arg, enum pretok_kind *out)
     if (pretok_kind_parse(arg, out) == 0)
         return 0;
     return refuse("--pretok", PRETOK_CHOICES, arg);
+}
+
+static int parse_huge_pages(const char *arg, enum huge_pages_mode *out)
+{
+    if (huge_pages_parse(arg, out) == 0)
+        return 0;
+    return refuse("--huge-pages", HUGE_PAGES_CHOICES, arg);
 }
 
 static int parse_count(const char *opt, const char *arg, uint64_t min, uint64_t max,
@@ -144,7 +154,8 @@ static void add_backend_opt(struct options *o, const char *item)
 
 enum { OPT_NO_SPECIALS = 256, OPT_LIST, OPT_JSON, OPT_PIN, OPT_COUNT_ONLY, OPT_SAVE, OPT_LOAD,
        OPT_TOPOLOGY, OPT_LAYOUT, OPT_TOUCH, OPT_SHUFFLE, OPT_BACKEND_OPTS, OPT_UPDATE,
-       OPT_UPDATE_WORKERS, OPT_UPDATE_MIN_WORDS, OPT_PRETOK, OPT_PRETOK_ONLY, OPT_VERSION };
+       OPT_UPDATE_WORKERS, OPT_UPDATE_MIN_WORDS, OPT_PRETOK, OPT_PRETOK_ONLY, OPT_VERSION,
+       OPT_HUGE_PAGES };
 
 static const struct option longopts[] = {
     {"input", required_argument, 0, 'i'},
@@ -173,6 +184,7 @@ static const struct option longopts[] = {
     {"load-counts", required_argument, 0, OPT_LOAD},
     {"pretok", required_argument, 0, OPT_PRETOK},
     {"pretok-only", no_argument, 0, OPT_PRETOK_ONLY},
+    {"huge-pages", required_argument, 0, OPT_HUGE_PAGES},
     {"version", no_argument, 0, OPT_VERSION},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
@@ -218,6 +230,7 @@ static int take_option(int c, char *arg, struct options *o, int *list)
     case OPT_COUNT_ONLY: o->count_only = 1; return 0;
     case OPT_PRETOK: return parse_pretok(arg, &o->pretok) < 0 ? 2 : 0;
     case OPT_PRETOK_ONLY: o->pretok_only = o->count_only = 1; return 0;
+    case OPT_HUGE_PAGES: return parse_huge_pages(arg, &o->huge_pages) < 0 ? 2 : 0;
     case OPT_VERSION: print_version(); return 1;
     case OPT_TOUCH: add_backend_opt(o, "touch"); return 0;
     case OPT_SHUFFLE: add_backend_opt(o, "shuffle"); return 0;
@@ -284,6 +297,7 @@ int options_parse(int argc, char **argv, struct options *o)
     o->backend = backend_registry[0]->name;
     o->pin = PIN_NONE;
     o->pretok = PRETOK_DEFAULT;
+    o->huge_pages = HUGE_PAGES_AUTO;
     o->specials = xcalloc((size_t)argc + 1, sizeof *o->specials);
     int c, list = 0;
     opterr = 0;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "hugepages.h"
 #include "pretok.h"
 #include "util.h"
 
@@ -44,6 +45,7 @@ struct options {
     int count_only;
     int pretok_only;          /* --pretok-only (count_only is set too) */
     enum pretok_kind pretok;
+    enum huge_pages_mode huge_pages; /* --huge-pages */
     const char *save_counts, *load_counts;
 };
 

@@ -148,7 +148,8 @@ double update_ns_per_change(const struct merge_stats *m)
     X(ranks, U, r->ranks)                                                                     \
     X(rank_count_s, S, r->rank_count_s)                                                       \
     X(count_bytes, U, r->count_bytes)                                                         \
-    X(rank_count_bytes, S, r->rank_count_bytes)
+    X(rank_count_bytes, S, r->rank_count_bytes)                                               \
+    X(huge_pages, S, r->huge_pages)
 
 #define HEADER_NAME(name, kind, value) "," #name
 static const char header[] = RUN_COLUMNS(HEADER_NAME);

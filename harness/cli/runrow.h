@@ -42,6 +42,7 @@ struct run_record {
     const char *rank_count_s; /* each rank's counting time, ';'-separated, or "" */
     uint64_t count_bytes;     /* bytes of word counts sent between ranks */
     const char *rank_count_bytes; /* input bytes each rank counted, ';'-separated, or "" */
+    const char *huge_pages;   /* "on" or "off": whether large arrays asked for huge pages */
 };
 
 /* getrusage for the process (RUSAGE_SELF) and for its waited-for children

@@ -3,6 +3,7 @@
 #include "train.h"
 
 #include "count.h"
+#include "hugepages.h"
 #include "input.h"
 #include "pinning.h"
 #include "registry.h"
@@ -106,6 +107,7 @@ static void fill_record(struct run_record *rec, const struct train_request *rq,
     rec->count_only = rq->pretok_only ? 2 : rq->count_only;
     rec->pretok = pretok_kind_name(rq->pretok);
     rec->unicode = pretok_ops_of(rq->pretok)->unicode_version();
+    rec->huge_pages = huge_pages_enabled() ? "on" : "off";
     rec->counts_from = rq->load_counts ? rq->load_counts : "";
     rec->counts_hash = word_counts_hash(wc);
     if (!rec->ranks)

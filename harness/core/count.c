@@ -106,10 +106,10 @@ static size_t wt_start_slots(size_t bytes)
     return n;
 }
 
-/* A zeroed slot array, on huge pages when large (real text's table of
- * hundreds of thousands of words spans more memory than the TLB maps in
- * small pages) and zeroed by the thread that fills it (util.h,
- * xcalloc_huge). */
+/* A zeroed slot array, on huge pages when large and huge pages are on
+ * (hugepages.h: real text's table of hundreds of thousands of words spans
+ * more memory than the TLB maps in small pages), zeroed by the thread that
+ * fills it (util.h, xcalloc_huge). */
 static struct word_slot *wt_new_slots(size_t n)
 {
     return xcalloc_huge(n * sizeof(struct word_slot));
