@@ -121,10 +121,31 @@ static void test_advice(void)
     xfree_huge(b);
 }
 
+/* auto: on for a backend that forks every merge, else as the machine's
+ * free page reporting says. */
+static void test_auto(void)
+{
+    huge_pages_set(HUGE_PAGES_AUTO);
+    huge_pages_set_forking(1);
+    CHECK("auto with a backend that forks every merge: on, and says why",
+          huge_pages_enabled() == 1 &&
+              strcmp(huge_pages_reason(), "auto: the backend forks every merge") == 0);
+    huge_pages_set_forking(0);
+    int reporting = free_page_reporting("/sys/bus/virtio/devices");
+    CHECK("auto otherwise: off exactly where sysfs shows free page reporting",
+          huge_pages_enabled() == !reporting &&
+              strcmp(huge_pages_reason(), reporting ? "auto: free page reporting"
+                                                    : "auto: no free page reporting") == 0);
+    huge_pages_set_forking(1);
+    huge_pages_set(HUGE_PAGES_OFF);
+    CHECK("off wins over a forking backend", huge_pages_enabled() == 0);
+}
+
 int main(void)
 {
     test_names();
     test_detection();
     test_advice();
+    test_auto();
     return TEST_EXIT_CODE();
 }

@@ -30,6 +30,20 @@ check "CSV huge_pages: auto is $expect_auto on this machine (free page reporting
     test "$(col "$tmp/auto.csv")" = "$expect_auto"
 check "the summary names the mode and why" \
     bash -c "grep -q 'huge pages on (--huge-pages on)' '$tmp/on.err' && grep -q 'huge pages off (--huge-pages off)' '$tmp/off.err' && grep -q 'huge pages $expect_auto (auto: ' '$tmp/auto.err'"
+# A backend that forks every merge copies the page tables each time: auto
+# turns huge pages on for it, and an explicit off still wins.
+for m in auto off; do
+    mkdir -p "$tmp/fork-$m"
+    "$BPETRAIN" --input "$TS" --vocab-size 400 --backend fork --workers 2 --huge-pages "$m" \
+        --out "$tmp/fork-$m" --csv "$tmp/fork-$m.csv" 2>"$tmp/fork-$m.err"
+done
+check "backend fork, auto: huge pages on" test "$(col "$tmp/fork-auto.csv")" = on
+check "backend fork, auto: the summary says it is because it forks every merge" \
+    grep -q 'huge pages on (auto: the backend forks every merge)' "$tmp/fork-auto.err"
+check "backend fork, off: off" test "$(col "$tmp/fork-off.csv")" = off
+"$BPETRAIN" --quiet --input "$TS" --vocab-size 400 --out "$tmp/serial400"
+check "backend fork learns serial's merges in either mode" \
+    bash -c "cmp -s '$tmp/serial400/merges.txt' '$tmp/fork-auto/merges.txt' && cmp -s '$tmp/serial400/merges.txt' '$tmp/fork-off/merges.txt'"
 "$BPETRAIN" --input "$TS" --vocab-size 600 --huge-pages maybe 2>"$tmp/bad.err"
 rc=$?
 check "--huge-pages maybe: exit 2, one line naming the choices" \

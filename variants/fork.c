@@ -38,6 +38,7 @@ const struct merge_backend backend_fork = {
     .name = "fork",
     .description = "each merge: copy the live pairs, fork W children that scan their chunk",
     .kind = BACKEND_PROCESSES,
+    .forks_each_merge = 1,
     .article = "bpe_v4_mp_time",
     .bench = 1,
     .options = fork_options,

@@ -65,6 +65,7 @@ const struct merge_backend backend_fork_deepcopy = {
     .description = "like fork, but the copy is serialised and deserialised into fresh memory "
                    "first",
     .kind = BACKEND_PROCESSES,
+    .forks_each_merge = 1,
     .article = "bpe_v4_mp_deepcopy_time",
     .bench = 0,
     .options = deep_options,

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,10 +12,12 @@
 #define VIRTIO_ID_BALLOON 5
 #define VIRTIO_BALLOON_F_REPORTING 5
 
-static enum huge_pages_mode mode = HUGE_PAGES_AUTO;
-static int enabled;
-static const char *reason;
-static pthread_once_t decided = PTHREAD_ONCE_INIT;
+/* Atomic: the Python module's runs may set them from several threads; a
+ * run in flight then only gets other advice for its later arrays. */
+static _Atomic int mode = HUGE_PAGES_AUTO;
+static _Atomic int forking;
+static int reporting; /* free_page_reporting, looked for once */
+static pthread_once_t looked = PTHREAD_ONCE_INIT;
 
 int huge_pages_parse(const char *name, enum huge_pages_mode *out)
 {
@@ -69,38 +72,41 @@ int free_page_reporting(const char *dir)
     return found;
 }
 
-static void decide(void)
+static void look(void)
 {
-    if (mode == HUGE_PAGES_ON) {
-        enabled = 1;
-        reason = "--huge-pages on";
-    } else if (mode == HUGE_PAGES_OFF) {
-        enabled = 0;
-        reason = "--huge-pages off";
-    } else if (free_page_reporting("/sys/bus/virtio/devices")) {
-        enabled = 0;
-        reason = "auto: free page reporting";
-    } else {
-        enabled = 1;
-        reason = "auto: no free page reporting";
-    }
+    reporting = free_page_reporting("/sys/bus/virtio/devices");
 }
 
 void huge_pages_set(enum huge_pages_mode m)
 {
-    mode = m;
-    decide(); /* now, so that a later first use does not decide again */
-    pthread_once(&decided, decide);
+    atomic_store(&mode, (int)m);
 }
 
-int huge_pages_enabled(void)
+void huge_pages_set_forking(int forks_each_merge)
 {
-    pthread_once(&decided, decide);
-    return enabled;
+    atomic_store(&forking, forks_each_merge != 0);
 }
 
 const char *huge_pages_reason(void)
 {
-    pthread_once(&decided, decide);
-    return reason;
+    switch (atomic_load(&mode)) {
+    case HUGE_PAGES_ON: return "--huge-pages on";
+    case HUGE_PAGES_OFF: return "--huge-pages off";
+    default: break;
+    }
+    if (atomic_load(&forking))
+        return "auto: the backend forks every merge";
+    pthread_once(&looked, look);
+    return reporting ? "auto: free page reporting" : "auto: no free page reporting";
+}
+
+int huge_pages_enabled(void)
+{
+    int m = atomic_load(&mode);
+    if (m != HUGE_PAGES_AUTO)
+        return m == HUGE_PAGES_ON;
+    if (atomic_load(&forking))
+        return 1;
+    pthread_once(&looked, look);
+    return !reporting;
 }

@@ -163,6 +163,7 @@ int train_run(const struct train_request *rq, struct train_result *out, char *er
               size_t errlen)
 {
     struct word_counts wc;
+    huge_pages_set_forking(rq->backend && rq->backend->forks_each_merge); /* before any array */
     if (train_count(rq, out, &wc, err, errlen) < 0)
         return -1;
     return train_merge(rq, out, &wc, err, errlen);

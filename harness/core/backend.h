@@ -74,6 +74,9 @@ struct merge_backend {
     /* 1: never reads the pair table's live[] or live_id[] (only records,
      * by id, and n_live), so the merge loop does not keep them. */
     int records_only;
+    /* 1: forks the trainer's process every merge, copying its page tables
+     * each time, so auto's huge pages are on for it (hugepages.h). */
+    int forks_each_merge;
 
     /* Called once the initial pair table exists. Sets *state as soon as it
      * has one: from then on the caller calls destroy exactly once, even when
