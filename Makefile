@@ -109,7 +109,7 @@ TEST_BIN    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_SUPPORT_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 
-.PHONY: all test deps echo help clean bench report data experiments heaps update-step fuzz peers valgrind \
+.PHONY: all test deps echo help clean bench report data experiments heaps hugepages update-step fuzz peers valgrind \
         pretok python python-module mpi mpi-bench FORCE
 # Objects reached through pattern rules are not throw-away intermediates.
 .SECONDARY:
@@ -305,6 +305,12 @@ update-step: $(BPETRAIN) $(BPESCAN) $(TOOLS) $(BENCH_STAMP)
 	python3 scripts/updatestep.py
 	python3 scripts/report.py
 
+# --huge-pages on against off (REPORT.md "Huge pages"): whole trainings of mail after a
+# pause and back to back, and backend fork: results/hugepages/, then REPORT.md.
+hugepages: $(BPETRAIN) $(BENCH_STAMP)
+	python3 scripts/hugepages.py --repeat $(REPEAT)
+	python3 scripts/report.py
+
 # Distinct words and initial pairs against corpus size, sample and synthetic.
 heaps: $(BPETRAIN) $(TOOLS) $(BENCH_STAMP)
 	python3 scripts/heaps.py
@@ -376,6 +382,7 @@ help:
 	@echo "make pretok         pre-tokenizers and counting, pcre2 against fast (REPEAT runs each); REPORT.md"
 	@echo "make experiments    the article's open questions: EXP=traverse|forkcost|touch|pinning|all"
 	@echo "make heaps          distinct words and initial pairs against corpus size"
+	@echo "make hugepages      --huge-pages on against off: trainings of mail after a pause and back to back"
 	@echo "make update-step    the update step: strategies, U, work counters (REPORT.md)"
 	@echo "make python         build the Python module: PYTHONPATH=build/python python3 -c 'import bpebench'"
 	@echo "make python-module  its second step, run by make python with PIC=1 (python3-dev already there)"

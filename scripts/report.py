@@ -16,7 +16,7 @@ for NAME in context, table1, table2, table3, counting, plots. Text outside the m
 never touched. Missing sections are added under a heading "## Data set: D". Nothing under
 results/ is written. Every file is written to a temporary file in its own directory and
 renamed into place, and the output is byte-identical for an identical input (no clock, no
-host name but the context's). heaps.py and peers.py own their sections; this script calls
+host name but the context's). heaps.py, hugepages.py and peers.py own their sections; this script calls
 them so that `make report` regenerates everything.
 
 Python standard library only. The article's numbers come from scripts/article_tables.csv
@@ -969,7 +969,8 @@ def python_datasets(a, names):
 
 # The producers that own sections of their own: (module, marker name, makes plots).
 PRODUCERS = (("heaps", "heaps", True), ("mpibench", "mpi", False),
-             ("measure_pretok", "pretok", False), ("update_sections", "update", True))
+             ("measure_pretok", "pretok", False), ("update_sections", "update", True),
+             ("hugepages", "hugepages", False))
 
 
 def producers_sections(text, a):

@@ -50,3 +50,36 @@ check "--huge-pages maybe: exit 2, one line naming the choices" \
     bash -c "[ $rc -eq 2 ] && [ \"\$(cat '$tmp/bad.err')\" = \"bpetrain: --huge-pages expects auto, on or off, got 'maybe'\" ]"
 "$BPETRAIN" --help >"$tmp/help"
 check "--help describes --huge-pages" grep -q -- '--huge-pages MODE' "$tmp/help"
+
+# ---- scripts/hugepages.py: the measurement behind REPORT.md's "Huge pages" -----------
+python3 scripts/hugepages.py --input "$TS" --vocab 400 --fork-vocab 270 --repeat 1 \
+    --gaps "0 0.1" --results "$tmp/hres" --bpetrain "$BPETRAIN" 2>"$tmp/hres.err"
+check "hugepages.py on the sample: exit 0, one session with its rows and context" \
+    bash -c "test $? -eq 0 && ls '$tmp'/hres/sessions/*/hugepages.csv '$tmp'/hres/sessions/*/context.json >/dev/null"
+python3 - "$tmp/hres" >"$tmp/hres.out" <<'PY'
+import csv, glob, os, sys
+sys.path.insert(0, "scripts")
+import hugepages
+rows = list(csv.DictReader(open(glob.glob(os.path.join(sys.argv[1], "sessions", "*", "hugepages.csv"))[0])))
+print("rows", len(rows))
+print("cases", sorted({(r["case"], r["gap_s"]) for r in rows}))
+print("mode as asked", all(r["huge_pages"] == r["mode"] for r in rows))
+print("same merges", all(len({r["merges_hash"] for r in rows if r["case"] == c}) == 1 for c in ("train", "fork")))
+root = os.path.dirname(sys.argv[1])
+os.rename(sys.argv[1], os.path.join(root, "hugepages"))
+t = hugepages.report_sections(root, "R.md")["table"]
+print("table rows", sum(1 for ln in t if ln.startswith("| whole") or ln.startswith("| backend")))
+print("ratios", sum(1 for ln in t if ln.rstrip().endswith("× |")))
+print("auto named", "`--huge-pages auto` chose: on" in t[0] or "`--huge-pages auto` chose: off" in t[0])
+PY
+check "hugepages.py: 2 modes x (2 gaps + fork) x 1 repeat = 6 rows" grep -qx "rows 6" "$tmp/hres.out"
+check "hugepages.py: the cases asked for" \
+    grep -qx "cases \[('fork', '0.0'), ('train', '0.0'), ('train', '0.1')\]" "$tmp/hres.out"
+check "hugepages.py: each run had the mode it asked for (CSV huge_pages)" grep -qx "mode as asked True" "$tmp/hres.out"
+check "hugepages.py: on and off learned the same merges in each case" grep -qx "same merges True" "$tmp/hres.out"
+check "hugepages.py: the report table has a row per case and mode, a ratio per case, and auto's choice" \
+    bash -c "grep -qx 'table rows 6' '$tmp/hres.out' && grep -qx 'ratios 3' '$tmp/hres.out' && grep -qx 'auto named True' '$tmp/hres.out'"
+python3 scripts/hugepages.py --input "$TS" --gaps "x" --results "$tmp/hbad" 2>"$tmp/hbad.err"
+rc=$?
+check "hugepages.py --gaps x: refused (exit 2), nothing written" \
+    bash -c "[ $rc -eq 2 ] && grep -q 'gaps expects seconds' '$tmp/hbad.err' && [ ! -e '$tmp/hbad' ]"

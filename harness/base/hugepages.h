@@ -14,7 +14,8 @@
  * blocks. So `auto` turns huge pages off there and on elsewhere, except
  * for a backend that forks the trainer every merge: fork copies the page
  * tables, one entry per 4 KiB or per 2 MiB, and on such a machine the
- * backend `fork` merged 1.3x faster on huge pages (mail, vocab 800). */
+ * backend `fork` merged 1.3x to 1.5x faster on huge pages (mail, vocab
+ * 800; REPORT.md, "Huge pages on this machine", `make hugepages`). */
 #ifndef HUGEPAGES_H
 #define HUGEPAGES_H
 
