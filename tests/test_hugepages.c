@@ -57,6 +57,9 @@ static void test_detection(void)
     put(dir, "virtio2", "device", "0x0005\n");
     put(dir, "virtio2", "features", "01100\n"); /* too short to hold bit 5 */
     CHECK("a balloon whose features stop before bit 5: none", free_page_reporting(dir) == 0);
+    put(dir, "virtio4", "device", "0x0005\n");
+    put(dir, "virtio4", "features", ""); /* empty: fgets reads nothing */
+    CHECK("a balloon with an empty features file: none", free_page_reporting(dir) == 0);
     put(dir, "virtio3", "device", "0x0005\n");
     put(dir, "virtio3", "features", BALLOON_REPORTING);
     CHECK("a balloon with bit 5: free page reporting", free_page_reporting(dir) == 1);

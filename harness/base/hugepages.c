@@ -43,8 +43,10 @@ static int read_line(const char *dir, const char *name, const char *file, char *
         return -1;
     int ok = fgets(line, (int)size, f) != NULL;
     fclose(f);
+    if (!ok)
+        return -1;
     line[strcspn(line, "\n")] = '\0';
-    return ok ? 0 : -1;
+    return 0;
 }
 
 /* sysfs writes a device's features as one '0' or '1' per bit, bit 0 first. */
