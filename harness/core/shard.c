@@ -57,19 +57,37 @@ void shard_build(struct shard *s, const struct word_counts *wc, const struct voc
     }
 }
 
-/* A list this long or longer gets its own allocation, so that a block
+/* A list this long or longer gets a block of its own, so that a block
  * kept alive by one unread list holds only short ones. */
 enum { OWN_LIST = 32 };
 
-static void list_release(struct word_list *l)
+/* A new block for `words` words holding `refs` lists, in the table. */
+static struct list_block *block_new(struct shard *s, size_t words, uint32_t refs)
 {
-    if (l->in_block) {
-        struct list_block *b = (struct list_block *)(void *)((char *)(l->w - (l->in_block - 1)) -
-                                                             offsetof(struct list_block, w));
-        if (--b->refs == 0)
-            free(b);
+    struct list_block *b = xmalloc(sizeof *b + words * sizeof *b->w);
+    b->refs = refs;
+    if (s->n_free) {
+        b->slot = s->free_slots[--s->n_free];
     } else {
-        free(l->w);
+        if (s->n_blocks == s->cap_blocks) {
+            s->cap_blocks = s->cap_blocks ? s->cap_blocks * 2 : 1024;
+            s->blocks = xrealloc(s->blocks, s->cap_blocks * sizeof *s->blocks);
+            s->free_slots = xrealloc(s->free_slots, s->cap_blocks * sizeof *s->free_slots);
+        }
+        b->slot = s->n_blocks++;
+    }
+    s->blocks[b->slot] = b;
+    return b;
+}
+
+static void list_release(struct shard *s, struct word_list *l)
+{
+    struct list_block *b = (struct list_block *)(void *)((char *)(l->w - (l->in_block - 1)) -
+                                                         offsetof(struct list_block, w));
+    if (--b->refs == 0) {
+        s->blocks[b->slot] = NULL;
+        s->free_slots[s->n_free++] = b->slot;
+        free(b);
     }
     memset(l, 0, sizeof *l);
 }
@@ -104,11 +122,7 @@ static void cut_lists(struct shard *s, int from_gains)
             refs++;
         }
     }
-    struct list_block *blk = NULL;
-    if (refs) {
-        blk = xmalloc(sizeof *blk + in_block * sizeof *blk->w);
-        blk->refs = refs;
-    }
+    struct list_block *blk = refs ? block_new(s, in_block, refs) : NULL;
     uint32_t *at = blk ? blk->w : NULL;
     for (uint32_t k = 0; k < s->n_d; k++) {
         struct word_list *l = &s->d[k].words;
@@ -119,7 +133,8 @@ static void cut_lists(struct shard *s, int from_gains)
             l->w = at;
             at += l->n;
         } else {
-            l->w = xmalloc(l->n * sizeof *l->w);
+            l->in_block = 1;
+            l->w = block_new(s, l->n, 1)->w;
         }
         if (from_gains)
             l->n = 0; /* refilled below */
@@ -158,7 +173,7 @@ static void file_lists(struct shard *s)
         if (!d->words.n)
             continue;
         if (d->id == PAIR_NONE) {
-            list_release(&d->words);
+            list_release(s, &d->words);
             continue;
         }
         if (d->id >= s->n_index) {
@@ -172,12 +187,10 @@ static void file_lists(struct shard *s)
 
 void shard_free(struct shard *s)
 {
-    for (uint32_t k = 0; k < s->n_d; k++)
-        if (s->d[k].words.n)
-            list_release(&s->d[k].words);
-    for (uint32_t k = 0; k < s->n_index; k++)
-        if (s->index[k].n)
-            list_release(&s->index[k]);
+    for (uint32_t k = 0; k < s->n_blocks; k++) /* every list still held, at once */
+        free(s->blocks[k]);
+    free(s->blocks);
+    free(s->free_slots);
     xfree_huge(s->index);
     free(s->d);
     free(s->gain);
@@ -359,7 +372,7 @@ void shard_apply(struct shard *s, const struct shard_merge *m)
             s->c.index_stale++;
     }
     if (l.n)
-        list_release(&l);
+        list_release(s, &l);
     find_old_ids(s, m->index);
     cut_lists(s, 1);
 }

@@ -36,9 +36,14 @@ struct update_counters {
 
 /* A step's short lists share one allocation, a block, freed when the last
  * of them has been read or dropped: one malloc a step instead of one per
- * new pair (most new pairs are in a few words). A long list has its own. */
+ * new pair (most new pairs are in a few words). A long list has a block of
+ * its own. The shard keeps every live block in a table (struct shard's
+ * blocks), so that shard_free frees the blocks themselves instead of
+ * walking every list ever filed: at the end of a training on mail at vocab
+ * 30000, 511,620 lists never read, in some 30,000 blocks. */
 struct list_block {
     uint32_t refs;        /* lists in the block not yet released */
+    uint32_t slot;        /* its place in the shard's table of blocks */
     uint32_t w[];
 };
 
@@ -47,8 +52,7 @@ struct list_block {
 struct word_list {
     uint32_t *w;          /* the shard's words by position in tok, ascending */
     uint32_t n;
-    uint32_t in_block;    /* w's offset in its block's w[] + 1, or 0 when w is
-                             its own allocation */
+    uint32_t in_block;    /* w's offset in its block's w[] + 1 */
 };
 
 /* A word that gained a new pair in this step, before the lists are cut. */
@@ -98,6 +102,10 @@ struct shard {
     size_t n_gain, cap_gain;
     struct token_kinds *at;  /* by token id: where this step's deltas are */
     uint32_t n_at;
+    struct list_block **blocks; /* the live blocks by slot, NULL where freed */
+    uint32_t n_blocks, cap_blocks;
+    uint32_t *free_slots;    /* slots of freed blocks, for the next ones */
+    uint32_t n_free;
     struct update_counters c; /* net_changes stays 0: the merge loop counts those */
 } __attribute__((aligned(64)));
 
