@@ -24,7 +24,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -37,29 +36,6 @@ from measure_pretok import fetched_input  # noqa: E402
 COLUMNS = ["case", "gap_s", "mode", "repeat", "wall_s", "user_s", "sys_s", "peak_rss_kb",
            "count_s", "init_s", "merge_s", "huge_pages", "merges_hash"]
 MODES = ("on", "off")
-
-
-def one_run(cmd, gap):
-    """One timed bpetrain process after GAP idle seconds: (its CSV row, wall, rusage)."""
-    fd, csv_path = tempfile.mkstemp(prefix="bpehuge.", suffix=".csv")
-    os.close(fd)
-    os.unlink(csv_path)
-    runs.page_in(runs.files_read(cmd), ROOT)
-    time.sleep(gap)
-    try:
-        t0 = time.monotonic()
-        p = subprocess.Popen(cmd + ["--csv", csv_path, "--quiet"], cwd=ROOT)
-        _, status, ru = os.wait4(p.pid, 0)
-        wall = time.monotonic() - t0
-        if os.waitstatus_to_exitcode(status) != 0:
-            sys.exit("hugepages: %s failed (status %d)" % (" ".join(cmd), status))
-        _, rows, problems = runs.read_rows(csv_path)
-        if problems or len(rows) != 1:
-            sys.exit("hugepages: %s wrote no single complete row" % " ".join(cmd))
-        return rows[0], wall, ru
-    finally:
-        if os.path.exists(csv_path):
-            os.unlink(csv_path)
 
 
 def measure(args, bpetrain, work):
@@ -80,7 +56,8 @@ def measure(args, bpetrain, work):
             # round matters here (the second run after a pause was 1.1x slower in either
             # mode), and alternating cancels it between the modes.
             for mode in MODES if rep % 2 == 0 else MODES[::-1]:
-                r, wall, ru = one_run(cmd + ["--huge-pages", mode], gap)
+                r, wall, ru = runs.trainer_run(cmd + ["--huge-pages", mode, "--quiet"], ROOT,
+                                               pause=gap)
                 rows.append({"case": case, "gap_s": gap, "mode": mode, "repeat": rep,
                              "wall_s": "%.6f" % wall, "user_s": "%.6f" % ru.ru_utime,
                              "sys_s": "%.6f" % ru.ru_stime, "peak_rss_kb": ru.ru_maxrss,
@@ -179,6 +156,8 @@ def main():
     work = tempfile.mkdtemp(prefix="bpehuge.")
     try:
         rows = measure(args, args.bpetrain, work)
+    except subprocess.CalledProcessError as e:
+        sys.exit("hugepages: %s failed (exit %d); nothing written" % (" ".join(e.cmd), e.returncode))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     ctx = {"started": started.strftime("%Y-%m-%dT%H:%M:%SZ"), "input": args.input,

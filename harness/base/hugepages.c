@@ -89,26 +89,32 @@ void huge_pages_set_forking(int forks_each_merge)
     atomic_store(&forking, forks_each_merge != 0);
 }
 
-const char *huge_pages_reason(void)
+/* The one decision: whether huge pages are on, and why (huge_pages_reason). */
+static int decide(const char **why)
 {
     switch (atomic_load(&mode)) {
-    case HUGE_PAGES_ON: return "--huge-pages on";
-    case HUGE_PAGES_OFF: return "--huge-pages off";
+    case HUGE_PAGES_ON: *why = "--huge-pages on"; return 1;
+    case HUGE_PAGES_OFF: *why = "--huge-pages off"; return 0;
     default: break;
     }
-    if (atomic_load(&forking))
-        return "auto: the backend forks every merge";
+    if (atomic_load(&forking)) {
+        *why = "auto: the backend forks every merge";
+        return 1;
+    }
     pthread_once(&looked, look);
-    return reporting ? "auto: free page reporting" : "auto: no free page reporting";
+    *why = reporting ? "auto: free page reporting" : "auto: no free page reporting";
+    return !reporting;
+}
+
+const char *huge_pages_reason(void)
+{
+    const char *why;
+    decide(&why);
+    return why;
 }
 
 int huge_pages_enabled(void)
 {
-    int m = atomic_load(&mode);
-    if (m != HUGE_PAGES_AUTO)
-        return m == HUGE_PAGES_ON;
-    if (atomic_load(&forking))
-        return 1;
-    pthread_once(&looked, look);
-    return !reporting;
+    const char *why;
+    return decide(&why);
 }

@@ -161,28 +161,40 @@ def page_in(paths, cwd=None):
 _columns = {}
 
 
-def trainer_row(cmd, cwd=None, quiet=False):
-    """Runs a trainer's command line with --csv into a temporary file: (the row it wrote,
-    the CPU seconds of the process and of the children it waited for). stderr is dropped
-    when quiet. Raises subprocess.CalledProcessError when the trainer fails."""
+def trainer_run(cmd, cwd=None, quiet=False, pause=0.0):
+    """Runs a trainer's command line with --csv into a temporary file, its inputs read
+    through first and then `pause` seconds waited, both untimed: (the row it wrote, the
+    wall seconds from spawn to exit, the wait4 rusage of the process and of the children it
+    waited for). stderr is dropped when quiet. Raises subprocess.CalledProcessError when the
+    trainer fails."""
     import subprocess
     import tempfile
+    import time
     fd, path = tempfile.mkstemp(prefix="bperow.", suffix=".csv")
     os.close(fd)
     os.unlink(path)
     page_in(files_read(cmd), cwd)
+    time.sleep(pause)
     try:
+        t0 = time.monotonic()
         p = subprocess.Popen(cmd + ["--csv", path], cwd=cwd,
                              stderr=subprocess.DEVNULL if quiet else None)
         _, status, ru = os.wait4(p.pid, 0)
+        wall = time.monotonic() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
         if p.returncode != 0:
             raise subprocess.CalledProcessError(p.returncode, cmd)
         with open(path, newline="") as f:
-            return next(csv.DictReader(f)), ru.ru_utime + ru.ru_stime
+            return next(csv.DictReader(f)), wall, ru
     finally:
         if os.path.exists(path):
             os.unlink(path)
+
+
+def trainer_row(cmd, cwd=None, quiet=False):
+    """trainer_run's row and the CPU seconds of the process and its waited-for children."""
+    row, _, ru = trainer_run(cmd, cwd, quiet)
+    return row, ru.ru_utime + ru.ru_stime
 
 
 def trainer_columns(bpetrain):
