@@ -60,14 +60,19 @@ static void map_written(void *map, size_t len, void *p, size_t bytes)
     memset(p, 0, bytes);
 }
 
+void map_zeroed_written(void *p, size_t bytes)
+{
+    /* Rounded out, the pages are still inside the allocator's own writable
+     * mapping, and populating a page changes none of its bytes. */
+    size_t len;
+    void *map = page_span(p, bytes, &len);
+    map_written(map, len, p, bytes);
+}
+
 void *xcalloc_written(size_t n, size_t size)
 {
     void *p = xcalloc(n, size); /* which refuses an n * size that overflows */
-    size_t bytes = (n ? n : 1) * (size ? size : 1), len;
-    /* Rounded out, the pages are still inside the allocator's own writable
-     * mapping, and populating a page changes none of its bytes. */
-    void *map = page_span(p, bytes, &len);
-    map_written(map, len, p, bytes);
+    map_zeroed_written(p, (n ? n : 1) * (size ? size : 1));
     return p;
 }
 
@@ -237,7 +242,10 @@ void *xcalloc_huge(size_t bytes)
 {
     void *p = xrealloc_huge(NULL, bytes); /* zeroed; from malloc, also touched */
 #ifndef BIG_FROM_MALLOC
-    map_written((struct big_head *)p - 1, big_map_len(bytes), p, bytes);
+    /* Only the pages the array touches: the mapping's slack past it (up to
+     * a huge page, when the header tips a power-of-two array over a
+     * boundary: 8 MiB of slots map 10) is never read. */
+    map_zeroed_written(p, bytes);
 #endif
     return p;
 }

@@ -16,6 +16,13 @@ void *xcalloc(size_t n, size_t size);
  * threads of the process running, interrupt their CPUs to flush their TLBs
  * (xcalloc_huge does the same for a huge array). */
 void *xcalloc_written(size_t n, size_t size);
+/* What xcalloc_written and xcalloc_huge do to their zeroed array, for one
+ * allocated earlier, untouched, by another thread: mapping pages changes
+ * the process's memory map, which waits for any other thread's populating
+ * madvise (so a thread allocating while another maps its pages stalls for
+ * that whole call), whereas two threads populating do not wait for each
+ * other. [p, p + bytes) must read as zero. */
+void map_zeroed_written(void *p, size_t bytes);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 /* n zeroed elements of `size` bytes on their own cache lines (free with

@@ -119,20 +119,19 @@ static struct word_slot *wt_new_slots(size_t n)
 #define WT_LOAD_NUM 3
 #define WT_LOAD_DEN 4
 
-/* A new table of `slots` slots (a power of two). Its word arrays start
- * with room for as many words as the slots hold (at least 4096): memory
- * that is not written costs nothing, while each time a large array grows
- * the allocator remaps it, and remapping memory of a process whose other
- * threads are running interrupts their CPUs to flush their TLBs. */
-static void wt_init(struct word_table *t, size_t slots)
+/* A new table of `slots` slots (a power of two), allocated but not yet
+ * touched (wt_touch). Its word arrays start with room for as many words
+ * as the slots hold (at least 4096): memory that is not written costs
+ * nothing, while each time a large array grows the allocator remaps it,
+ * and remapping memory of a process whose other threads are running
+ * interrupts their CPUs to flush their TLBs. */
+static void wt_alloc(struct word_table *t, size_t slots)
 {
     memset(t, 0, sizeof *t);
     t->mask = slots - 1;
-    t->slot = wt_new_slots(t->mask + 1);
-    /* Both are read before they are written (emit_word). */
-    t->short_freq = xcalloc_written(WT_SHORT + 1, sizeof *t->short_freq);
-    t->short_idx = xcalloc_written(WT_SHORT + 1, sizeof *t->short_idx);
-    t->short_freq[WT_SINK] = 1; /* not 0: emit_word never adds it as a word */
+    t->slot = xrealloc_huge(NULL, (t->mask + 1) * sizeof *t->slot); /* reads as zero */
+    t->short_freq = xcalloc(WT_SHORT + 1, sizeof *t->short_freq);
+    t->short_idx = xcalloc(WT_SHORT + 1, sizeof *t->short_idx);
     t->cap = slots / WT_LOAD_DEN * WT_LOAD_NUM;
     if (t->cap < 4096)
         t->cap = 4096;
@@ -141,6 +140,23 @@ static void wt_init(struct word_table *t, size_t slots)
     t->freq = xmalloc(t->cap * sizeof *t->freq);
     t->hash = xmalloc(t->cap * sizeof *t->hash);
     buf_reserve(&t->bytes, t->cap * 8); /* most words are shorter */
+}
+
+/* Maps the pages of a table from wt_alloc writable: the slots and the
+ * short words' counters are read before they are written (wt_add_long,
+ * emit_word), as xcalloc_huge and xcalloc_written say. */
+static void wt_touch(struct word_table *t)
+{
+    map_zeroed_written(t->slot, (t->mask + 1) * sizeof *t->slot);
+    map_zeroed_written(t->short_freq, (WT_SHORT + 1) * sizeof *t->short_freq);
+    map_zeroed_written(t->short_idx, (WT_SHORT + 1) * sizeof *t->short_idx);
+    t->short_freq[WT_SINK] = 1; /* not 0: emit_word never adds it as a word */
+}
+
+static void wt_init(struct word_table *t, size_t slots)
+{
+    wt_alloc(t, slots);
+    wt_touch(t);
 }
 
 static void wt_free(struct word_table *t)
@@ -499,7 +515,6 @@ struct count_job {
     atomic_size_t *next;  /* &next_chunk, or the counter shared with others */
     atomic_int failed;
     const struct count_config *cfg;
-    size_t slots;  /* of each thread's table at the start */
 };
 
 struct count_worker {
@@ -608,14 +623,14 @@ static void *count_worker_main(void *arg)
 {
     struct count_worker *w = arg;
     struct count_job *job = w->job;
-    /* Made here, by the thread that fills it: its pages are first touched
-     * in parallel, not one table after another before the threads start.
-     * Pre-tokenizing alone makes none (the table stays zeroed: emit_count
-     * counts into it and nothing else reads it), so its time is the
-     * scanner's and not also the mapping and zeroing of an empty table. */
+    /* Touched here, by the thread that fills it, so that the tables' pages
+     * are mapped in parallel (run_workers allocated them). Pre-tokenizing
+     * alone makes none (the table stays zeroed: emit_count counts into it
+     * and nothing else reads it), so its time is the scanner's and not
+     * also the mapping and zeroing of an empty table. */
     int table = !job->cfg->pretok_only;
     if (table)
-        wt_init(&w->table, job->slots);
+        wt_touch(&w->table);
     w->table.end = job->data + job->len;
     struct pretok *pt = pretok_new(job->cfg->pretok, w->err, sizeof w->err);
     pretok_emit_fn emit = table ? emit_word : emit_count;
@@ -682,7 +697,13 @@ static int run_workers(struct count_worker *w, unsigned workers, char *err, size
 {
     struct count_job *job = w[0].job;
     unsigned sharers = chunk_sharers(job->cfg, workers);
-    job->slots = wt_start_slots(job->len / sharers);
+    size_t slots = wt_start_slots(job->len / sharers);
+    /* Every table is allocated here, before any thread starts: a mapping
+     * made on one thread waits for another thread's populating madvise
+     * (util.h, map_zeroed_written), so threads that each allocated their
+     * own table as they began held each other up. */
+    for (unsigned i = 0; i < workers && !job->cfg->pretok_only; i++)
+        wt_alloc(&w[i].table, slots);
     unsigned started = 0;
     int rc = 0;
     for (unsigned i = 0; i < workers; i++) {
