@@ -1,7 +1,7 @@
 /* count.c: the counting phase (see count.h). */
 #include "count.h"
 
-#include "sys.h"
+#include "threadstart.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -711,7 +711,7 @@ static int run_workers(struct count_worker *w, unsigned workers, char *err, size
          * single-worker count involves no thread at all. */
         if (i == 0)
             continue;
-        int e = sys_pthread_create(&w[i].thread, NULL, count_worker_main, &w[i]);
+        int e = thread_start_apart(&w[i].thread, i, count_worker_main, &w[i]);
         if (e) {
             atomic_store(&w[0].job->failed, 1);
             rc = errf(err, errlen, "cannot start counting thread %u: %s", i, strerror(e));
@@ -840,7 +840,7 @@ static void run_parts(struct combine_part *c, unsigned parts, void *(*fn)(void *
 {
     int *started = xcalloc(parts, sizeof *started);
     for (unsigned p = 1; p < parts; p++)
-        started[p] = sys_pthread_create(&c[p].thread, NULL, fn, &c[p]) == 0;
+        started[p] = thread_start_apart(&c[p].thread, p, fn, &c[p]) == 0;
     fn(&c[0]);
     for (unsigned p = 1; p < parts; p++) {
         if (started[p])

@@ -1,0 +1,72 @@
+/* threadstart.c: starting a thread on another CPU (see threadstart.h). */
+#define _GNU_SOURCE
+#include "threadstart.h"
+
+#include "sys.h"
+#include "util.h"
+
+#include <sched.h>
+#include <stdlib.h>
+
+/* What the new thread needs until it has begun; it frees it. */
+struct start {
+    void *(*fn)(void *);
+    void *arg;
+    cpu_set_t allowed; /* the creator's CPUs, which the new thread restores */
+};
+
+static void *begin(void *p)
+{
+    struct start s = *(struct start *)p;
+    free(p);
+    /* Placed; from here on the thread goes wherever its creator may. */
+    pthread_setaffinity_np(pthread_self(), sizeof s.allowed, &s.allowed);
+    return s.fn(s.arg);
+}
+
+/* The k-th CPU after `cur` of those in `set` (cur itself when k is a
+ * multiple of their number), or -1 when fewer than two are in it. */
+static int cpu_after(const cpu_set_t *set, int cur, unsigned k)
+{
+    int cpus[CPU_SETSIZE];
+    unsigned n = 0, at = 0;
+    for (size_t c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, set)) {
+            if ((int)c == cur)
+                at = n;
+            cpus[n++] = (int)c;
+        }
+    return n < 2 ? -1 : cpus[(at + k % n) % n];
+}
+
+/* pthread_create with the new thread bound to `cpu` until begin runs. */
+static int create_on(pthread_t *t, int cpu, struct start *s)
+{
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0)
+        return -1;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET((size_t)cpu, &one);
+    int e = pthread_attr_setaffinity_np(&attr, sizeof one, &one) == 0
+                ? sys_pthread_create(t, &attr, begin, s)
+                : -1;
+    pthread_attr_destroy(&attr);
+    return e;
+}
+
+int thread_start_apart(pthread_t *t, unsigned k, void *(*fn)(void *), void *arg)
+{
+    struct start *s = xmalloc(sizeof *s);
+    s->fn = fn;
+    s->arg = arg;
+    int cpu = sched_getaffinity(0, sizeof s->allowed, &s->allowed) == 0
+                  ? cpu_after(&s->allowed, sched_getcpu(), k)
+                  : -1;
+    int e = cpu < 0 ? -1 : create_on(t, cpu, s);
+    if (e == 0)
+        return 0;
+    free(s);
+    /* A failure of the seam's own is the caller's to see, not retried. */
+    return e > 0 ? e : sys_pthread_create(t, NULL, fn, arg);
+}
