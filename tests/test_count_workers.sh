@@ -6,7 +6,8 @@
 # words and of pre-tokens), the same saved counts size and the same merges, on
 # the TinyStories sample, on four copies of it (larger tables, more chunks)
 # and on corpus.en (no special token: cuts at newlines); and the same counts when
-# a combine thread cannot start.
+# a combine thread cannot start; and, from saved counts, the same merges
+# however many threads lay out the words before the first merge.
 set -u
 BPETRAIN=${BPETRAIN:-bin/bpetrain}
 . "$(dirname "$0")/lib.sh"
@@ -51,4 +52,22 @@ for k in 2 3; do
     [ "$(hash_of "$tmp/fail-$k.csv")" = "$(hash_of "$tmp/ref.csv")" ] || bad="$bad k=$k:counts_hash"
 done
 check "a combine thread that cannot start: the count still succeeds with the same counts" \
+    eval '[ -z "$bad" ] || { echo "  differ at$bad"; false; }'
+
+# From saved counts, the count workers are the threads that lay out the words
+# and count the initial pairs: the same merges at 1, 2 and 3, and when one of
+# those threads cannot start (its part then runs on the calling thread): the
+# first three threads such a run starts are shard_build's and the two passes'.
+"$BPETRAIN" --quiet --input "$tmp/ts4.txt" --vocab-size 1000 --count-workers 1 \
+    --save-counts "$tmp/ts4.wc" --out "$tmp/lref"
+bad=""
+for run in cw=1 cw=2 cw=3 fail=1 fail=2 fail=3; do
+    cw=${run#cw=}; env=()
+    case $run in fail=*) cw=2; env=(BPEBENCH_FAIL_SYSCALL=pthread_create:${run#fail=}) ;; esac
+    env "${env[@]}" "$BPETRAIN" --quiet --input "$tmp/ts4.txt" --load-counts "$tmp/ts4.wc" \
+        --vocab-size 1000 --count-workers "$cw" --out "$tmp/l-$run" 2>"$tmp/err" \
+        || { bad="$bad $run:failed"; cat "$tmp/err"; continue; }
+    cmp -s "$tmp/l-$run/merges.txt" "$tmp/lref/merges.txt" || bad="$bad $run:merges"
+done
+check "from saved counts: 1, 2 and 3 threads before the merges, or a thread that cannot start, give the same merges" \
     eval '[ -z "$bad" ] || { echo "  differ at$bad"; false; }'

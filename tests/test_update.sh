@@ -88,10 +88,11 @@ got=$(paste -d' ' <(col "$tmp/pin.csv" update) <(col "$tmp/pin.csv" update_worke
 [ $? -eq 2 ] && grep -qx "bpetrain: --update expects serial or sharded, got 'bogus'" "$tmp/bad.err" \
     && pass "--update with an unknown name: a clear error" || fail "--update bogus: $(cat "$tmp/bad.err")"
 
-# An update thread that cannot start. Counting starts its threads first,
-# so the k-th pthread_create is tried from 1 up until one lands on the update.
+# An update thread that cannot start. Counting and the work before the first
+# merge start their threads first, so the k-th pthread_create is tried from 1
+# up until one lands on the update.
 hit=""
-for k in 1 2 3 4 5 6; do
+for k in $(seq 1 24); do
     out="$tmp/fail-$k"
     BPEBENCH_FAIL_SYSCALL="pthread_create:$k" timeout 30 "$BPETRAIN" --quiet --input "$TS" \
         --vocab-size 600 --count-workers 2 --update sharded --update-workers 2 --out "$out" \

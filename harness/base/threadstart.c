@@ -70,3 +70,37 @@ int thread_start_apart(pthread_t *t, unsigned k, void *(*fn)(void *), void *arg)
     /* A failure of the seam's own is the caller's to see, not retried. */
     return e > 0 ? e : sys_pthread_create(t, NULL, fn, arg);
 }
+
+/* One part of a threads_run, as its thread sees it. */
+struct part {
+    pthread_t thread;
+    part_fn fn;
+    void *arg;
+    unsigned t;
+    int started;
+};
+
+static void *run_part(void *p)
+{
+    struct part *q = p;
+    q->fn(q->arg, q->t);
+    return NULL;
+}
+
+void threads_run(unsigned n, part_fn fn, void *arg)
+{
+    struct part *q = xcalloc(n ? n : 1, sizeof *q);
+    for (unsigned t = 1; t < n; t++) {
+        q[t] = (struct part){.fn = fn, .arg = arg, .t = t};
+        q[t].started = thread_start_apart(&q[t].thread, t, run_part, &q[t]) == 0;
+    }
+    if (n)
+        fn(arg, 0);
+    for (unsigned t = 1; t < n; t++) {
+        if (q[t].started)
+            pthread_join(q[t].thread, NULL);
+        else
+            fn(arg, t);
+    }
+    free(q);
+}

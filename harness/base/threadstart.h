@@ -20,4 +20,13 @@
  * pthread_create's result. */
 int thread_start_apart(pthread_t *t, unsigned k, void *(*fn)(void *), void *arg);
 
+/* Part t of a threads_run. */
+typedef void (*part_fn)(void *arg, unsigned t);
+
+/* Runs fn(arg, t) for t = 0 .. n-1: part 0 on this thread, the others on
+ * threads of their own started apart (k = t), and returns once every part
+ * has run. A part whose thread cannot start runs on this thread afterwards,
+ * so the result never depends on how many threads there were. */
+void threads_run(unsigned n, part_fn fn, void *arg);
+
 #endif

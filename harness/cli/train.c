@@ -141,6 +141,7 @@ int train_merge(const struct train_request *rq, struct train_result *out,
                                          .worker_exe = rq->worker_exe},
                               .cancel = rq->cancel, .update = rq->update,
                               .update_config = rq->update_config,
+                              .init_threads = rq->count_workers,
                               .on_merge = rq->progress ? progress_merge_step : NULL};
     int rc = 0;
     if (!rq->count_only) {

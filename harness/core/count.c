@@ -766,7 +766,6 @@ static size_t wt_find(const struct word_table *t, const unsigned char *p, size_t
  * table grows, and only those words are copied, into fresh memory (whose
  * first touch costs more than many reads). */
 struct combine_part {
-    pthread_t thread;
     struct count_worker *w;
     unsigned p, parts;
     uint32_t **fresh;     /* per table q >= 1: its words of this part first seen there */
@@ -805,18 +804,17 @@ static void combine_from(struct combine_part *c, unsigned q)
     c->fresh_bytes[q] = bytes;
 }
 
-static void *combine_part_main(void *arg)
+static void combine_part_main(void *arg, unsigned p)
 {
-    struct combine_part *c = arg;
+    struct combine_part *c = (struct combine_part *)arg + p;
     for (unsigned q = 1; q < c->parts; q++)
         combine_from(c, q);
-    return NULL;
 }
 
 /* Copies part c's words first seen in tables 1, 2, ... to their place. */
-static void *combine_copy_main(void *arg)
+static void combine_copy_main(void *arg, unsigned p)
 {
-    struct combine_part *c = arg;
+    const struct combine_part *c = (const struct combine_part *)arg + p;
     struct word_counts *out = c->out;
     for (unsigned q = 1; q < c->parts; q++) {
         const struct word_table *u = &c->w[q].table;
@@ -830,25 +828,6 @@ static void *combine_copy_main(void *arg)
             at += u->len[i];
         }
     }
-    return NULL;
-}
-
-/* Runs fn on every part, parts 1.. on threads of their own and part 0 on
- * this one; a part whose thread cannot start runs here afterwards, so the
- * result never depends on how many threads there were. */
-static void run_parts(struct combine_part *c, unsigned parts, void *(*fn)(void *))
-{
-    int *started = xcalloc(parts, sizeof *started);
-    for (unsigned p = 1; p < parts; p++)
-        started[p] = thread_start_apart(&c[p].thread, p, fn, &c[p]) == 0;
-    fn(&c[0]);
-    for (unsigned p = 1; p < parts; p++) {
-        if (started[p])
-            pthread_join(c[p].thread, NULL);
-        else
-            fn(&c[p]);
-    }
-    free(started);
 }
 
 /* Hands table t's arrays to out. */
@@ -907,7 +886,7 @@ static void combine_tables(struct count_worker *w, unsigned workers, struct word
                                      .fresh_bytes = xcalloc(workers, sizeof *c[p].fresh_bytes),
                                      .out_at = xcalloc(workers, sizeof *c[p].out_at),
                                      .out_bytes_at = xcalloc(workers, sizeof *c[p].out_bytes_at)};
-    run_parts(c, workers, combine_part_main);
+    threads_run(workers, combine_part_main, c);
     size_t bytes, n = combine_places(c, w, workers, &bytes);
     take_table(&w[0].table, out);
     out->n = n;
@@ -918,7 +897,7 @@ static void combine_tables(struct count_worker *w, unsigned workers, struct word
     out->off = xrealloc(out->off, (n ? n : 1) * sizeof *out->off);
     out->len = xrealloc(out->len, (n ? n : 1) * sizeof *out->len);
     out->freq = xrealloc(out->freq, (n ? n : 1) * sizeof *out->freq);
-    run_parts(c, workers, combine_copy_main);
+    threads_run(workers, combine_copy_main, c);
     for (unsigned p = 0; p < workers; p++) {
         for (unsigned q = 0; q < workers; q++)
             free(c[p].fresh[q]);

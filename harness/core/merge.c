@@ -159,7 +159,7 @@ static void updater_build(struct updater *u, const struct word_counts *wc,
     u->n_fresh = u->cap_fresh = 0;
     u->shards = xcalloc_lines(u->n, sizeof *u->shards);
     for (unsigned i = 0; i < u->n; i++)
-        shard_build(&u->shards[i], wc, v, i, u->n);
+        shard_build(&u->shards[i], wc, v, i, u->n, p->init_threads);
 }
 
 static void updater_free(struct updater *u, struct update_counters *c)
@@ -189,10 +189,11 @@ static void hash_merge(uint64_t *h, const struct vocab *v, uint32_t id)
 }
 
 /* Counts every adjacent pair of every word once, before the first merge. */
-static void count_initial_pairs(struct pair_table *pt, struct step *s, struct updater *u)
+static void count_initial_pairs(struct pair_table *pt, struct step *s, struct updater *u,
+                                unsigned threads)
 {
     for (unsigned i = 0; i < u->n; i++)
-        shard_count_initial(&u->shards[i], u->index.byte_of);
+        shard_count_initial(&u->shards[i], &u->index, threads);
     combine(pt, s, u);
     for (size_t k = 0; k < s->n_touched; k++) {
         pt->rec[s->touched[k].id].touched = 0;
@@ -429,7 +430,7 @@ int merge_train(const struct word_counts *wc, struct vocab *v, const struct merg
     pairs_init(&pt, v);
     pt.keep_live = !p->backend->records_only;
     struct step s = {0};
-    count_initial_pairs(&pt, &s, &u);
+    count_initial_pairs(&pt, &s, &u, p->init_threads);
     st->initial_pairs = pt.n_live;
 
     /* The backend starts first: a backend that forks its workers once

@@ -47,6 +47,8 @@ struct merge_params {
     struct backend_config config;     /* options already canonical (bopts.h) */
     const struct update_strategy *update; /* NULL: update_serial */
     struct update_config update_config;   /* workers 0 means 1 */
+    unsigned init_threads;            /* threads laying out the words and counting the
+                                         initial pairs before the first merge; 0 means 1 */
     int check_each_step;              /* tests: run the backend's check after every merge */
     const atomic_int *cancel;         /* optional: once set (by another thread), the loop
                                          stops before the next merge with "interrupted" */

@@ -12,8 +12,10 @@ void pair_index_init(struct pair_index *x, const struct vocab *v)
     x->n_initial = v->n;
     x->byte_of = xmalloc((v->n ? v->n : 1) * sizeof *x->byte_of);
     memset(x->byte_of, 0xff, v->n * sizeof *x->byte_of);
-    for (int c = 0; c < 256; c++)
-        x->byte_of[vocab_byte_id(v, (unsigned char)c)] = (uint16_t)c;
+    for (int c = 0; c < 256; c++) {
+        x->byte_id[c] = vocab_byte_id(v, (unsigned char)c);
+        x->byte_of[x->byte_id[c]] = (uint16_t)c;
+    }
     x->initial = xmalloc(256 * 256 * sizeof *x->initial);
     memset(x->initial, 0xff, 256 * 256 * sizeof *x->initial); /* PAIR_NONE */
 }

@@ -40,6 +40,7 @@ struct pair_index_group {
 struct pair_index {
     uint32_t n_initial;      /* tokens below this are the initial ones */
     uint16_t *byte_of;       /* initial token -> its byte; 0xffff: special */
+    uint32_t byte_id[256];   /* byte -> its initial token */
     uint32_t *initial;       /* (byte x, byte y) -> id, or PAIR_NONE */
     struct pair_index_group *group; /* by token - n_initial */
     uint32_t n_group;

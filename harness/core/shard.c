@@ -3,6 +3,7 @@
 
 #include "pairindex.h"
 #include "pairs.h"
+#include "threadstart.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -22,15 +23,73 @@ static inline int64_t word_freq(const uint32_t *x)
     return (int64_t)((uint64_t)x[-2] << 32 | x[-3]);
 }
 
+/* Shard word k's index in the counts, for shard i of n. */
+static inline size_t global_word(uint32_t k, unsigned i, unsigned n)
+{
+    return (size_t)k * n + i;
+}
+
+/* Threads for the work before the first merge on n words: at most the
+ * caller's, and none for fewer than WORDS_A_THREAD words each, whose work
+ * costs less than starting the thread. */
+enum { WORDS_A_THREAD = 1024 };
+
+static unsigned init_threads(unsigned want, uint32_t words)
+{
+    unsigned most = words / WORDS_A_THREAD + 1;
+    return want < 1 ? 1 : want < most ? want : most;
+}
+
+/* What the threads laying out a shard's words share: thread t writes the
+ * shard's words [first[t], first[t + 1]) from token slot at[t] on. */
+struct build {
+    struct shard *s;
+    const struct word_counts *wc;
+    unsigned i, n;
+    uint32_t byte_id[256];
+    uint32_t *first;
+    uint64_t *at;
+};
+
+static void build_part(void *arg, unsigned t)
+{
+    const struct build *b = arg;
+    struct shard *s = b->s;
+    const struct word_counts *wc = b->wc;
+    uint64_t pos = b->at[t];
+    for (uint32_t k = b->first[t]; k < b->first[t + 1]; k++) {
+        size_t w = global_word(k, b->i, b->n);
+        s->tok[pos] = (uint32_t)wc->freq[w];
+        s->tok[pos + 1] = (uint32_t)(wc->freq[w] >> 32);
+        s->tok[pos + 2] = wc->len[w];
+        pos += WORD_HEADER;
+        s->start[k] = pos;
+        const unsigned char *p = wc->bytes + wc->off[w];
+        for (uint32_t j = 0; j < wc->len[w]; j++)
+            s->tok[pos++] = b->byte_id[p[j]];
+    }
+}
+
 void shard_build(struct shard *s, const struct word_counts *wc, const struct vocab *v,
-                 unsigned i, unsigned n)
+                 unsigned i, unsigned n, unsigned threads)
 {
     memset(s, 0, sizeof *s);
     s->n_words = (uint32_t)(wc->n / n + (i < wc->n % n));
     s->start = xmalloc((s->n_words ? s->n_words : 1) * sizeof *s->start);
+    threads = init_threads(threads, s->n_words);
+    struct build b = {.s = s, .wc = wc, .i = i, .n = n,
+                      .first = xmalloc((threads + 1) * sizeof *b.first),
+                      .at = xmalloc((threads + 1) * sizeof *b.at)};
+    /* Each thread's first word and token slot: the slots are in word
+     * order, as with one thread, so the layout does not depend on it. */
     uint64_t total = 0;
-    for (size_t w = i; w < wc->n; w += n)
-        total += WORD_HEADER + wc->len[w];
+    for (unsigned t = 0; t <= threads; t++)
+        b.first[t] = (uint32_t)((uint64_t)s->n_words * t / threads);
+    for (unsigned t = 0; t < threads; t++) {
+        b.at[t] = total;
+        for (uint32_t k = b.first[t]; k < b.first[t + 1]; k++)
+            total += WORD_HEADER + wc->len[global_word(k, i, n)];
+    }
     if (total > UINT32_MAX) {
         fprintf(stderr, "bpetrain: the update's shard %u holds %llu token slots, more than "
                         "2^32: use more shards (--update-workers)\n",
@@ -40,21 +99,11 @@ void shard_build(struct shard *s, const struct word_counts *wc, const struct voc
     /* On millions of words the tokens span far more than the TLB maps. */
     s->tok = xmalloc((total ? total : 1) * sizeof *s->tok);
     advise_huge(s->tok, total * sizeof *s->tok);
-    uint32_t byte_id[256];
     for (int c = 0; c < 256; c++)
-        byte_id[c] = vocab_byte_id(v, (unsigned char)c);
-    uint64_t pos = 0;
-    uint32_t k = 0;
-    for (size_t w = i; w < wc->n; w += n, k++) {
-        s->tok[pos] = (uint32_t)wc->freq[w];
-        s->tok[pos + 1] = (uint32_t)(wc->freq[w] >> 32);
-        s->tok[pos + 2] = wc->len[w];
-        pos += WORD_HEADER;
-        s->start[k] = pos;
-        const unsigned char *p = wc->bytes + wc->off[w];
-        for (uint32_t j = 0; j < wc->len[w]; j++)
-            s->tok[pos++] = byte_id[p[j]];
-    }
+        b.byte_id[c] = vocab_byte_id(v, (unsigned char)c);
+    threads_run(threads, build_part, &b);
+    free(b.first);
+    free(b.at);
 }
 
 /* A list this long or longer gets a block of its own, so that a block
@@ -200,61 +249,120 @@ void shard_free(struct shard *s)
     memset(s, 0, sizeof *s);
 }
 
-/* One pass over every adjacency of every word, for shard_count_initial:
- * the pairs' deltas are s->d[k]; last[k] is the last word that held pair k,
- * so each word counts once per pair. On the first pass at[] (by the two
- * bytes) finds or makes each pair's delta and n[] counts its words; on the
- * second, cur[k] is where pair k's next word goes. The per-pair state the
- * passes touch is these dense arrays, not the 64-byte deltas: on real text
- * their thousands of pairs then stay in the cache. */
-static void initial_pass(struct shard *s, const uint16_t *byte_of, uint32_t *at,
-                         uint32_t *last, uint32_t *n, uint32_t **cur)
+/* One thread's part of the initial pair counts: the shard's words
+ * [first, end), and per pair of two bytes (pair_index_bytes) its count in
+ * them, the number of them holding it and, once the lists are cut, where
+ * the next of them goes. last[] is the last word that held the pair, so
+ * each word counts once per pair. These dense arrays are all that the
+ * passes touch per pair (a byte pair's row of 256 is a few lines): on real
+ * text the thousands of pairs then stay in the cache. */
+struct initial_part {
+    uint32_t first, end;
+    int64_t *count;
+    uint32_t *words, *last;
+    uint32_t **cur;
+};
+
+struct initial {
+    struct shard *s;
+    const uint16_t *byte_of;  /* pair_index.byte_of */
+    struct initial_part *part;
+};
+
+enum { BYTE_PAIRS = 256 * 256 };
+
+/* Every adjacency of the part's words: counted (cur NULL), or filed. */
+static void initial_pass(void *arg, unsigned t)
 {
-    for (uint32_t w = 0; w < s->n_words; w++) {
+    const struct initial *in = arg;
+    const struct shard *s = in->s;
+    struct initial_part *q = &in->part[t];
+    for (uint32_t w = q->first; w < q->end; w++) {
         uint32_t pos = (uint32_t)s->start[w];
         const uint32_t *x = s->tok + pos;
         int64_t f = word_freq(x);
         for (uint32_t j = 0; j + 1 < x[-1]; j++) {
-            uint32_t *k = &at[pair_index_bytes(byte_of, x[j], x[j + 1])];
-            if (!cur) {
-                if (*k == PAIR_NONE)
-                    *k = delta_new(s, x[j], x[j + 1]);
-                s->d[*k].delta += f;
-            }
-            if (last[*k] == pos)
+            uint32_t k = pair_index_bytes(in->byte_of, x[j], x[j + 1]);
+            if (!q->cur)
+                q->count[k] += f;
+            if (q->last[k] == pos)
                 continue;
-            last[*k] = pos;
-            if (cur)
-                *cur[*k]++ = pos;
+            q->last[k] = pos;
+            if (q->cur)
+                *q->cur[k]++ = pos;
             else
-                n[*k]++;
+                q->words[k]++;
         }
     }
 }
 
-void shard_count_initial(struct shard *s, const uint16_t *byte_of)
+/* One delta per byte pair the parts found, in byte-pair order (so the
+ * deltas do not depend on the threads), with its count and its number of
+ * words; the lists cut; and each part's place in each list, after the
+ * parts before it. */
+static void initial_deltas(struct initial *in, unsigned threads, const uint32_t *byte_id)
 {
-    /* Every token is a byte's: (x, y)'s delta is at[byte of x, byte of
-     * y], not a hash of the pairs. Two passes, the first to size the lists,
-     * the second to fill them, so that no list of every pair of millions
-     * of words is ever buffered. */
-    uint32_t *at = xmalloc(256 * 256 * sizeof *at);
-    memset(at, 0xff, 256 * 256 * sizeof *at); /* PAIR_NONE */
-    uint32_t *last = xcalloc(256 * 256, sizeof *last), *n = xcalloc(256 * 256, sizeof *n);
-    initial_pass(s, byte_of, at, last, n, NULL);
-    uint32_t **cur = xmalloc((s->n_d ? s->n_d : 1) * sizeof *cur);
-    for (uint32_t k = 0; k < s->n_d; k++)
-        s->d[k].words.n = n[k];
-    cut_lists(s, 0);
-    for (uint32_t k = 0; k < s->n_d; k++) {
-        cur[k] = s->d[k].words.w;
-        last[k] = 0;
+    struct shard *s = in->s;
+    uint32_t *delta_of = xmalloc(BYTE_PAIRS * sizeof *delta_of);
+    for (uint32_t k = 0; k < BYTE_PAIRS; k++) {
+        int64_t count = 0;
+        uint32_t words = 0;
+        for (unsigned t = 0; t < threads; t++) {
+            count += in->part[t].count[k];
+            words += in->part[t].words[k];
+        }
+        delta_of[k] = PAIR_NONE;
+        if (!words)
+            continue;
+        delta_of[k] = delta_new(s, byte_id[k >> 8], byte_id[k & 0xff]);
+        s->d[delta_of[k]].delta = count;
+        s->d[delta_of[k]].words.n = words;
     }
-    initial_pass(s, byte_of, at, last, n, cur);
-    free(cur);
-    free(n);
-    free(last);
-    free(at);
+    cut_lists(s, 0);
+    for (uint32_t k = 0; k < BYTE_PAIRS; k++) {
+        if (delta_of[k] == PAIR_NONE)
+            continue;
+        uint32_t *at = s->d[delta_of[k]].words.w;
+        for (unsigned t = 0; t < threads; t++) {
+            in->part[t].cur[k] = at;
+            at += in->part[t].words[k];
+        }
+    }
+    free(delta_of);
+}
+
+void shard_count_initial(struct shard *s, const struct pair_index *x, unsigned threads)
+{
+    /* Every token is a byte's: (x, y) is counted at [byte of x, byte of y],
+     * not by a hash of the pairs. Two passes, the first to size the lists,
+     * the second to fill them, so that no list of every pair of millions
+     * of words is ever buffered. The threads take contiguous runs of the
+     * words, so each list is in word order however many there are. */
+    threads = init_threads(threads, s->n_words);
+    struct initial in = {.s = s, .byte_of = x->byte_of,
+                         .part = xcalloc(threads, sizeof *in.part)};
+    for (unsigned t = 0; t < threads; t++) {
+        struct initial_part *q = &in.part[t];
+        q->first = (uint32_t)((uint64_t)s->n_words * t / threads);
+        q->end = (uint32_t)((uint64_t)s->n_words * (t + 1) / threads);
+        q->count = xcalloc(BYTE_PAIRS, sizeof *q->count);
+        q->words = xcalloc(BYTE_PAIRS, sizeof *q->words);
+        q->last = xcalloc(BYTE_PAIRS, sizeof *q->last);
+    }
+    threads_run(threads, initial_pass, &in);
+    for (unsigned t = 0; t < threads; t++)
+        in.part[t].cur = xmalloc(BYTE_PAIRS * sizeof *in.part[t].cur);
+    initial_deltas(&in, threads, x->byte_id);
+    for (unsigned t = 0; t < threads; t++)
+        memset(in.part[t].last, 0, BYTE_PAIRS * sizeof *in.part[t].last);
+    threads_run(threads, initial_pass, &in);
+    for (unsigned t = 0; t < threads; t++) {
+        free(in.part[t].count);
+        free(in.part[t].words);
+        free(in.part[t].last);
+        free(in.part[t].cur);
+    }
+    free(in.part);
 }
 
 /* Adds f to this step's delta of the pair (a, b), found by its kind and

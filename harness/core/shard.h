@@ -119,13 +119,16 @@ struct shard_merge {
 };
 
 /* Shard i of n holds the words w with w % n == i (so every shard gets its
- * share of the frequent and the rare ones). */
+ * share of the frequent and the rare ones). Its tokens are laid out by up
+ * to `threads` threads (fewer for few words), each a run of its words. */
 void shard_build(struct shard *s, const struct word_counts *wc, const struct vocab *v,
-                 unsigned i, unsigned n);
+                 unsigned i, unsigned n, unsigned threads);
 void shard_free(struct shard *s);
-/* Deltas for every adjacent pair of every word: the initial pair counts.
- * Every token is a byte's then; byte_of gives the byte of each. */
-void shard_count_initial(struct shard *s, const uint16_t *byte_of);
+/* Deltas for every adjacent pair of every word: the initial pair counts,
+ * counted by up to `threads` threads. Every token is a byte's then (x:
+ * the pair index, for the byte of each token and the token of each byte);
+ * the deltas come in the order of their bytes, whatever the threads. */
+void shard_count_initial(struct shard *s, const struct pair_index *x, unsigned threads);
 /* Files the word lists of the previous step's deltas under their ids, then
  * merges m in every word of this shard that holds (a, b). */
 void shard_apply(struct shard *s, const struct shard_merge *m);
