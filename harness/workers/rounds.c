@@ -1,7 +1,7 @@
 /* rounds.c: threads that run one function per round (see rounds.h). */
 #include "rounds.h"
 
-#include "sys.h"
+#include "threadstart.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -103,7 +103,9 @@ int rounds_start_mode(struct rounds *r, unsigned n, enum pin_policy pin,
     for (unsigned i = r->first; i < n; i++) {
         r->th[i].r = r;
         r->th[i].i = i;
-        int e = sys_pthread_create(&r->th[i].thread, NULL, thread_main, &r->th[i]);
+        /* Begun apart from the caller (threadstart.h); a pinned one then
+         * binds itself. */
+        int e = thread_start_apart(&r->th[i].thread, i, thread_main, &r->th[i]);
         if (e)
             return errf(err, errlen, "cannot start thread %u: %s", i, strerror(e));
         r->th[i].started = 1;
