@@ -280,11 +280,20 @@ def machine_warnings(args):
 # ---- running ------------------------------------------------------------------------------
 
 class Child:
-    """The bpetrain run in progress, so Ctrl-C can stop it cleanly."""
+    """The bpetrain run in progress, so Ctrl-C can stop it cleanly; or the peers.py
+    driving the runs, which ends its own run when told (forward)."""
     proc = None
+    forward = None
 
 
 def on_signal(signum, frame):
+    f = Child.forward
+    if f:
+        # Passed on; call_peers, waiting for it, then exits with its code (waiting
+        # here too would deadlock on the wait it interrupted).
+        if f.poll() is None:
+            f.send_signal(signum)
+        return
     p = Child.proc
     if p and p.poll() is None:
         # The run is a process group of its own: its workers go with it.
@@ -507,7 +516,15 @@ def run_trainer(args, bench):
            "ours,train_bpe", "--train-bpe", args.trainer, "--backends", "heap",
            "--workers", "1", "--time-limit", str(args.time_limit), "--results", args.results,
            "--bpetrain", BPETRAIN]
-    sys.exit(subprocess.call(cmd, cwd=ROOT))
+    sys.exit(call_peers(cmd))
+
+
+def call_peers(cmd):
+    """peers.py's exit code; a signal to the bench is passed on to it (on_signal)."""
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    Child.forward = subprocess.Popen(cmd, cwd=ROOT)
+    return Child.forward.wait()
 
 
 def run_peers(args, bench):
@@ -516,7 +533,7 @@ def run_peers(args, bench):
     cmd = [sys.executable, os.path.join(ROOT, "scripts", "peers.py"),
            os.path.join(ROOT, bench["path"]), "--dataset", bench["dataset"],
            "--repeat", str(args.repeat), "--results", args.results, "--bpetrain", BPETRAIN]
-    sys.exit(subprocess.call(cmd, cwd=ROOT))
+    sys.exit(call_peers(cmd))
 
 
 def main():

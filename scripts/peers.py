@@ -55,6 +55,7 @@ import datetime
 import heapq
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -212,7 +213,11 @@ def run_measured(cmd, out_path, err_path, env=None, limit=0):
     except TimedOut:
         raise
     except BaseException:
-        # Interrupted (Ctrl-C): the trainer and its workers are ours to end and reap.
+        # Interrupted (Ctrl-C, SIGTERM): the trainer and its workers are ours to end and
+        # reap, and a second signal (a terminal's Ctrl-C reaches the bench too, which
+        # passes it on) must not cut that short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         pyruns.end_group(pid)
         try:
             os.waitpid(pid, 0)
@@ -995,7 +1000,14 @@ def compare(run, session):
     return summary
 
 
+def on_terminate(signum, frame):
+    """SIGTERM as an exception, so that the run in progress is ended and reaped with its
+    workers (run_measured), as on Ctrl-C, instead of left running in its own session."""
+    raise SystemExit(128 + signum)
+
+
 def main():
+    signal.signal(signal.SIGTERM, on_terminate)
     run = Run(parse_args())
     session = open_session(run)
     rows = measure(run, session)

@@ -2,7 +2,8 @@
 # test_peers.sh: the input scripts/peers.py gives HF and SentencePiece: the
 # special token deleted and every invalid UTF-8 sequence replaced by U+FFFD
 # (HF reads UTF-8 only), the number replaced kept beside the copy, the copy
-# reused while the input is unchanged and made again when it changes.
+# reused while the input is unchanged and made again when it changes; and a
+# peers run stopped by SIGTERM leaves no trainer behind.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -29,3 +30,28 @@ printf 'plain text<|endoftext|>more\n' >"$tmp/in.txt"
 got=$(copy "$tmp/in.txt")
 check "peer input: made again when the input changes (valid UTF-8: nothing replaced)" \
     test "$got" = "0 0 0 1 15"
+
+# A peers run told to stop (SIGTERM, as `kill` or a bench that was stopped
+# sends) ends the trainer it is running, which is in a session of its own:
+# nothing of it is left. The trainer says it has begun by writing its pid.
+cat >"$tmp/sleeper.py" <<'PY'
+import os, time
+def train_bpe(input_path, vocab_size, special_tokens):
+    open(os.environ["SLEEPER_MARK"], "w").write(str(os.getpid()))
+    time.sleep(300)
+    return {}, []
+PY
+SLEEPER_MARK="$tmp/sleeper.pid" python3 scripts/peers.py tests/fixtures/cs336/corpus.en \
+    --dataset "$ds" --trainers train_bpe --train-bpe "$tmp/sleeper.py:train_bpe" --repeat 1 \
+    --results "$tmp/results" --no-compare >"$tmp/stop.log" 2>&1 &
+driver=$!
+for _ in $(seq 600); do [ -s "$tmp/sleeper.pid" ] && break; sleep 0.1; done
+check "a peers run's train_bpe trainer begins" test -s "$tmp/sleeper.pid"
+kill -TERM "$driver"
+wait "$driver"
+rc=$?
+trainer=$(cat "$tmp/sleeper.pid" 2>/dev/null || echo 0)
+check "SIGTERM stops a peers run with a non-zero exit (got $rc)" test "$rc" -ne 0
+check "SIGTERM: the trainer the peers run had started is not left running" \
+    bash -c "! kill -0 $trainer 2>/dev/null"
+kill "$trainer" 2>/dev/null || true
