@@ -319,6 +319,36 @@ static void test_ascii_windows(void)
     buf_free(&b);
 }
 
+/* Texts whose bytes go on past their end (letters, blanks, quotes, digits,
+ * high bytes: anything that would change a pre-token if it were taken as
+ * part of the text), split by an instance told it may read them
+ * (pretok_readable_to): the same pre-tokens as without. */
+static void test_readable_past(void)
+{
+    static const char pool[] = "ab Z '\n7\xc3\xa9\xe3\x80\x80\xff\t.,";
+    struct pretok *past = pretok_new(PRETOK_FAST, (char[64]){0}, 64);
+    unsigned char buf[600];
+    size_t bad = 0;
+    for (int i = 0; i < 20000 && past; i++) {
+        size_t n = 1 + rnd(300), end = n + rnd(200);
+        for (size_t k = 0; k < end; k++)
+            buf[k] = (unsigned char)pool[rnd(sizeof pool - 1)];
+        pretok_readable_to(past, buf + end);
+        struct stream a = {.text = buf}, b = {.text = buf};
+        char err[256];
+        int ok = pretok_split(past, buf, n, on_piece, &a, err, sizeof err) == 0 &&
+                 pretok_split(fast, buf, n, on_piece, &b, err, sizeof err) == 0 &&
+                 !a.broken && a.pos == n && a.n == b.n &&
+                 memcmp(a.lens, b.lens, a.n * sizeof *a.lens) == 0;
+        bad += !ok;
+        free(a.lens);
+        free(b.lens);
+    }
+    CHECK("20000 texts followed by bytes that may be read: the same pre-tokens as without",
+          past && bad == 0);
+    pretok_free(past);
+}
+
 int main(void)
 {
     char err[256];
@@ -343,6 +373,7 @@ int main(void)
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         test_file(files[i]);
     test_random_code_points(agree);
+    test_readable_past();
     test_random_bytes(agree);
     test_ascii_windows();
     free(agree);

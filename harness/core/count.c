@@ -639,6 +639,9 @@ static void *count_worker_main(void *arg)
         atomic_store(&job->failed, 1);
         return NULL;
     }
+    /* A piece's last window may be read in place: the whole input is
+     * there (mapped or read; a released chunk's pages read back in). */
+    pretok_readable_to(pt, job->data + job->len);
     for (;;) {
         size_t k = atomic_fetch_add(job->next, 1);
         if (k >= job->n_chunks || atomic_load(&job->failed) || cancelled(w))

@@ -62,3 +62,9 @@ int pretok_split(struct pretok *pt, const unsigned char *text, size_t len,
 {
     return pt->ops->split(pt->state, text, len, emit, ctx, err, errlen);
 }
+
+void pretok_readable_to(struct pretok *pt, const unsigned char *end)
+{
+    if (pt->ops->readable_to)
+        pt->ops->readable_to(pt->state, end);
+}

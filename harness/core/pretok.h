@@ -34,6 +34,9 @@ struct pretok_ops {
      * byte content; only an engine failure). Allocates nothing per piece. */
     int (*split)(void *state, const unsigned char *text, size_t len, pretok_emit_fn emit,
                  void *ctx, char *err, size_t errlen);
+    /* Optional: bytes up to end may be read past the texts split from now
+     * on (pretok_readable_to); NULL where the strategy has no use for it. */
+    void (*readable_to)(void *state, const unsigned char *end);
     /* The Unicode version its \p{L}, \p{N} and \s follow, e.g. "16.0.0". */
     const char *(*unicode_version)(void);
 };
@@ -55,5 +58,11 @@ void pretok_free(struct pretok *pt);
  * reason in err. */
 int pretok_split(struct pretok *pt, const unsigned char *text, size_t len,
                  pretok_emit_fn emit, void *ctx, char *err, size_t errlen);
+
+/* Says that every byte before `end` may be read (never used) when a text
+ * split from now on ends before it: a scanner of 64-byte windows then reads
+ * a text's last window in place, not copied. A text not inside [., end) is
+ * read within itself alone, as without the call. */
+void pretok_readable_to(struct pretok *pt, const unsigned char *end);
 
 #endif

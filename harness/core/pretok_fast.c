@@ -20,6 +20,7 @@
 #include "util.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* \p{L}, \p{N} and \s (White_Space: \t \n \v \f \r and space) in ASCII;
@@ -56,6 +57,7 @@ static inline enum uni_class char_at(const unsigned char *s, size_t avail, size_
  * serves a dozen of them: a run's end costs a shift and a count of trailing
  * zeros, and a stop at an ASCII byte needs no further look at it. */
 struct window {
+    const unsigned char *readable; /* the end of what may be read (>= the text's) */
     size_t base;      /* offset of the window's first byte */
     uint64_t cls[4];  /* indexed by enum uni_class */
     uint64_t high;
@@ -107,20 +109,25 @@ static inline void window_fill64(struct window *w, const unsigned char *s)
 }
 #endif
 
-/* Points w at the 64 bytes from p on (fewer at the end of the text). */
+/* Points w at the 64 bytes from p on (fewer at the end of the text). The
+ * last window of a text is read in place where 64 bytes from p may be read
+ * (pretok.h, pretok_readable_to), its bits past the text cleared; else its
+ * bytes are copied into zeroes first (for the sentences, one text a
+ * sentence, that copy was a sizeable part of the scan). */
 static void window_at(struct window *w, const unsigned char *s, size_t n, size_t p)
 {
     w->base = p;
     w->cls[0] = w->cls[1] = w->cls[2] = w->cls[3] = w->high = w->blank = w->quote = 0;
-    uint64_t valid = ~0ULL;
-    if (n - p >= 64) {
+    uint64_t valid = n - p >= 64 ? ~0ULL : (1ULL << (n - p)) - 1;
+    if ((size_t)(w->readable - s) - p >= 64) {
         window_fill64(w, s + p);
     } else {
         unsigned char tail[64] = {0};
         memcpy(tail, s + p, n - p);
         window_fill64(w, tail);
-        valid = (1ULL << (n - p)) - 1;
     }
+    w->blank &= valid;
+    w->quote &= valid;
     w->high &= valid;
     w->cls[UNI_LETTER] &= valid;
     w->cls[UNI_NUMBER] &= valid;
@@ -265,16 +272,23 @@ static unsigned window_starts(const struct window *w, const unsigned char *s, si
     return limit;
 }
 
+/* An instance: what may be read past the texts it splits. */
+struct fast {
+    const unsigned char *readable; /* NULL: nothing past each text */
+};
+
 static int fast_split(void *state, const unsigned char *text, size_t len, pretok_emit_fn emit,
                       void *ctx, char *err, size_t errlen)
 {
-    (void)state;
+    const struct fast *f = state;
     (void)err;
     (void)errlen;
     /* Filled by the first pass of the loop (i >= retry), before any use:
      * a piece between special tokens (a sentence) is often a window or two,
      * so a window filled in advance would be a third of the work. */
     struct window w = {0};
+    uintptr_t end = (uintptr_t)f->readable, at = (uintptr_t)text;
+    w.readable = end >= at && end - at >= len ? f->readable : text + len;
     size_t retry = 0; /* where a window may be tried again after one failed */
     for (size_t i = 0; i < len;) {
         /* A whole window's pre-tokens at once, where its bytes allow; the
@@ -303,18 +317,23 @@ static int fast_split(void *state, const unsigned char *text, size_t len, pretok
     return 0;
 }
 
-/* No state: the tables are constant. */
+/* The tables are constant: the state is only the readable end. */
 static int fast_create(void **state, char *err, size_t errlen)
 {
     (void)err;
     (void)errlen;
-    *state = NULL;
+    *state = xcalloc(1, sizeof(struct fast));
     return 0;
 }
 
 static void fast_destroy(void *state)
 {
-    (void)state;
+    free(state);
+}
+
+static void fast_readable(void *state, const unsigned char *end)
+{
+    ((struct fast *)state)->readable = end;
 }
 
 static const char *fast_unicode(void)
@@ -327,5 +346,6 @@ const struct pretok_ops pretok_fast_ops = {
     .create = fast_create,
     .destroy = fast_destroy,
     .split = fast_split,
+    .readable_to = fast_readable,
     .unicode_version = fast_unicode,
 };
