@@ -1,6 +1,6 @@
 /* test_threadstart.c: thread_start_apart (threadstart.h) starts the
  * function it is given, through the system-call seam, and leaves the new
- * thread free to run on every CPU its creator may use. */
+ * thread free to run on every CPU the process's main thread may use. */
 #define _GNU_SOURCE
 #include "testhelp.h"
 #include "threadstart.h"
@@ -32,7 +32,8 @@ static int runs_free(unsigned k, int arg)
         return 0;
     struct seen s = {.arg = arg};
     pthread_t t;
-    if (thread_start_apart(&t, k, record, &s) != 0)
+    struct thread_start ts;
+    if (thread_start_apart(&t, &ts, k, record, &s) != 0)
         return 0;
     void *ret = NULL;
     pthread_join(t, &ret);
@@ -46,13 +47,14 @@ int main(void)
     setenv("BPEBENCH_FAIL_SYSCALL", "pthread_create:1", 1);
     struct seen s = {0};
     pthread_t t;
+    struct thread_start ts;
     CHECK("a failing pthread_create is the caller's error (EAGAIN)",
-          thread_start_apart(&t, 1, record, &s) == EAGAIN && !s.mask_read);
+          thread_start_apart(&t, &ts, 1, record, &s) == EAGAIN && !s.mask_read);
 
     cpu_set_t all;
     CHECK("the process's CPUs can be read", sched_getaffinity(0, sizeof all, &all) == 0);
-    CHECK("the thread runs the function with its argument and may use every CPU its "
-          "creator may (1 apart)", runs_free(1, 7));
+    CHECK("the thread runs the function with its argument and may use every CPU the "
+          "process may (1 apart)", runs_free(1, 7));
     CHECK("the same 3 CPUs apart (counted modulo the CPUs there are)", runs_free(3, 8));
 
     /* Allowed a single CPU, the creator has no other to place it on. */

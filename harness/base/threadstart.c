@@ -7,21 +7,16 @@
 
 #include <sched.h>
 #include <stdlib.h>
-
-/* What the new thread needs until it has begun; it frees it. */
-struct start {
-    void *(*fn)(void *);
-    void *arg;
-    cpu_set_t allowed; /* the creator's CPUs, which the new thread restores */
-};
+#include <unistd.h>
 
 static void *begin(void *p)
 {
-    struct start s = *(struct start *)p;
-    free(p);
-    /* Placed; from here on the thread goes wherever its creator may. */
-    pthread_setaffinity_np(pthread_self(), sizeof s.allowed, &s.allowed);
-    return s.fn(s.arg);
+    const struct thread_start *ts = p;
+    /* Placed; from here on the thread goes wherever the process may. */
+    cpu_set_t allowed;
+    if (sched_getaffinity(getpid(), sizeof allowed, &allowed) == 0)
+        pthread_setaffinity_np(pthread_self(), sizeof allowed, &allowed);
+    return ts->fn(ts->arg);
 }
 
 /* The k-th CPU after `cur` of those in `set` (cur itself when k is a
@@ -40,7 +35,7 @@ static int cpu_after(const cpu_set_t *set, int cur, unsigned k)
 }
 
 /* pthread_create with the new thread bound to `cpu` until begin runs. */
-static int create_on(pthread_t *t, int cpu, struct start *s)
+static int create_on(pthread_t *t, int cpu, struct thread_start *ts)
 {
     pthread_attr_t attr;
     if (pthread_attr_init(&attr) != 0)
@@ -49,31 +44,30 @@ static int create_on(pthread_t *t, int cpu, struct start *s)
     CPU_ZERO(&one);
     CPU_SET((size_t)cpu, &one);
     int e = pthread_attr_setaffinity_np(&attr, sizeof one, &one) == 0
-                ? sys_pthread_create(t, &attr, begin, s)
+                ? sys_pthread_create(t, &attr, begin, ts)
                 : -1;
     pthread_attr_destroy(&attr);
     return e;
 }
 
-int thread_start_apart(pthread_t *t, unsigned k, void *(*fn)(void *), void *arg)
+int thread_start_apart(pthread_t *t, struct thread_start *ts, unsigned k, void *(*fn)(void *),
+                       void *arg)
 {
-    struct start *s = xmalloc(sizeof *s);
-    s->fn = fn;
-    s->arg = arg;
-    int cpu = sched_getaffinity(0, sizeof s->allowed, &s->allowed) == 0
-                  ? cpu_after(&s->allowed, sched_getcpu(), k)
+    ts->fn = fn;
+    ts->arg = arg;
+    cpu_set_t mine;
+    int cpu = sched_getaffinity(0, sizeof mine, &mine) == 0
+                  ? cpu_after(&mine, sched_getcpu(), k)
                   : -1;
-    int e = cpu < 0 ? -1 : create_on(t, cpu, s);
-    if (e == 0)
-        return 0;
-    free(s);
+    int e = cpu < 0 ? -1 : create_on(t, cpu, ts);
     /* A failure of the seam's own is the caller's to see, not retried. */
-    return e > 0 ? e : sys_pthread_create(t, NULL, fn, arg);
+    return e >= 0 ? e : sys_pthread_create(t, NULL, fn, arg);
 }
 
 /* One part of a threads_run, as its thread sees it. */
 struct part {
     pthread_t thread;
+    struct thread_start start;
     part_fn fn;
     void *arg;
     unsigned t;
@@ -92,7 +86,7 @@ void threads_run(unsigned n, part_fn fn, void *arg)
     struct part *q = xcalloc(n ? n : 1, sizeof *q);
     for (unsigned t = 1; t < n; t++) {
         q[t] = (struct part){.fn = fn, .arg = arg, .t = t};
-        q[t].started = thread_start_apart(&q[t].thread, t, run_part, &q[t]) == 0;
+        q[t].started = thread_start_apart(&q[t].thread, &q[t].start, t, run_part, &q[t]) == 0;
     }
     if (n)
         fn(arg, 0);

@@ -519,7 +519,9 @@ struct count_job {
 
 struct count_worker {
     pthread_t thread;
+    struct thread_start start;
     struct count_job *job;
+    struct pretok *pt;  /* made, with the table, before the threads start */
     struct word_table table;
     char err[256];
     int rc;
@@ -632,16 +634,8 @@ static void *count_worker_main(void *arg)
     if (table)
         wt_touch(&w->table);
     w->table.end = job->data + job->len;
-    struct pretok *pt = pretok_new(job->cfg->pretok, w->err, sizeof w->err);
+    struct pretok *pt = w->pt;
     pretok_emit_fn emit = table ? emit_word : emit_count;
-    if (!pt) {
-        w->rc = -1;
-        atomic_store(&job->failed, 1);
-        return NULL;
-    }
-    /* A piece's last window may be read in place: the whole input is
-     * there (mapped or read; a released chunk's pages read back in). */
-    pretok_readable_to(pt, job->data + job->len);
     for (;;) {
         size_t k = atomic_fetch_add(job->next, 1);
         if (k >= job->n_chunks || atomic_load(&job->failed) || cancelled(w))
@@ -680,7 +674,6 @@ static void *count_worker_main(void *arg)
             break;
         release_chunk(job, begin, end);
     }
-    pretok_free(pt);
     /* The counts to t->freq, where the combine reads them: here, on the
      * thread that filled the table, while the others still count. */
     if (table)
@@ -701,20 +694,28 @@ static int run_workers(struct count_worker *w, unsigned workers, char *err, size
     struct count_job *job = w[0].job;
     unsigned sharers = chunk_sharers(job->cfg, workers);
     size_t slots = wt_start_slots(job->len / sharers);
-    /* Every table is allocated here, before any thread starts: a mapping
-     * made on one thread waits for another thread's populating madvise
-     * (util.h, map_zeroed_written), so threads that each allocated their
-     * own table as they began held each other up. */
-    for (unsigned i = 0; i < workers && !job->cfg->pretok_only; i++)
-        wt_alloc(&w[i].table, slots);
-    unsigned started = 0;
+    /* Every table and pre-tokenizer is made here, before any thread
+     * starts: a mapping made on one thread (a table, or the allocator's
+     * arena for a thread's first allocation) waits for another thread's
+     * populating madvise (util.h, map_zeroed_written), so threads that
+     * each made their own as they began held each other up. */
     int rc = 0;
-    for (unsigned i = 0; i < workers; i++) {
+    for (unsigned i = 0; i < workers && rc == 0; i++) {
+        if (!job->cfg->pretok_only)
+            wt_alloc(&w[i].table, slots);
+        if (!(w[i].pt = pretok_new(job->cfg->pretok, w[i].err, sizeof w[i].err)))
+            rc = errf(err, errlen, "counting worker %u: %s", i, w[i].err);
+        else /* a piece's last window may be read in place: the whole input
+              * is there (mapped or read; a released chunk's pages read back) */
+            pretok_readable_to(w[i].pt, job->data + job->len);
+    }
+    unsigned started = 0;
+    for (unsigned i = 0; i < workers && rc == 0; i++) {
         /* Worker 0 runs on this thread: one thread fewer to create, and a
          * single-worker count involves no thread at all. */
         if (i == 0)
             continue;
-        int e = thread_start_apart(&w[i].thread, i, count_worker_main, &w[i]);
+        int e = thread_start_apart(&w[i].thread, &w[i].start, i, count_worker_main, &w[i]);
         if (e) {
             atomic_store(&w[0].job->failed, 1);
             rc = errf(err, errlen, "cannot start counting thread %u: %s", i, strerror(e));
@@ -943,6 +944,7 @@ int count_words_cfg(const unsigned char *data, size_t len, const struct specials
     for (unsigned i = 0; i < workers; i++) {
         st->counted_bytes += w[i].counted;
         wt_free(&w[i].table);
+        pretok_free(w[i].pt);
     }
     free(w);
     free(bounds);

@@ -10,6 +10,7 @@
 
 struct round_thread {
     pthread_t thread;
+    struct thread_start start;
     struct rounds *r;
     unsigned i;
     int started;
@@ -105,7 +106,7 @@ int rounds_start_mode(struct rounds *r, unsigned n, enum pin_policy pin,
         r->th[i].i = i;
         /* Begun apart from the caller (threadstart.h); a pinned one then
          * binds itself. */
-        int e = thread_start_apart(&r->th[i].thread, i, thread_main, &r->th[i]);
+        int e = thread_start_apart(&r->th[i].thread, &r->th[i].start, i, thread_main, &r->th[i]);
         if (e)
             return errf(err, errlen, "cannot start thread %u: %s", i, strerror(e));
         r->th[i].started = 1;
