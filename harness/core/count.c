@@ -785,9 +785,11 @@ static void combine_from(struct combine_part *c, unsigned q)
     const struct word_table *t0 = &c->w[0].table, *u = &c->w[q].table;
     uint32_t *ix = xmalloc((u->n ? u->n : 1) * sizeof *ix);
     size_t m = 0, kept = 0, bytes = 0;
-    for (size_t j = 0; j < u->n; j++)
-        if (wt_part(u->hash[j], c->parts) == c->p)
-            ix[m++] = (uint32_t)j;
+    /* Without a branch: which part a word is in is a coin toss. */
+    for (size_t j = 0; j < u->n; j++) {
+        ix[m] = (uint32_t)j;
+        m += wt_part(u->hash[j], c->parts) == c->p;
+    }
     for (size_t k = 0; k < m; k++) {
         if (k + WT_PLACE_AHEAD < m)
             __builtin_prefetch(&t0->slot[u->hash[ix[k + WT_PLACE_AHEAD]] & t0->mask]);
