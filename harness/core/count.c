@@ -159,11 +159,21 @@ static void wt_init(struct word_table *t, size_t slots)
     wt_touch(t);
 }
 
-static void wt_free(struct word_table *t)
+/* Frees what only finds words (the slots, the short words' counters and
+ * indexes), once wt_flush has put the counts by word. */
+static void wt_free_lookup(struct word_table *t)
 {
     xfree_huge(t->slot);
     free(t->short_freq);
     free(t->short_idx);
+    t->slot = NULL;
+    t->short_freq = NULL;
+    t->short_idx = NULL;
+}
+
+static void wt_free(struct word_table *t)
+{
+    wt_free_lookup(t);
     buf_free(&t->bytes);
     free(t->off);
     free(t->len);
@@ -523,6 +533,7 @@ struct count_worker {
     struct count_job *job;
     struct pretok *pt;  /* made, with the table, before the threads start */
     struct word_table table;
+    int last;           /* the last worker: no word is looked up in its table */
     char err[256];
     int rc;
     uint64_t counted;  /* bytes of the chunks this thread took */
@@ -675,9 +686,15 @@ static void *count_worker_main(void *arg)
         release_chunk(job, begin, end);
     }
     /* The counts to t->freq, where the combine reads them: here, on the
-     * thread that filled the table, while the others still count. */
-    if (table)
+     * thread that filled the table, while the others still count. The
+     * combine looks words up in every table but the last, so the last
+     * one's thread frees its lookup here, while the others flush (with one
+     * worker, nothing else runs then: the same work, only earlier). */
+    if (table) {
         wt_flush(&w->table);
+        if (w->last)
+            wt_free_lookup(&w->table);
+    }
     return NULL;
 }
 
@@ -701,6 +718,7 @@ static int run_workers(struct count_worker *w, unsigned workers, char *err, size
      * each made their own as they began held each other up. */
     int rc = 0;
     for (unsigned i = 0; i < workers && rc == 0; i++) {
+        w[i].last = i + 1 == workers;
         if (!job->cfg->pretok_only)
             wt_alloc(&w[i].table, slots);
         if (!(w[i].pt = pretok_new(job->cfg->pretok, w[i].err, sizeof w[i].err)))
