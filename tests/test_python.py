@@ -404,8 +404,6 @@ def test_ctrl_c():
         with open(big, "wb") as f:
             for _ in range(96):
                 f.write(text)
-        wc = os.path.join(d, "sample.wc")
-        bpebench.train_bpe(SAMPLE, 300, [EOT], save_counts=wc)
         # Counting a 92 MB input: the count threads are there; the counts
         # would be saved once counting is done.
         saved = os.path.join(d, "big.wc")
@@ -413,20 +411,36 @@ def test_ctrl_c():
                save_counts=saved)
         # The merges of counts loaded (no counting at all): the phase's
         # threads or processes are the only ones beyond the Python's two;
-        # the outputs would be written once the merges are done. The serial
-        # backend's full scans make the merges last (the heap's are over in
-        # a few hundredths of a second).
+        # the outputs would be written once the merges are done. The signal
+        # is seen within 50 ms (run_job's poll), so the merges must last far
+        # longer than that: 20000 merges of 32 MB of SYNTHETIC text with a
+        # fast-growing vocabulary take seconds (the sample's 7743 were over
+        # in tens of milliseconds, and a run could end before the signal
+        # was seen).
+        text, wc = synthetic_counts(d, "32M")
         merging = dict(load_counts=wc, count_workers=1)
         out = os.path.join(d, "out-sharded")
-        ctrl_c("in the sharded update", SAMPLE, 8000, threads_over(2), out, backend="serial",
+        ctrl_c("in the sharded update", text, 20000, threads_over(2), out, backend="serial",
                update="sharded", update_workers=2, out=out, **merging)
         out = os.path.join(d, "out-pthread")
-        ctrl_c("in backend pthread's merges", SAMPLE, 8000, threads_over(2), out,
+        ctrl_c("in backend pthread's merges", text, 20000, threads_over(2), out,
                backend="pthread", workers=8, out=out, **merging)
         for b in ("spawn", "pool", "fork"):
             out = os.path.join(d, "out-" + b)
-            ctrl_c("in backend %s's merges" % b, SAMPLE, 8000, has_workers, out, backend=b,
+            ctrl_c("in backend %s's merges" % b, text, 20000, has_workers, out, backend=b,
                    workers=2, out=out, **merging)
+
+
+def synthetic_counts(d, size):
+    """`size` bytes of synthgen's text (vocabulary growth 8) and its counts,
+    saved in d: returns their paths."""
+    text = os.path.join(d, "synthetic.txt")
+    subprocess.run([os.environ.get("SYNTHGEN", "bin/synthgen"), "--sample", SAMPLE,
+                    "--size", size, "--vocab-growth", "8", "--out", text, "--quiet"],
+                   check=True)
+    wc = os.path.join(d, "synthetic.wc")
+    bpebench.train_bpe(text, 300, [EOT], save_counts=wc)
+    return text, wc
 
 
 def readme_adapter():
